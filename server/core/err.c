@@ -1,0 +1,45 @@
+/*
+ * err.c - the static table behind enum err: status, detailCode, default text.
+ *
+ * The detailCode strings follow the examples of the official contract
+ * ("400.1 Bad Request Content", "403 Forbidden", "404 Not found",
+ * "500.0 Internal Fault"); the others are chosen in the same style.
+ */
+#include "err.h"
+
+static const struct err_info err_table[ERR__COUNT] = {
+    [ERR_OK] = {200, "", ""},
+    [ERR_BAD_REQUEST] = {400, "400.1 Bad Request Content",
+                         "The request was syntactically correct but its content is semantically "
+                         "invalid."},
+    [ERR_UNAUTHORIZED] = {401, "401 Unauthorized", "Missing or invalid authorization header"},
+    [ERR_FORBIDDEN] = {403, "403 Forbidden",
+                       "The server understood the request but refuses to authorize it."},
+    [ERR_NOT_FOUND] = {404, "404 Not found", "The requested resource or object does not exist."},
+    [ERR_FILE_NOT_FOUND] =
+        {404, "404 Not found",
+         "<h1>File Not Found - 404 Error</h1> The requested file was not found."},
+    [ERR_METHOD_NOT_ALLOWED] = {405, "405 Method Not Allowed",
+                                "The request method is not supported for this resource."},
+    [ERR_TOO_LARGE] = {413, "413 Payload Too Large", "The request body is larger than 1 MiB."},
+    [ERR_RATE_LIMITED] = {429, "429 Too Many Requests", " Rate Limit Exceeded "},
+    [ERR_INTERNAL] = {500, "500.0 Internal Fault", "An internal fault occurred."},
+    [ERR_UNAVAILABLE] = {503, "503 Service Unavailable", "The server is shutting down."},
+    [ERR_OAUTH_INVALID_REQUEST] = {400, "invalid_request", "A required parameter is missing."},
+    [ERR_OAUTH_INVALID_CLIENT] = {401, "invalid_client", "Bad credentials"},
+    [ERR_OAUTH_UNSUPPORTED_GRANT] = {400, "unsupported_grant_type",
+                                     "Only grant_type=client_credentials is supported."},
+};
+
+const struct err_info *err_info(enum err e)
+{
+    if ((int)e < 0 || e >= ERR__COUNT)
+        e = ERR_INTERNAL;
+    return &err_table[e];
+}
+
+int err_is_oauth(enum err e)
+{
+    return e == ERR_OAUTH_INVALID_REQUEST || e == ERR_OAUTH_INVALID_CLIENT ||
+           e == ERR_OAUTH_UNSUPPORTED_GRANT;
+}

@@ -1,0 +1,42 @@
+/*
+ * err.h - the one error vocabulary of the server.
+ *
+ * Every handler and domain function reports failure as an `enum err`, plus an
+ * optional human text. Only http/respond.c turns these into HTTP statuses and
+ * bodies; nothing else decides what a client sees. The table behind err_info()
+ * is static: the returned pointers are never freed and never NULL.
+ */
+#ifndef ISC_CORE_ERR_H
+#define ISC_CORE_ERR_H
+
+enum err {
+    ERR_OK = 0,
+    ERR_BAD_REQUEST,        /* 400, ErrorResponseDto "400.1 Bad Request Content" */
+    ERR_UNAUTHORIZED,       /* 401, {"error": text} */
+    ERR_FORBIDDEN,          /* 403, ErrorResponseDto "403 Forbidden" */
+    ERR_NOT_FOUND,          /* 404, ErrorResponseDto "404 Not found" */
+    ERR_FILE_NOT_FOUND,     /* 404, the contract's "File Not Found" body */
+    ERR_METHOD_NOT_ALLOWED, /* 405, ErrorResponseDto */
+    ERR_TOO_LARGE,          /* 413, ErrorResponseDto */
+    ERR_RATE_LIMITED,       /* 429, {"message": " Rate Limit Exceeded "} */
+    ERR_INTERNAL,           /* 500, ErrorResponseDto "500.0 Internal Fault"; detail only logged */
+    ERR_UNAVAILABLE,        /* 503, ErrorResponseDto; used while shutting down */
+    ERR_OAUTH_INVALID_REQUEST,   /* 400, RFC 6749 {"error":"invalid_request"} */
+    ERR_OAUTH_INVALID_CLIENT,    /* 401, RFC 6749 {"error":"invalid_client"} */
+    ERR_OAUTH_UNSUPPORTED_GRANT, /* 400, RFC 6749 {"error":"unsupported_grant_type"} */
+    ERR__COUNT
+};
+
+struct err_info {
+    int status;              /* HTTP status */
+    const char *detail_code; /* ErrorResponseDto detailCode, or the OAuth error code */
+    const char *text;        /* default message text when the caller gives none */
+};
+
+/* The row of the static table for `e`; an out-of-range value maps to ERR_INTERNAL. */
+const struct err_info *err_info(enum err e);
+
+/* Nonzero when `e` answers with an RFC 6749 OAuth error body. */
+int err_is_oauth(enum err e);
+
+#endif
