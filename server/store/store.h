@@ -1,0 +1,129 @@
+/*
+ * store.h - the server's only door to its SQLite database.
+ *
+ * A `struct store` is an opaque handle around one connection guarded by one
+ * mutex: every function here is thread-safe and holds the lock only for its
+ * own duration. Nothing outside server/store/ includes sqlite3.h.
+ *
+ * Conventions: functions return 0 on success, 1 for "not found / not
+ * applicable" where documented, and -1 on a database error (whose detail is
+ * logged here, never returned to a client). Output structs are caller-owned;
+ * the heap strings inside a struct store_task are released with
+ * store_task_clear(). Input strings are copied; none is retained.
+ */
+#ifndef ISC_STORE_STORE_H
+#define ISC_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* One embedded or on-disk text file (a schema step or a fixture). */
+struct store_file {
+    const char *name; /* e.g. "001_init.sql"; ordering key */
+    const char *text; /* NUL-terminated SQL */
+};
+
+/*
+ * Opens (creating if needed) the database at `path` (":memory:" or a file;
+ * files use WAL), applies every schema step not yet recorded in
+ * schema_migrations, in name order, each in its own transaction, and loads
+ * `fixtures` when the tenant has never been loaded. On failure returns NULL
+ * and writes a one-line reason into `err`.
+ */
+struct store *store_open(const char *path, const struct store_file *schema, size_t nschema,
+                         const struct store_file *fixtures, size_t nfixtures, char *err,
+                         size_t errlen);
+/* Closes the connection (checkpointing WAL). NULL is a no-op. */
+void store_close(struct store *s);
+
+/* Drops every task, token, audit event, journal row and tenant row and
+ * loads the fixtures again, in one transaction. */
+int store_reset(struct store *s);
+
+/* Key/value settings that must survive a restart (signing key, clock). */
+int store_meta_get(struct store *s, const char *key, char *out, size_t outlen); /* 1: absent */
+int store_meta_set(struct store *s, const char *key, const char *value);
+
+/* ---- API clients ---- */
+struct store_client {
+    char client_id[128];
+    char secret[128];
+    char name[128];
+    int user_context;     /* 1: personal access token (user), 0: client credentials */
+    char scopes[512];     /* space separated */
+    char user_level[64];  /* e.g. ORG_ADMIN; "" for client credentials */
+    char user_name[128];  /* "" for client credentials */
+    char identity_id[40]; /* "" for client credentials */
+};
+int store_client_get(struct store *s, const char *client_id,
+                     struct store_client *out);                      /* 1: none */
+int store_client_put(struct store *s, const struct store_client *c); /* insert or replace */
+int store_client_delete(struct store *s, const char *client_id);     /* 1: none */
+/* Calls fn for each client in client_id order; stops early when fn returns nonzero. */
+int store_client_each(struct store *s, int (*fn)(void *ud, const struct store_client *c), void *ud);
+
+/* Records an issued token (by jti) for the journal of what was handed out. */
+int store_token_record(struct store *s, const char *jti, const char *client_id, int64_t issued_ms,
+                       int64_t expires_ms);
+
+/* ---- report tasks ---- */
+#define STORE_ID_LEN 33
+struct store_task {
+    char id[STORE_ID_LEN];
+    char report_type[40];
+    char task_def_name[64];
+    char description[160];
+    char launcher[128];
+    char client_id[128];
+    char *arguments; /* canonical JSON object text, owned */
+    int64_t created_ms;
+    int64_t launched_ms;
+    int64_t completed_ms;       /* 0: not completed (sent as null) */
+    char completion_status[16]; /* "" while running */
+    int64_t finish_at_ms;       /* when it completes by time; 0: it completes by polls */
+    int polls_left;             /* result polls before it completes; -1: by time */
+    char outcome[16];           /* completionStatus it will end with */
+    char *outcome_messages;     /* JSON array for TaskResultDetails.messages at the end, owned */
+    char *messages;             /* JSON array of messages now, owned */
+    int64_t rows;               /* -1: unknown */
+    char formats[16];           /* "CSV,PDF", "CSV" or "PDF" */
+    char progress[64];          /* "" when none (sent as null) */
+};
+/* Frees the owned strings and zeroes the struct; NULL is a no-op. */
+void store_task_clear(struct store_task *t);
+
+/*
+ * Inserts `t` unless a task of the same report_type and the same canonical
+ * arguments is still running at `now_ms`: then `t` is replaced by that task
+ * and *existing is set to 1. The check and the insert are atomic.
+ */
+int store_task_start(struct store *s, struct store_task *t, int64_t now_ms, int *existing);
+int store_task_get(struct store *s, const char *id, struct store_task *out); /* 1: none */
+/* Ends a running task. 0: done, 1: it had already ended, -1: error. */
+int store_task_finish(struct store *s, const char *id, const char *status, int64_t completed_ms,
+                      int64_t rows, const char *messages_json);
+/* Counts one result poll on a task that completes by polls; *left gets what remains. */
+int store_task_poll(struct store *s, const char *id, int *left);
+/* Calls fn for each task, newest first, at most `limit`; stops when fn returns nonzero. */
+int store_task_each(struct store *s, int limit, int (*fn)(void *ud, const struct store_task *t),
+                    void *ud);
+
+/* ---- audit events (auditable=true downloads) ---- */
+struct store_audit {
+    int64_t id;
+    int64_t at_ms;
+    char client_id[128];
+    char user_name[128];
+    char task_id[STORE_ID_LEN];
+    char report_type[40];
+    char file_format[8];
+    char file_name[256];
+    char tracking_id[STORE_ID_LEN];
+};
+int store_audit_add(struct store *s, const struct store_audit *a);
+int store_audit_each(struct store *s, int limit, int (*fn)(void *ud, const struct store_audit *a),
+                     void *ud);
+
+#endif
