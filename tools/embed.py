@@ -9,23 +9,26 @@ import os
 import sys
 
 
-def c_string(text):
-    out = []
-    for line in text.splitlines(keepends=True):
-        esc = line.replace('\\', '\\\\').replace('"', '\\"')
-        esc = esc.replace('\n', '\\n').replace('\r', '\\r').replace('\t', '\\t')
-        out.append('    "' + esc + '"')
-    return '\n'.join(out) if out else '    ""'
+def c_bytes(text):
+    data = text.encode('utf-8') + b'\0'
+    lines = []
+    for i in range(0, len(data), 20):
+        lines.append('    ' + ', '.join(str(b if b < 128 else b - 256) for b in data[i:i + 20]) + ',')
+    return '\n'.join(lines)
 
 
 def table(name, paths):
-    rows = []
-    for p in sorted(paths, key=os.path.basename):
+    """Each file becomes a byte array (string literals have a length limit
+    in ISO C), then a table of {name, text} rows sorted by file name."""
+    arrays, rows = [], []
+    for i, p in enumerate(sorted(paths, key=os.path.basename)):
         with open(p, encoding='utf-8') as f:
             text = f.read()
-        rows.append('    {"%s",\n%s},' % (os.path.basename(p), c_string(text)))
-    return ('const struct store_file %s[] = {\n%s\n};\n'
-            'const size_t %s_count = %d;\n' % (name, '\n'.join(rows), name, len(rows)))
+        arrays.append('static const char %s_%d[] = {\n%s\n};\n' % (name, i, c_bytes(text)))
+        rows.append('    {"%s", %s_%d},' % (os.path.basename(p), name, i))
+    return ('%s\nconst struct store_file %s[] = {\n%s\n};\n'
+            'const size_t %s_count = %d;\n' % ('\n'.join(arrays), name, '\n'.join(rows), name,
+                                               len(rows)))
 
 
 def main(argv):

@@ -123,8 +123,11 @@ void clock_format(int64_t ms, char out[CLOCK_RFC3339_LEN])
     civil_from_days(days, &y, &m, &d);
     if (y > 9999)
         y = 9999;
-    snprintf(out, CLOCK_RFC3339_LEN, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", (int)y, m, d,
+    char tmp[64]; /* roomy: the compiler cannot see that every field fits */
+    snprintf(tmp, sizeof(tmp), "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", (int)y, m % 13, d % 32,
              (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), (int)(ms % 1000));
+    memcpy(out, tmp, CLOCK_RFC3339_LEN - 1);
+    out[CLOCK_RFC3339_LEN - 1] = '\0';
 }
 
 static int digits(const char *s, int n, int *out)

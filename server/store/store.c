@@ -66,14 +66,12 @@ static int migrate_locked(struct store *s, const struct store_file *schema, size
         sqlite3_finalize(st);
         if (done)
             continue;
-        char what[300];
-        snprintf(what, sizeof(what), "schema %s: ", schema[i].name);
-        size_t wl = strlen(what);
+        char why[256];
         if (exec_locked(s, "BEGIN IMMEDIATE", err, errlen))
             return -1;
-        if (exec_locked(s, schema[i].text, what + wl, sizeof(what) - wl)) {
+        if (exec_locked(s, schema[i].text, why, sizeof(why))) {
             exec_locked(s, "ROLLBACK", NULL, 0);
-            snprintf(err, errlen, "%s", what);
+            snprintf(err, errlen, "schema %.64s: %s", schema[i].name, why);
             return -1;
         }
         if (sqlite3_prepare_v2(
@@ -102,9 +100,9 @@ fail:
 static int load_fixtures_locked(struct store *s, char *err, size_t errlen)
 {
     for (size_t i = 0; i < s->nfixtures; i++) {
-        char msg[400];
+        char msg[256];
         if (exec_locked(s, s->fixtures[i].text, msg, sizeof(msg))) {
-            snprintf(err, errlen, "fixtures %s: %s", s->fixtures[i].name, msg);
+            snprintf(err, errlen, "fixtures %.64s: %s", s->fixtures[i].name, msg);
             return -1;
         }
     }

@@ -1,0 +1,101 @@
+/*
+ * filename.c - safe Content-Disposition values for report downloads (see
+ * api_content_disposition in api.h). The name comes straight from a query
+ * parameter, so nothing in it may break the header or point at a path.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api.h"
+
+#define NAME_MAX_BYTES 200
+
+/* RFC 5987 attr-char: sent as is inside filename*. */
+static int attr_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           strchr("!#$&+-.^_`|~", c) != NULL;
+}
+
+/* Copies `in` into out, replacing what must not reach a header or a path. */
+static void clean(const char *in, char *out, size_t outlen)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)in; *p && n + 1 < outlen; p++) {
+        unsigned char c = *p;
+        if (c < 0x20 || c == 0x7f || c == '"' || c == '\\' || c == '/' || c == ';')
+            c = '_';
+        out[n++] = (char)c;
+    }
+    /* Never cut a UTF-8 sequence in half. */
+    if (n > 0 && ((unsigned char)out[n - 1] & 0x80)) {
+        size_t start = n - 1;
+        while (start > 0 && ((unsigned char)out[start] & 0xc0) == 0x80)
+            start--;
+        unsigned char lead = (unsigned char)out[start];
+        size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+        if (n - start < need)
+            n = start;
+    }
+    out[n] = '\0';
+    /* No leading dots or spaces (hidden files, ".."), no trailing spaces. */
+    size_t lead = strspn(out, ". ");
+    memmove(out, out + lead, n - lead + 1);
+    n -= lead;
+    while (n > 0 && out[n - 1] == ' ')
+        out[--n] = '\0';
+}
+
+int api_content_disposition(const char *name, const char *fallback, const char *ext, char *out,
+                            size_t outlen)
+{
+    char base[NAME_MAX_BYTES + 1] = "";
+    if (name)
+        clean(name, base, sizeof(base));
+    if (!base[0])
+        clean(fallback ? fallback : "report", base, sizeof(base));
+    if (!base[0])
+        snprintf(base, sizeof(base), "report");
+    char file[NAME_MAX_BYTES + 16];
+    size_t bl = strlen(base), el = strlen(ext);
+    if (bl > el && base[bl - el - 1] == '.' && strcasecmp(base + bl - el, ext) == 0)
+        snprintf(file, sizeof(file), "%s", base);
+    else
+        snprintf(file, sizeof(file), "%s.%s", base, ext);
+
+    char ascii[sizeof(file)];
+    int non_ascii = 0;
+    size_t i;
+    for (i = 0; file[i]; i++) {
+        unsigned char c = (unsigned char)file[i];
+        non_ascii |= c >= 0x80;
+        ascii[i] = c >= 0x80 ? '_' : (char)c;
+    }
+    ascii[i] = '\0';
+    int n = snprintf(out, outlen, "attachment; filename=\"%s\"", ascii);
+    if (n < 0 || (size_t)n >= outlen)
+        return -1;
+    if (!non_ascii)
+        return 0;
+    size_t len = (size_t)n;
+    const char *star = "; filename*=UTF-8''";
+    if (len + strlen(star) >= outlen)
+        return -1;
+    memcpy(out + len, star, strlen(star) + 1);
+    len += strlen(star);
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)file; *p; p++) {
+        if (len + 4 > outlen)
+            return -1;
+        if (attr_char(*p)) {
+            out[len++] = (char)*p;
+        } else {
+            out[len++] = '%';
+            out[len++] = hex[*p >> 4];
+            out[len++] = hex[*p & 15];
+        }
+    }
+    out[len] = '\0';
+    return 0;
+}

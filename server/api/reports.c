@@ -1,0 +1,194 @@
+/*
+ * reports.c - the four Reports Data Extraction operations: startReport,
+ * getReportResult, getReport and cancelReport. Each handler checks its input,
+ * asks reports/ to do the work, and describes the answer; the HTTP layer
+ * (already past authentication) sends it.
+ */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/clock.h"
+#include "../core/log.h"
+#include "../reports/content.h"
+#include "../reports/lifecycle.h"
+#include "../reports/report.h"
+#include "api.h"
+#include "app.h"
+
+/* Reads an optional boolean query parameter. 0: ok (*out set), -1: not a boolean. */
+static int query_bool(const struct api_req *rq, const char *key, int dflt, int *out)
+{
+    const char *v = rq->query(rq, key);
+    if (!v) {
+        *out = dflt;
+        return 0;
+    }
+    if (strcmp(v, "true") == 0)
+        *out = 1;
+    else if (strcmp(v, "false") == 0)
+        *out = 0;
+    else
+        return -1;
+    return 0;
+}
+
+/* Who launched a task, as the API shows it: the user for user tokens, else the client. */
+static const char *launcher_of(const struct auth_principal *p)
+{
+    return p->user_context && p->user_name[0] ? p->user_name : p->client_id;
+}
+
+static int64_t now_of(const struct api_req *rq)
+{
+    return clock_now_ms(rq->app->clock);
+}
+
+enum err api_report_run(struct api_req *rq, struct api_res *rs)
+{
+    const struct report_type *type = NULL;
+    char *args = NULL, formats[16] = "", why[512] = "";
+    enum err e = report_validate(rq->body ? rq->body : "", rq->body_len, &type, &args, formats,
+                                 sizeof(formats), why, sizeof(why));
+    if (e != ERR_OK)
+        return api_fail(rs, e, "%s", why);
+    struct lifecycle_plan plan = {
+        .duration_ms = rq->app->cfg.report_duration_ms,
+        .polls = -1,
+        .outcome = NULL,
+        .outcome_messages = NULL,
+    };
+    struct store_task t;
+    int existing = 0;
+    int64_t now = now_of(rq);
+    e = lifecycle_start(rq->app->store, now, type, args, formats, rq->principal->client_id,
+                        launcher_of(rq->principal), &plan, &t, &existing);
+    free(args);
+    if (e != ERR_OK)
+        return e;
+    cJSON *json = lifecycle_task_json(&t, rq->app->org, now);
+    store_task_clear(&t);
+    return api_json(rs, 200, json);
+}
+
+enum err api_report_result(struct api_req *rq, struct api_res *rs)
+{
+    int completed;
+    if (query_bool(rq, "completed", 0, &completed) != 0)
+        return api_fail(rs, ERR_BAD_REQUEST, "Query parameter 'completed' must be true or false.");
+    struct store_task t;
+    enum err e = lifecycle_get(rq->app->store, rq->param, now_of(rq), 1, &t);
+    if (e == ERR_NOT_FOUND)
+        return api_fail(rs, e, "Report result %s was not found.", rq->param);
+    if (e != ERR_OK)
+        return e;
+    cJSON *json = lifecycle_results_json(&t);
+    store_task_clear(&t);
+    return api_json(rs, 200, json);
+}
+
+/* Is `fmt` ("CSV"/"PDF") among the task's availableFormats ("CSV,PDF")? */
+static int has_format(const char *formats, const char *fmt)
+{
+    size_t n = strlen(fmt);
+    for (const char *p = formats; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == n && strncmp(p, fmt, n) == 0)
+            return 1;
+        p = comma ? comma + 1 : NULL;
+    }
+    return 0;
+}
+
+static ssize_t stream_read(void *ctx, char *buf, size_t max)
+{
+    return report_stream_read(ctx, buf, max);
+}
+
+static void stream_free(void *ctx)
+{
+    report_stream_free(ctx);
+}
+
+enum err api_report_file(struct api_req *rq, struct api_res *rs)
+{
+    const char *format = rq->query(rq, "fileFormat");
+    if (!format || !*format)
+        return api_fail(rs, ERR_BAD_REQUEST,
+                        "Query parameter 'fileFormat' is required: csv or pdf.");
+    if (strcmp(format, "csv") != 0 && strcmp(format, "pdf") != 0)
+        return api_fail(rs, ERR_BAD_REQUEST,
+                        "Query parameter 'fileFormat' must be csv or pdf, not '%.64s'.", format);
+    int auditable;
+    if (query_bool(rq, "auditable", 0, &auditable) != 0)
+        return api_fail(rs, ERR_BAD_REQUEST, "Query parameter 'auditable' must be true or false.");
+    struct store_task t;
+    int64_t now = now_of(rq);
+    enum err e = lifecycle_get(rq->app->store, rq->param, now, 0, &t);
+    if (e == ERR_NOT_FOUND)
+        return ERR_FILE_NOT_FOUND;
+    if (e != ERR_OK)
+        return e;
+    char disposition[512];
+    const char *content_type = NULL, *ext = NULL;
+    struct report_stream *st = NULL;
+    const char *fmt_upper = strcmp(format, "csv") == 0 ? "CSV" : "PDF";
+    if (auditable) {
+        /* As the contract says: an event whenever a result exists for the id. */
+        struct store_audit a;
+        memset(&a, 0, sizeof(a));
+        a.at_ms = now;
+        snprintf(a.client_id, sizeof(a.client_id), "%s", rq->principal->client_id);
+        snprintf(a.user_name, sizeof(a.user_name), "%s", rq->principal->user_name);
+        snprintf(a.task_id, sizeof(a.task_id), "%s", t.id);
+        snprintf(a.report_type, sizeof(a.report_type), "%s", t.report_type);
+        snprintf(a.file_format, sizeof(a.file_format), "%s", format);
+        const char *name = rq->query(rq, "name");
+        snprintf(a.file_name, sizeof(a.file_name), "%s", name && *name ? name : t.task_def_name);
+        snprintf(a.tracking_id, sizeof(a.tracking_id), "%s", rq->tracking_id);
+        if (store_audit_add(rq->app->store, &a) != 0) {
+            e = ERR_INTERNAL;
+            goto out;
+        }
+    }
+    if (!lifecycle_done(&t) ||
+        (strcmp(t.completion_status, "SUCCESS") != 0 &&
+         strcmp(t.completion_status, "WARNING") != 0) ||
+        !has_format(t.formats, fmt_upper)) {
+        e = ERR_FILE_NOT_FOUND;
+        goto out;
+    }
+    e = report_content_open(rq->app->store, &t, format, &st, &content_type, &ext);
+    if (e != ERR_OK)
+        goto out;
+    if (api_content_disposition(rq->query(rq, "name"), t.task_def_name, ext, disposition,
+                                sizeof(disposition)) != 0) {
+        e = api_fail(rs, ERR_BAD_REQUEST, "Query parameter 'name' is too long.");
+        goto out;
+    }
+    api_res_header(rs, "Content-Disposition", "%s", disposition);
+    rs->status = 200;
+    rs->content_type = content_type;
+    rs->stream.read = stream_read;
+    rs->stream.free = stream_free;
+    rs->stream.ctx = st;
+    st = NULL;
+out:
+    report_stream_free(st);
+    store_task_clear(&t);
+    return e;
+}
+
+enum err api_report_cancel(struct api_req *rq, struct api_res *rs)
+{
+    char why[256] = "";
+    enum err e = lifecycle_cancel(rq->app->store, rq->param, now_of(rq), why, sizeof(why));
+    if (e == ERR_NOT_FOUND)
+        return api_fail(rs, e, "Report %s was not found.", rq->param);
+    if (e != ERR_OK)
+        return api_fail(rs, e, "%s", why);
+    rs->status = 204;
+    return ERR_OK;
+}

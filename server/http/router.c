@@ -1,0 +1,83 @@
+/*
+ * router.c - the route table and its matcher (see router.h). Matching walks
+ * pattern and path segment by segment; a path that matches some pattern
+ * under another method is a 405, anything else a 404.
+ */
+#include "router.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *const router_versions[] = {"v2024", "v3", "v2025", "v2026", NULL};
+
+static const struct route routes[] = {
+    {"POST", "/oauth/token", api_token, ROUTE_PUBLIC, "createOauthToken"},
+    {"POST", "/{ver}/reports/run", api_report_run, ROUTE_BEARER, "startReport"},
+    {"GET", "/{ver}/reports/{id}/result", api_report_result, ROUTE_BEARER, "getReportResult"},
+    {"POST", "/{ver}/reports/{id}/cancel", api_report_cancel, ROUTE_BEARER, "cancelReport"},
+    {"GET", "/{ver}/reports/{id}", api_report_file, ROUTE_BEARER, "getReport"},
+    {"GET", "/mock/health", api_mock_health, ROUTE_ADMIN, "mock.health"},
+    {"POST", "/mock/reset", api_mock_reset, ROUTE_ADMIN, "mock.reset"},
+    {"GET", "/mock/clock", api_mock_clock, ROUTE_ADMIN, "mock.clock"},
+    {"POST", "/mock/clock", api_mock_clock, ROUTE_ADMIN, "mock.clock"},
+    {"GET", "/mock/tasks", api_mock_tasks, ROUTE_ADMIN, "mock.tasks"},
+    {"GET", "/mock/audit", api_mock_audit, ROUTE_ADMIN, "mock.audit"},
+};
+
+static int is_version(const char *s, size_t n)
+{
+    for (const char *const *v = router_versions; *v; v++)
+        if (strlen(*v) == n && memcmp(*v, s, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* Does `path` fit `pattern`? On success fills version and param in m. */
+static int fits(const char *pattern, const char *path, struct router_match *m)
+{
+    const char *p = pattern, *s = path;
+    m->version[0] = '\0';
+    m->param[0] = '\0';
+    while (*p && *s) {
+        if (*p != '/' || *s != '/')
+            return 0;
+        p++;
+        s++;
+        const char *pe = strchr(p, '/'), *se = strchr(s, '/');
+        size_t pn = pe ? (size_t)(pe - p) : strlen(p), sn = se ? (size_t)(se - s) : strlen(s);
+        if (pn == 5 && memcmp(p, "{ver}", 5) == 0) {
+            if (!is_version(s, sn))
+                return 0;
+            memcpy(m->version, s, sn);
+            m->version[sn] = '\0';
+        } else if (pn == 4 && memcmp(p, "{id}", 4) == 0) {
+            if (sn == 0 || sn >= sizeof(m->param))
+                return 0;
+            memcpy(m->param, s, sn);
+            m->param[sn] = '\0';
+        } else if (pn != sn || memcmp(p, s, sn) != 0) {
+            return 0;
+        }
+        p += pn;
+        s += sn;
+    }
+    return *p == '\0' && *s == '\0';
+}
+
+enum router_result router_match(const char *method, const char *path, struct router_match *m)
+{
+    int path_known = 0;
+    struct router_match tmp;
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (!fits(routes[i].pattern, path, &tmp))
+            continue;
+        if (strcmp(routes[i].method, method) != 0) {
+            path_known = 1;
+            continue;
+        }
+        *m = tmp;
+        m->route = &routes[i];
+        return ROUTER_OK;
+    }
+    return path_known ? ROUTER_METHOD_NOT_ALLOWED : ROUTER_NOT_FOUND;
+}

@@ -1,0 +1,40 @@
+/*
+ * router.h - the route table: which handler serves a method and path, and
+ * what the caller must present. Pure and static: no allocation, the table
+ * lives for the whole program.
+ */
+#ifndef ISC_HTTP_ROUTER_H
+#define ISC_HTTP_ROUTER_H
+
+#include "../api/api.h"
+
+enum route_auth {
+    ROUTE_PUBLIC, /* no credentials (token endpoint) */
+    ROUTE_BEARER, /* an access token from /oauth/token */
+    ROUTE_ADMIN,  /* the control API (admin token when one is configured) */
+};
+
+struct route {
+    const char *method;
+    const char *pattern; /* segments; "{ver}" = an API version, "{id}" = any one segment */
+    api_handler handler;
+    enum route_auth auth;
+    const char *operation; /* contract operationId or a control name, for logs and scopes */
+};
+
+enum router_result { ROUTER_OK, ROUTER_NOT_FOUND, ROUTER_METHOD_NOT_ALLOWED };
+
+#define ROUTER_PARAM_MAX 256
+struct router_match {
+    const struct route *route;
+    char version[8];              /* "v2024"... or "" */
+    char param[ROUTER_PARAM_MAX]; /* the {id} segment or "" */
+};
+
+/* The API versions served, each identical: v2024 first. NULL-terminated. */
+extern const char *const router_versions[];
+
+/* Matches `method` and decoded `path` (without query). On ROUTER_OK fills m. */
+enum router_result router_match(const char *method, const char *path, struct router_match *m);
+
+#endif

@@ -1,0 +1,303 @@
+/*
+ * lifecycle.c - report task states and their JSON shapes (see lifecycle.h).
+ *
+ * A task's end is decided when it is started (the plan: a duration or a
+ * number of polls, and an outcome) and carried out by the first read after
+ * it is due. Row counts come from report_content_count(), so `rows` always
+ * matches the file a client downloads.
+ */
+#include "lifecycle.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/clock.h"
+#include "../core/ids.h"
+#include "../core/log.h"
+#include "content.h"
+
+static const struct {
+    const char *completion;
+    const char *status;
+} status_map[] = {
+    {"SUCCESS", "SUCCESS"},    {"WARNING", "WARNING"},       {"ERROR", "FAILURE"},
+    {"TEMP_ERROR", "FAILURE"}, {"TERMINATED", "TERMINATED"},
+};
+
+const char *lifecycle_status(const char *completion_status)
+{
+    if (!completion_status)
+        return NULL;
+    for (size_t i = 0; i < sizeof(status_map) / sizeof(status_map[0]); i++)
+        if (strcmp(status_map[i].completion, completion_status) == 0)
+            return status_map[i].status;
+    return NULL;
+}
+
+int lifecycle_done(const struct store_task *t)
+{
+    return t->completed_ms > 0 || t->completion_status[0] != '\0';
+}
+
+/* A one-message TaskResultDetails messages array, as JSON text (malloc'd). */
+static char *message_json(const char *type, const char *text)
+{
+    cJSON *arr = cJSON_CreateArray(), *m = cJSON_CreateObject();
+    char *out = NULL;
+    if (!arr || !m) {
+        cJSON_Delete(m);
+        goto out;
+    }
+    cJSON_AddItemToArray(arr, m); /* arr owns m from here */
+    if (cJSON_AddStringToObject(m, "type", type) &&
+        cJSON_AddBoolToObject(m, "error", strcmp(type, "ERROR") == 0) &&
+        cJSON_AddBoolToObject(m, "warning", strcmp(type, "WARN") == 0) &&
+        cJSON_AddStringToObject(m, "key", text) &&
+        cJSON_AddStringToObject(m, "localizedText", text))
+        out = cJSON_PrintUnformatted(arr);
+out:
+    cJSON_Delete(arr);
+    return out;
+}
+
+static int valid_outcome(const char *o)
+{
+    return strcmp(o, "SUCCESS") == 0 || strcmp(o, "WARNING") == 0 || strcmp(o, "ERROR") == 0 ||
+           strcmp(o, "TEMP_ERROR") == 0;
+}
+
+enum err lifecycle_start(struct store *s, int64_t now_ms, const struct report_type *type,
+                         const char *canonical_args, const char *formats, const char *client_id,
+                         const char *launcher, const struct lifecycle_plan *plan,
+                         struct store_task *out, int *existing)
+{
+    struct store_task t;
+    memset(&t, 0, sizeof(t));
+    ids_hex32(t.id);
+    snprintf(t.report_type, sizeof(t.report_type), "%s", type->name);
+    snprintf(t.task_def_name, sizeof(t.task_def_name), "%s", type->task_def_name);
+    snprintf(t.description, sizeof(t.description), "%s", type->description);
+    snprintf(t.launcher, sizeof(t.launcher), "%s", launcher);
+    snprintf(t.client_id, sizeof(t.client_id), "%s", client_id);
+    snprintf(t.formats, sizeof(t.formats), "%s", formats && *formats ? formats : "CSV,PDF");
+    snprintf(t.progress, sizeof(t.progress), "Initializing...");
+    const char *outcome = plan->outcome && valid_outcome(plan->outcome) ? plan->outcome : "SUCCESS";
+    snprintf(t.outcome, sizeof(t.outcome), "%s", outcome);
+    t.created_ms = now_ms;
+    t.launched_ms = now_ms;
+    t.polls_left = plan->polls >= 0 ? plan->polls : -1;
+    t.finish_at_ms =
+        plan->polls >= 0 ? 0 : now_ms + (plan->duration_ms > 0 ? plan->duration_ms : 0);
+    t.rows = -1;
+    t.arguments = strdup(canonical_args);
+    t.messages = strdup("[]");
+    if (plan->outcome_messages)
+        t.outcome_messages = strdup(plan->outcome_messages);
+    else if (strcmp(outcome, "WARNING") == 0)
+        t.outcome_messages = message_json("WARN", "The report finished with warnings.");
+    else if (strcmp(outcome, "ERROR") == 0)
+        t.outcome_messages = message_json("ERROR", "The report failed.");
+    else if (strcmp(outcome, "TEMP_ERROR") == 0)
+        t.outcome_messages =
+            message_json("ERROR", "The report failed with a temporary error; run it again.");
+    else
+        t.outcome_messages = strdup("[]");
+    if (!t.arguments || !t.messages || !t.outcome_messages) {
+        store_task_clear(&t);
+        return ERR_INTERNAL;
+    }
+    if (store_task_start(s, &t, now_ms, existing) != 0) {
+        store_task_clear(&t);
+        return ERR_INTERNAL;
+    }
+    *out = t;
+    return ERR_OK;
+}
+
+/* Finishes `t` (which is due) with its planned outcome; reloads it into t. */
+static enum err finish(struct store *s, struct store_task *t, int64_t completed_ms)
+{
+    const char *status = t->outcome;
+    int64_t rows = 0;
+    char *messages = NULL;
+    enum err rc = ERR_INTERNAL;
+    if (strcmp(status, "SUCCESS") == 0 || strcmp(status, "WARNING") == 0) {
+        char why[256] = "";
+        int c = report_content_count(s, t->report_type, t->arguments, &rows, why, sizeof(why));
+        if (c < 0)
+            goto out;
+        if (c == 1) {
+            status = "ERROR";
+            rows = 0;
+            messages = message_json("ERROR", why[0] ? why : "The report could not run.");
+        }
+    }
+    if (!messages)
+        messages = strdup(t->outcome_messages ? t->outcome_messages : "[]");
+    if (!messages)
+        goto out;
+    if (store_task_finish(s, t->id, status, completed_ms, rows, messages) < 0)
+        goto out;
+    /* Whoever finished it, read back what the database now says. */
+    char id[STORE_ID_LEN];
+    memcpy(id, t->id, sizeof(id));
+    store_task_clear(t);
+    rc = store_task_get(s, id, t) == 0 ? ERR_OK : ERR_INTERNAL;
+out:
+    free(messages);
+    return rc;
+}
+
+enum err lifecycle_get(struct store *s, const char *id, int64_t now_ms, int count_poll,
+                       struct store_task *out)
+{
+    struct store_task t;
+    int rc = store_task_get(s, id, &t);
+    if (rc == 1)
+        return ERR_NOT_FOUND;
+    if (rc != 0)
+        return ERR_INTERNAL;
+    if (!lifecycle_done(&t)) {
+        enum err e = ERR_OK;
+        if (t.polls_left >= 0) {
+            int left = t.polls_left;
+            if (count_poll && store_task_poll(s, t.id, &left) < 0)
+                e = ERR_INTERNAL;
+            else if (left == 0)
+                e = finish(s, &t, now_ms);
+        } else if (now_ms >= t.finish_at_ms) {
+            e = finish(s, &t, t.finish_at_ms);
+        }
+        if (e != ERR_OK) {
+            store_task_clear(&t);
+            return e;
+        }
+    }
+    *out = t;
+    return ERR_OK;
+}
+
+enum err lifecycle_cancel(struct store *s, const char *id, int64_t now_ms, char *why, size_t whylen)
+{
+    struct store_task t;
+    enum err e = lifecycle_get(s, id, now_ms, 0, &t);
+    if (e != ERR_OK)
+        return e;
+    if (lifecycle_done(&t)) {
+        snprintf(why, whylen, "Report %s is not running: it ended with %s.", id,
+                 t.completion_status);
+        store_task_clear(&t);
+        return ERR_BAD_REQUEST;
+    }
+    int rc = store_task_finish(s, id, "TERMINATED", now_ms, 0, "[]");
+    store_task_clear(&t);
+    if (rc == 1) {
+        snprintf(why, whylen, "Report %s is not running.", id);
+        return ERR_BAD_REQUEST;
+    }
+    return rc == 0 ? ERR_OK : ERR_INTERNAL;
+}
+
+static int add_time(cJSON *o, const char *key, int64_t ms)
+{
+    char when[CLOCK_RFC3339_LEN];
+    if (ms <= 0)
+        return cJSON_AddNullToObject(o, key) != NULL;
+    clock_format(ms, when);
+    return cJSON_AddStringToObject(o, key, when) != NULL;
+}
+
+static int add_string_or_null(cJSON *o, const char *key, const char *v)
+{
+    if (!v || !*v)
+        return cJSON_AddNullToObject(o, key) != NULL;
+    return cJSON_AddStringToObject(o, key, v) != NULL;
+}
+
+static int add_formats(cJSON *o, const char *formats)
+{
+    cJSON *arr = cJSON_AddArrayToObject(o, "availableFormats");
+    if (!arr)
+        return 0;
+    char copy[16];
+    snprintf(copy, sizeof(copy), "%s", formats[0] ? formats : "CSV,PDF");
+    char *save = NULL;
+    for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+        cJSON *item = cJSON_CreateString(f);
+        if (!item)
+            return 0;
+        cJSON_AddItemToArray(arr, item);
+    }
+    return 1;
+}
+
+cJSON *lifecycle_task_json(const struct store_task *t, const char *org, int64_t now_ms)
+{
+    const struct report_type *type = report_type_find(t->report_type);
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    int ok = cJSON_AddStringToObject(o, "type", "QUARTZ") &&
+             cJSON_AddStringToObject(o, "id", t->id) &&
+             cJSON_AddStringToObject(o, "reportType", t->report_type) &&
+             cJSON_AddStringToObject(o, "taskDefName", t->task_def_name) &&
+             cJSON_AddStringToObject(o, "description", t->description) &&
+             add_string_or_null(o, "parentName", type ? type->parent_name : NULL) &&
+             cJSON_AddStringToObject(o, "launcher", t->launcher) &&
+             add_time(o, "created", t->created_ms) && add_time(o, "launched", t->launched_ms) &&
+             add_time(o, "completed", t->completed_ms) &&
+             add_string_or_null(o, "completionStatus", t->completion_status);
+    if (!ok)
+        goto fail;
+    cJSON *messages = cJSON_Parse(t->messages ? t->messages : "[]");
+    if (!messages || !cJSON_IsArray(messages)) {
+        cJSON_Delete(messages);
+        messages = cJSON_CreateArray();
+    }
+    if (!messages || !cJSON_AddItemToObject(o, "messages", messages))
+        goto fail;
+    cJSON *attrs;
+    if (!cJSON_AddArrayToObject(o, "returns") ||
+        !(attrs = cJSON_AddObjectToObject(o, "attributes")) ||
+        !cJSON_AddStringToObject(attrs, "org", org ? org : ""))
+        goto fail;
+    char progress[64] = "";
+    if (!lifecycle_done(t)) {
+        if (t->polls_left >= 0 || t->finish_at_ms <= t->launched_ms || now_ms <= t->launched_ms)
+            snprintf(progress, sizeof(progress), "%s",
+                     t->progress[0] ? t->progress : "Initializing...");
+        else
+            snprintf(progress, sizeof(progress), "Processing: %d%%",
+                     (int)((now_ms - t->launched_ms) * 100 / (t->finish_at_ms - t->launched_ms)));
+    }
+    if (!add_string_or_null(o, "progress", progress))
+        goto fail;
+    return o;
+fail:
+    cJSON_Delete(o);
+    return NULL;
+}
+
+cJSON *lifecycle_results_json(const struct store_task *t)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    int ok = cJSON_AddStringToObject(o, "reportType", t->report_type) &&
+             cJSON_AddStringToObject(o, "taskDefName", t->task_def_name) &&
+             cJSON_AddStringToObject(o, "id", t->id) && add_time(o, "created", t->created_ms);
+    const char *status = lifecycle_done(t) ? lifecycle_status(t->completion_status) : NULL;
+    if (ok && status) {
+        int64_t duration = t->completed_ms - t->launched_ms;
+        ok = cJSON_AddStringToObject(o, "status", status) &&
+             cJSON_AddNumberToObject(o, "duration", (double)(duration > 0 ? duration : 0)) &&
+             cJSON_AddNumberToObject(o, "rows", (double)(t->rows > 0 ? t->rows : 0));
+    }
+    if (!ok || !add_formats(o, t->formats)) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}

@@ -1,0 +1,68 @@
+/*
+ * lifecycle.h - how a report task lives: started, running, finished
+ * (SUCCESS, WARNING, ERROR, TEMP_ERROR) or cancelled (TERMINATED), and how
+ * it is shown as TaskResultDetails and ReportResults.
+ *
+ * Tasks finish lazily: whoever reads a task after its due time (or after its
+ * last counted result poll) finishes it in the database, computing its row
+ * count from the tenant. The store makes that idempotent, so concurrent
+ * readers agree. No HTTP here; JSON values returned are owned by the caller
+ * (cJSON_Delete).
+ */
+#ifndef ISC_REPORTS_LIFECYCLE_H
+#define ISC_REPORTS_LIFECYCLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/err.h"
+#include "../store/store.h"
+#include "report.h"
+
+struct cJSON;
+
+/* How a new task will run: computed by the caller from flags (and later the control API). */
+struct lifecycle_plan {
+    int64_t duration_ms; /* runs this long (when polls < 0) */
+    int polls;           /* >= 0: finishes after this many result polls instead */
+    const char *outcome; /* "SUCCESS" (default when NULL), "WARNING", "ERROR", "TEMP_ERROR" */
+    const char *outcome_messages; /* JSON array of TaskResultDetails messages; NULL: a default */
+};
+
+/* ReportResults.status for a completionStatus: SUCCESS, WARNING, FAILURE
+ * (ERROR, TEMP_ERROR) or TERMINATED; NULL while running or for anything else. */
+const char *lifecycle_status(const char *completion_status);
+
+/*
+ * Starts a report (or finds the running one with the same type and
+ * arguments: *existing = 1). `canonical_args` and `formats` come from
+ * report_validate(); `client_id` and `launcher` say who asked. `out` is
+ * filled on ERR_OK and must be cleared with store_task_clear().
+ */
+enum err lifecycle_start(struct store *s, int64_t now_ms, const struct report_type *type,
+                         const char *canonical_args, const char *formats, const char *client_id,
+                         const char *launcher, const struct lifecycle_plan *plan,
+                         struct store_task *out, int *existing);
+
+/*
+ * Loads task `id` as it is at `now_ms`, finishing it first when it is due.
+ * count_poll = 1 counts this read as a result poll (for tasks that finish
+ * after N polls). Returns ERR_OK, ERR_NOT_FOUND, or ERR_INTERNAL.
+ */
+enum err lifecycle_get(struct store *s, const char *id, int64_t now_ms, int count_poll,
+                       struct store_task *out);
+
+/* Cancels a running task: ERR_OK, ERR_NOT_FOUND, ERR_BAD_REQUEST when it has
+ * already ended (reason in why), ERR_INTERNAL. */
+enum err lifecycle_cancel(struct store *s, const char *id, int64_t now_ms, char *why,
+                          size_t whylen);
+
+/* Nonzero when the task has ended. */
+int lifecycle_done(const struct store_task *t);
+
+/* TaskResultDetails for `t`; `org` goes into attributes.org. NULL on OOM. */
+struct cJSON *lifecycle_task_json(const struct store_task *t, const char *org, int64_t now_ms);
+/* ReportResults for `t`. NULL on OOM. */
+struct cJSON *lifecycle_results_json(const struct store_task *t);
+
+#endif
