@@ -205,11 +205,17 @@ struct http_daemon *http_start(struct app *app, char *err, size_t errlen)
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     unsigned threads = app->cfg.threads > 0 ? (unsigned)app->cfg.threads : 2;
-    d->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, d, MHD_OPTION_SOCK_ADDR,
-                              ai->ai_addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
-                              MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
-                              (unsigned)60, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-                              MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+    /* clang-format off */
+    d->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, d,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, /* first, so MHD logs nothing itself */
+        MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+        MHD_OPTION_END);
+    /* clang-format on */
     freeaddrinfo(ai);
     if (!d->mhd) {
         snprintf(err, errlen, "cannot listen on %s port %d (in use, or not an address here?)",
