@@ -1,0 +1,156 @@
+/*
+ * test_core.c - unit tests for server/core: the capped buffer, RFC 3339
+ * formatting and parsing, the virtual clock, random ids, the error table.
+ */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/ids.h"
+
+Test(buf, appends_and_terminates)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    cr_assert_eq(buf_puts(&b, "hello"), 0);
+    cr_assert_eq(buf_printf(&b, " %d", 42), 0);
+    cr_assert_str_eq(b.data, "hello 42");
+    cr_assert_eq(b.len, 8);
+    buf_free(&b);
+    cr_assert_null(b.data);
+    buf_free(&b); /* twice is fine */
+}
+
+Test(buf, cap_refuses_and_keeps_content)
+{
+    struct buf b;
+    buf_init(&b, 8);
+    cr_assert_eq(buf_puts(&b, "12345678"), 0);
+    cr_assert_eq(buf_putc(&b, '9'), -1);
+    cr_assert_eq(buf_printf(&b, "%s", "x"), -1);
+    cr_assert_eq(b.len, 8);
+    cr_assert_str_eq(b.data, "12345678");
+    buf_free(&b);
+}
+
+Test(buf, steal_hands_over)
+{
+    struct buf b;
+    size_t len = 0;
+    buf_init(&b, 0);
+    buf_puts(&b, "abc");
+    char *s = buf_steal(&b, &len);
+    cr_assert_str_eq(s, "abc");
+    cr_assert_eq(len, 3);
+    cr_assert_null(b.data);
+    free(s);
+}
+
+struct time_case {
+    int64_t ms;
+    char text[CLOCK_RFC3339_LEN];
+};
+
+ParameterizedTestParameters(clock, format)
+{
+    static struct time_case cases[] = {
+        {0, "1970-01-01T00:00:00.000Z"},
+        {1, "1970-01-01T00:00:00.001Z"},
+        {951782400000, "2000-02-29T00:00:00.000Z"},
+        {1767323045678, "2026-01-02T03:04:05.678Z"},
+        {4102444799999, "2099-12-31T23:59:59.999Z"},
+    };
+    return cr_make_param_array(struct time_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct time_case *c, clock, format)
+{
+    char out[CLOCK_RFC3339_LEN];
+    clock_format(c->ms, out);
+    cr_assert_str_eq(out, c->text);
+    int64_t back = -1;
+    cr_assert_eq(clock_parse(c->text, &back), 0);
+    cr_assert_eq(back, c->ms);
+}
+
+struct bad_time {
+    char text[40];
+};
+
+ParameterizedTestParameters(clock, parse_rejects)
+{
+    static struct bad_time cases[] = {
+        {""},
+        {"2023-09-07T42:14:00.364Z"}, /* the contract's example hour */
+        {"2023-02-29T00:00:00Z"},
+        {"2023-13-01T00:00:00Z"},
+        {"2023-01-01 00:00:00Z"},
+        {"2023-01-01T00:00:00"},
+        {"2023-01-01T00:00:00.Z"},
+        {"2023-01-01T00:00:00+02:00"},
+        {"20x3-01-01T00:00:00Z"},
+    };
+    return cr_make_param_array(struct bad_time, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct bad_time *c, clock, parse_rejects)
+{
+    int64_t ms;
+    cr_assert_eq(clock_parse(c->text, &ms), -1, "accepted '%s'", c->text);
+}
+
+Test(clock, virtual_moves_only_when_told)
+{
+    struct clock *c = clock_new(CLOCK_MODE_VIRTUAL, 1000);
+    cr_assert_not_null(c);
+    cr_assert_eq(clock_now_ms(c), 1000);
+    cr_assert_eq(clock_advance(c, 500), 0);
+    cr_assert_eq(clock_now_ms(c), 1500);
+    cr_assert_eq(clock_advance(c, -2000), -1);
+    cr_assert_eq(clock_now_ms(c), 1500);
+    cr_assert_eq(clock_set(c, 42), 0);
+    cr_assert_eq(clock_now_ms(c), 42);
+    clock_free(c);
+}
+
+Test(clock, real_cannot_be_moved)
+{
+    struct clock *c = clock_new(CLOCK_MODE_REAL, 0);
+    cr_assert_eq(clock_set(c, 5), -1);
+    cr_assert_eq(clock_advance(c, 5), -1);
+    cr_assert_gt(clock_now_ms(c), INT64_C(1700000000000));
+    clock_free(c);
+    clock_free(NULL);
+}
+
+Test(ids, hex32_and_uuid_shapes)
+{
+    char a[IDS_HEX32_LEN], b[IDS_HEX32_LEN], u[IDS_UUID_LEN];
+    ids_hex32(a);
+    ids_hex32(b);
+    cr_assert_eq(strlen(a), 32);
+    cr_assert_eq(strspn(a, "0123456789abcdef"), 32);
+    cr_assert_str_neq(a, b);
+    ids_uuid(u);
+    cr_assert_eq(strlen(u), 36);
+    cr_assert_eq(u[8], '-');
+    cr_assert_eq(u[14], '4');
+}
+
+Test(err, table_statuses)
+{
+    cr_assert_eq(err_info(ERR_BAD_REQUEST)->status, 400);
+    cr_assert_str_eq(err_info(ERR_BAD_REQUEST)->detail_code, "400.1 Bad Request Content");
+    cr_assert_eq(err_info(ERR_UNAUTHORIZED)->status, 401);
+    cr_assert_eq(err_info(ERR_FORBIDDEN)->status, 403);
+    cr_assert_eq(err_info(ERR_NOT_FOUND)->status, 404);
+    cr_assert_eq(err_info(ERR_TOO_LARGE)->status, 413);
+    cr_assert_eq(err_info(ERR_RATE_LIMITED)->status, 429);
+    cr_assert_str_eq(err_info(ERR_INTERNAL)->detail_code, "500.0 Internal Fault");
+    cr_assert_eq(err_info((enum err)999)->status, 500);
+    cr_assert(err_is_oauth(ERR_OAUTH_INVALID_CLIENT));
+    cr_assert_not(err_is_oauth(ERR_UNAUTHORIZED));
+}

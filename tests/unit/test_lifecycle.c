@@ -1,0 +1,210 @@
+/*
+ * test_lifecycle.c - report task states against a real in-memory database:
+ * the completionStatus -> status mapping, the JSON shapes while running and
+ * after, non-concurrency, finishing by time and by polls, cancel.
+ */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <string.h>
+
+#include "reports/content.h"
+#include "reports/lifecycle.h"
+#include "reports/report.h"
+#include "store/embedded.h"
+
+static struct store *db;
+
+static void open_db(void)
+{
+    char err[256] = "";
+    db = store_open(":memory:", embedded_schema, embedded_schema_count, embedded_fixtures,
+                    embedded_fixtures_count, err, sizeof(err));
+    cr_assert_not_null(db, "store_open: %s", err);
+}
+
+static void close_db(void)
+{
+    store_close(db);
+    db = NULL;
+}
+
+struct map_case {
+    char completion[16];
+    char status[16];
+};
+
+ParameterizedTestParameters(lifecycle, status_mapping)
+{
+    static struct map_case cases[] = {
+        {"SUCCESS", "SUCCESS"},    {"WARNING", "WARNING"},       {"ERROR", "FAILURE"},
+        {"TEMP_ERROR", "FAILURE"}, {"TERMINATED", "TERMINATED"}, {"", ""},
+        {"Success", ""},
+    };
+    return cr_make_param_array(struct map_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct map_case *c, lifecycle, status_mapping)
+{
+    const char *s = lifecycle_status(c->completion);
+    if (!c->status[0])
+        cr_assert_null(s, "%s mapped to %s", c->completion, s);
+    else
+        cr_assert_str_eq(s, c->status);
+}
+
+static const struct lifecycle_plan by_time = {1000, -1, NULL, NULL};
+
+static void start(const char *type_name, const char *args, const struct lifecycle_plan *plan,
+                  int64_t now, struct store_task *t, int *existing)
+{
+    const struct report_type *type = report_type_find(type_name);
+    cr_assert_not_null(type);
+    cr_assert_eq(
+        lifecycle_start(db, now, type, args, "CSV,PDF", "demo-app", "demo-app", plan, t, existing),
+        ERR_OK);
+}
+
+Test(lifecycle, running_task_json_has_nulls_and_progress, .init = open_db, .fini = close_db)
+{
+    struct store_task t;
+    int existing;
+    start("IDENTITIES", "{}", &by_time, 5000, &t, &existing);
+    cr_assert_eq(existing, 0);
+    cJSON *j = lifecycle_task_json(&t, "acme", 5500);
+    cr_assert_not_null(j);
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "completed")));
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "completionStatus")));
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "progress")->valuestring, "Processing: 50%");
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "created")->valuestring, "1970-01-01T00:00:05.000Z");
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "type")->valuestring, "QUARTZ");
+    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "attributes"), "org")->valuestring,
+                     "acme");
+    cJSON_Delete(j);
+    j = lifecycle_results_json(&t);
+    cr_assert_null(cJSON_GetObjectItem(j, "status"));
+    cr_assert_null(cJSON_GetObjectItem(j, "rows"));
+    cr_assert_null(cJSON_GetObjectItem(j, "duration"));
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "availableFormats")), 2);
+    cJSON_Delete(j);
+    store_task_clear(&t);
+}
+
+Test(lifecycle, same_type_and_arguments_share_a_running_task, .init = open_db, .fini = close_db)
+{
+    struct store_task a, b, c;
+    int existing;
+    start("IDENTITIES", "{\"correlatedOnly\":true}", &by_time, 1000, &a, &existing);
+    start("IDENTITIES", "{\"correlatedOnly\":true}", &by_time, 1500, &b, &existing);
+    cr_assert_eq(existing, 1);
+    cr_assert_str_eq(a.id, b.id);
+    start("IDENTITIES", "{\"correlatedOnly\":false}", &by_time, 1500, &c, &existing);
+    cr_assert_eq(existing, 0);
+    cr_assert_str_neq(a.id, c.id);
+    store_task_clear(&c);
+    /* Once the first one is due, the same request starts a new task. */
+    start("IDENTITIES", "{\"correlatedOnly\":true}", &by_time, 2000, &c, &existing);
+    cr_assert_eq(existing, 0);
+    cr_assert_str_neq(a.id, c.id);
+    store_task_clear(&a);
+    store_task_clear(&b);
+    store_task_clear(&c);
+}
+
+Test(lifecycle, finishes_when_due_with_real_rows, .init = open_db, .fini = close_db)
+{
+    struct store_task t, got;
+    int existing;
+    start("UNCORRELATED_ACCOUNTS", "{}", &by_time, 10000, &t, &existing);
+    cr_assert_eq(lifecycle_get(db, t.id, 10999, 1, &got), ERR_OK);
+    cr_assert_not(lifecycle_done(&got));
+    store_task_clear(&got);
+    cr_assert_eq(lifecycle_get(db, t.id, 11000, 1, &got), ERR_OK);
+    cr_assert(lifecycle_done(&got));
+    cr_assert_str_eq(got.completion_status, "SUCCESS");
+    cr_assert_eq(got.completed_ms, 11000);
+    int64_t rows = -1;
+    char why[128];
+    cr_assert_eq(report_content_count(db, "UNCORRELATED_ACCOUNTS", "{}", &rows, why, sizeof(why)),
+                 0);
+    cr_assert_gt(rows, 0);
+    cr_assert_eq(got.rows, rows);
+    cJSON *j = lifecycle_results_json(&got);
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "status")->valuestring, "SUCCESS");
+    cr_assert_eq(cJSON_GetObjectItem(j, "duration")->valueint, 1000);
+    cr_assert_eq(cJSON_GetObjectItem(j, "rows")->valueint, rows);
+    cJSON_Delete(j);
+    store_task_clear(&got);
+    store_task_clear(&t);
+}
+
+Test(lifecycle, finishes_after_n_polls, .init = open_db, .fini = close_db)
+{
+    struct lifecycle_plan plan = {0, 2, "WARNING", NULL};
+    struct store_task t, got;
+    int existing;
+    start("IDENTITIES", "{}", &plan, 1000, &t, &existing);
+    cr_assert_eq(lifecycle_get(db, t.id, 99999999, 0, &got), ERR_OK); /* not a poll */
+    cr_assert_not(lifecycle_done(&got));
+    store_task_clear(&got);
+    cr_assert_eq(lifecycle_get(db, t.id, 1000, 1, &got), ERR_OK);
+    cr_assert_not(lifecycle_done(&got));
+    store_task_clear(&got);
+    cr_assert_eq(lifecycle_get(db, t.id, 1000, 1, &got), ERR_OK);
+    cr_assert(lifecycle_done(&got));
+    cr_assert_str_eq(got.completion_status, "WARNING");
+    cJSON *m = cJSON_Parse(got.messages);
+    cr_assert_eq(cJSON_GetArraySize(m), 1);
+    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(m, 0), "type")->valuestring, "WARN");
+    cJSON_Delete(m);
+    store_task_clear(&got);
+    store_task_clear(&t);
+}
+
+Test(lifecycle, error_outcome_maps_to_failure, .init = open_db, .fini = close_db)
+{
+    struct lifecycle_plan plan = {10, -1, "TEMP_ERROR", NULL};
+    struct store_task t, got;
+    int existing;
+    start("IDENTITIES", "{}", &plan, 0, &t, &existing);
+    cr_assert_eq(lifecycle_get(db, t.id, 10, 1, &got), ERR_OK);
+    cJSON *j = lifecycle_results_json(&got);
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "status")->valuestring, "FAILURE");
+    cJSON_Delete(j);
+    store_task_clear(&got);
+    store_task_clear(&t);
+}
+
+Test(lifecycle, cancel_running_then_finished, .init = open_db, .fini = close_db)
+{
+    struct store_task t, got;
+    int existing;
+    char why[256];
+    start("IDENTITIES", "{}", &by_time, 0, &t, &existing);
+    cr_assert_eq(lifecycle_cancel(db, t.id, 500, why, sizeof(why)), ERR_OK);
+    cr_assert_eq(lifecycle_get(db, t.id, 5000, 1, &got), ERR_OK);
+    cr_assert_str_eq(got.completion_status, "TERMINATED");
+    cr_assert_eq(got.completed_ms, 500);
+    store_task_clear(&got);
+    cr_assert_eq(lifecycle_cancel(db, t.id, 600, why, sizeof(why)), ERR_BAD_REQUEST);
+    cr_assert_not_null(strstr(why, "not running"));
+    cr_assert_eq(lifecycle_cancel(db, "0123456789abcdef0123456789abcdef", 600, why, sizeof(why)),
+                 ERR_NOT_FOUND);
+    store_task_clear(&t);
+}
+
+Test(lifecycle, unknown_source_ends_in_error, .init = open_db, .fini = close_db)
+{
+    struct store_task t, got;
+    int existing;
+    start("ACCOUNTS", "{\"application\":\"ffffffffffffffffffffffffffffffff\",\"sourceName\":\"X\"}",
+          &by_time, 0, &t, &existing);
+    cr_assert_eq(lifecycle_get(db, t.id, 1000, 1, &got), ERR_OK);
+    cr_assert_str_eq(got.completion_status, "ERROR");
+    cJSON *m = cJSON_Parse(got.messages);
+    cr_assert_eq(cJSON_GetArraySize(m), 1);
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(m, 0), "error")));
+    cJSON_Delete(m);
+    store_task_clear(&got);
+    store_task_clear(&t);
+}
