@@ -1,0 +1,224 @@
+/*
+ * token.c - POST /oauth/token: the client credentials grant (RFC 6749 §4.4).
+ *
+ * Parameters (grant_type, client_id, client_secret) come from the body, as
+ * multipart/form-data (what the TypeScript SDK sends) or url-encoded (the
+ * Python SDK), or from the query string; a body parameter wins over the
+ * query. Refusals follow RFC 6749 §5.2 through the ERR_OAUTH_* codes; the
+ * HTTP layer writes {"error": ..., "error_description": ...}. The answer
+ * carries the field set of a real ISC token response, read back from the
+ * claims of the token just minted so both always agree.
+ *
+ * Borrows the app (store, clock, key); owns only per-call memory.
+ */
+#include "api.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "../auth/jwt.h"
+#include "app.h"
+#include "form.h"
+
+#define TOKEN_GRANT "client_credentials"
+
+/*
+ * Compares two secrets in time independent of where they differ and of
+ * their lengths: both are hashed with SHA-256 and the digests compared with
+ * CRYPTO_memcmp. Returns 1 when equal, 0 when not, -1 when hashing failed.
+ */
+static int secret_equal(const char *a, const char *b)
+{
+    unsigned char da[EVP_MAX_MD_SIZE], db[EVP_MAX_MD_SIZE];
+    unsigned int la = 0, lb = 0;
+    if (!EVP_Digest(a, strlen(a), da, &la, EVP_sha256(), NULL) ||
+        !EVP_Digest(b, strlen(b), db, &lb, EVP_sha256(), NULL) || la != lb)
+        return -1;
+    return CRYPTO_memcmp(da, db, la) == 0;
+}
+
+/*
+ * Looks a parameter up: body first, then the query string. A parameter given
+ * twice in the body is refused (RFC 6749 §3.2: "MUST NOT be included more
+ * than once"): *dup is set and NULL returned.
+ */
+static const char *param(const struct api_req *rq, const struct form *body, const char *name,
+                         int *dup)
+{
+    if (form_count(body, name) > 1) {
+        *dup = 1;
+        return NULL;
+    }
+    const char *v = form_get(body, name);
+    if (!v && rq->query)
+        v = rq->query(rq, name);
+    return v;
+}
+
+/* Copies claim `name` of `claims` into `res` when present (any JSON type). */
+static int copy_claim(cJSON *res, const cJSON *claims, const char *name)
+{
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(claims, name);
+    if (!c)
+        return 0;
+    cJSON *dup = cJSON_Duplicate(c, 1);
+    if (!dup || !cJSON_AddItemToObject(res, name, dup)) {
+        cJSON_Delete(dup);
+        return -1;
+    }
+    return 0;
+}
+
+/* Joins the "scope" claim array with spaces, as the response's scope string. */
+static int add_scope_string(cJSON *res, const cJSON *claims)
+{
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(claims, "scope");
+    const cJSON *it;
+    struct buf b;
+    int rc = -1;
+    buf_init(&b, 4096);
+    if (buf_puts(&b, "") != 0)
+        goto out;
+    cJSON_ArrayForEach(it, arr)
+    {
+        if (!cJSON_IsString(it))
+            continue;
+        if ((b.len && buf_putc(&b, ' ') != 0) || buf_puts(&b, it->valuestring) != 0)
+            goto out;
+    }
+    rc = cJSON_AddStringToObject(res, "scope", b.data) ? 0 : -1;
+out:
+    buf_free(&b);
+    return rc;
+}
+
+/* The 200 body: access_token, token_type, expires_in, scope, then the claims. */
+static cJSON *token_response(const char *token, int64_t ttl_s)
+{
+    static const char *const from_claims[] = {
+        "tenant_id", "internal",    "pod", "strong_auth_supported", "org", "identity_id",
+        "user_name", "strong_auth", "jti",
+    };
+    cJSON *claims = jwt_peek(token);
+    cJSON *res = cJSON_CreateObject();
+    if (!claims || !res || !cJSON_AddStringToObject(res, "access_token", token) ||
+        !cJSON_AddStringToObject(res, "token_type", "bearer") ||
+        !cJSON_AddNumberToObject(res, "expires_in", (double)ttl_s) ||
+        add_scope_string(res, claims) != 0)
+        goto fail;
+    for (size_t i = 0; i < sizeof from_claims / sizeof from_claims[0]; i++)
+        if (copy_claim(res, claims, from_claims[i]) != 0)
+            goto fail;
+    cJSON_Delete(claims);
+    return res;
+fail:
+    cJSON_Delete(claims);
+    cJSON_Delete(res);
+    return NULL;
+}
+
+enum err api_token(struct api_req *rq, struct api_res *rs)
+{
+    struct app *app = rq->app;
+    struct form *body = NULL;
+    struct store_client client;
+    char jti[IDS_UUID_LEN];
+    char *token = NULL;
+    int64_t exp_s = 0;
+    int dup = 0;
+    enum err e;
+
+    if (rq->body && rq->body_len > 0) {
+        const char *ct = rq->header ? rq->header(rq, "Content-Type") : NULL;
+        enum form_status fs = form_parse(ct, rq->body, rq->body_len, &body);
+        if (fs == FORM_NOMEM) {
+            e = api_fail(rs, ERR_INTERNAL, "out of memory parsing the token request");
+            goto out;
+        }
+        if (fs == FORM_UNSUPPORTED) {
+            e = api_fail(rs, ERR_OAUTH_INVALID_REQUEST,
+                         "Unsupported Content-Type: send application/x-www-form-urlencoded or "
+                         "multipart/form-data");
+            goto out;
+        }
+        if (fs != FORM_OK) {
+            e = api_fail(rs, ERR_OAUTH_INVALID_REQUEST, "Unreadable request body: %s",
+                         form_status_text(fs));
+            goto out;
+        }
+    }
+
+    const char *grant = param(rq, body, "grant_type", &dup);
+    const char *id = param(rq, body, "client_id", &dup);
+    const char *secret = param(rq, body, "client_secret", &dup);
+    if (dup) {
+        e = api_fail(rs, ERR_OAUTH_INVALID_REQUEST, "A parameter is repeated in the request body");
+        goto out;
+    }
+    if (!grant || !*grant) {
+        e = api_fail(rs, ERR_OAUTH_INVALID_REQUEST, "Missing grant_type parameter");
+        goto out;
+    }
+    if (strcmp(grant, TOKEN_GRANT) != 0) {
+        e = api_fail(rs, ERR_OAUTH_UNSUPPORTED_GRANT,
+                     "Unsupported grant type: only client_credentials is supported");
+        goto out;
+    }
+    if (!id || !*id) {
+        e = api_fail(rs, ERR_OAUTH_INVALID_REQUEST, "Missing client_id parameter");
+        goto out;
+    }
+    if (!secret || !*secret) {
+        e = api_fail(rs, ERR_OAUTH_INVALID_REQUEST, "Missing client_secret parameter");
+        goto out;
+    }
+
+    memset(&client, 0, sizeof client);
+    int rc = strlen(id) < sizeof client.client_id ? store_client_get(app->store, id, &client) : 1;
+    if (rc < 0) {
+        e = api_fail(rs, ERR_INTERNAL, "client lookup failed");
+        goto out;
+    }
+    /* Compare even for an unknown client, so timing does not tell which part was wrong. */
+    int same = secret_equal(secret, rc == 0 ? client.secret : "");
+    if (same < 0) {
+        e = api_fail(rs, ERR_INTERNAL, "secret comparison failed");
+        goto out;
+    }
+    if (rc != 0 || !same) {
+        e = api_fail(rs, ERR_OAUTH_INVALID_CLIENT, "Bad credentials");
+        goto out;
+    }
+
+    int64_t now_ms = clock_now_ms(app->clock);
+    int64_t ttl_s = app->cfg.token_ttl_s;
+    token = auth_mint(app, &client, NULL, now_ms, ttl_s, jti, &exp_s);
+    if (!token) {
+        e = api_fail(rs, ERR_INTERNAL, "token minting failed");
+        goto out;
+    }
+    int64_t exp_ms = exp_s > INT64_MAX / 1000 ? INT64_MAX : exp_s * 1000;
+    if (store_token_record(app->store, jti, client.client_id, now_ms, exp_ms) != 0) {
+        e = api_fail(rs, ERR_INTERNAL, "recording the token failed");
+        goto out;
+    }
+    cJSON *res = token_response(token, ttl_s);
+    if (!res) {
+        e = api_fail(rs, ERR_INTERNAL, "out of memory building the token response");
+        goto out;
+    }
+    e = api_json(rs, 200, res);
+    if (e == ERR_OK) {
+        /* RFC 6749 §5.1: token responses must not be cached. */
+        api_res_header(rs, "Cache-Control", "no-store");
+        api_res_header(rs, "Pragma", "no-cache");
+    }
+out:
+    free(token);
+    form_free(body);
+    return e;
+}
