@@ -57,7 +57,8 @@ struct api_res {
         char value[512];
     } headers[API_MAX_HEADERS];
     int nheaders;
-    char err_text[512]; /* message text for an error answer; "" means the default */
+    char err_text[512];  /* message text for an error answer; "" means the default */
+    char client_id[128]; /* who called, when the route has no bearer token (token endpoint) */
 };
 
 void api_res_init(struct api_res *rs);

@@ -211,6 +211,7 @@ enum err api_token(struct api_req *rq, struct api_res *rs)
         e = api_fail(rs, ERR_INTERNAL, "out of memory building the token response");
         goto out;
     }
+    snprintf(rs->client_id, sizeof(rs->client_id), "%s", client.client_id); /* for the log */
     e = api_json(rs, 200, res);
     if (e == ERR_OK) {
         /* RFC 6749 §5.1: token responses must not be cached. */

@@ -82,6 +82,7 @@ static enum MHD_Result dispatch(struct http_daemon *d, struct MHD_Connection *co
         goto answer;
     }
     if (r == ROUTER_METHOD_NOT_ALLOWED) {
+        api_res_header(&rs, "Allow", "%s", m.allow);
         e = api_fail(&rs, ERR_METHOD_NOT_ALLOWED, "Method %s is not allowed on %.200s.", method,
                      url);
         goto answer;
@@ -110,7 +111,9 @@ answer:;
         .path = url,
         .status = status,
         .duration_us = clock_mono_us() - cr->start_us,
-        .client_id = rq.principal ? rq.principal->client_id : NULL,
+        .client_id = rq.principal      ? rq.principal->client_id
+                     : rs.client_id[0] ? rs.client_id
+                                       : NULL,
         .tracking_id = rq.tracking_id,
     };
     log_request(&line);

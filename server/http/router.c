@@ -64,20 +64,40 @@ static int fits(const char *pattern, const char *path, struct router_match *m)
     return *p == '\0' && *s == '\0';
 }
 
+/* How many literal segments a pattern has. */
+static int specificity(const char *pattern)
+{
+    int n = 0;
+    for (const char *p = pattern; (p = strchr(p, '/')) != NULL; p++)
+        n += p[1] != '{';
+    return n;
+}
+
 enum router_result router_match(const char *method, const char *path, struct router_match *m)
 {
-    int path_known = 0;
+    const size_t nroutes = sizeof(routes) / sizeof(routes[0]);
+    int best = -1;
     struct router_match tmp;
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        if (!fits(routes[i].pattern, path, &tmp))
+    for (size_t i = 0; i < nroutes; i++)
+        if (fits(routes[i].pattern, path, &tmp) && specificity(routes[i].pattern) > best)
+            best = specificity(routes[i].pattern);
+    if (best < 0)
+        return ROUTER_NOT_FOUND;
+    m->allow[0] = '\0';
+    for (size_t i = 0; i < nroutes; i++) {
+        if (specificity(routes[i].pattern) != best || !fits(routes[i].pattern, path, &tmp))
             continue;
-        if (strcmp(routes[i].method, method) != 0) {
-            path_known = 1;
-            continue;
+        if (strcmp(routes[i].method, method) == 0) {
+            memcpy(m->version, tmp.version, sizeof(m->version));
+            memcpy(m->param, tmp.param, sizeof(m->param));
+            m->route = &routes[i];
+            return ROUTER_OK;
         }
-        *m = tmp;
-        m->route = &routes[i];
-        return ROUTER_OK;
+        if (!strstr(m->allow, routes[i].method)) {
+            size_t len = strlen(m->allow);
+            snprintf(m->allow + len, sizeof(m->allow) - len, "%s%s", len ? ", " : "",
+                     routes[i].method);
+        }
     }
-    return path_known ? ROUTER_METHOD_NOT_ALLOWED : ROUTER_NOT_FOUND;
+    return ROUTER_METHOD_NOT_ALLOWED;
 }

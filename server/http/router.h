@@ -29,12 +29,19 @@ struct router_match {
     const struct route *route;
     char version[8];              /* "v2024"... or "" */
     char param[ROUTER_PARAM_MAX]; /* the {id} segment or "" */
+    char allow[32];               /* on ROUTER_METHOD_NOT_ALLOWED: "GET, POST"... */
 };
 
 /* The API versions served, each identical: v2024 first. NULL-terminated. */
 extern const char *const router_versions[];
 
-/* Matches `method` and decoded `path` (without query). On ROUTER_OK fills m. */
+/*
+ * Matches `method` and decoded `path` (without query). The most specific
+ * pattern that fits the path decides (the one with the most literal
+ * segments): GET /v2024/reports/run is a 405 for the startReport route, not
+ * a download of a report called "run". On ROUTER_OK fills m; on
+ * ROUTER_METHOD_NOT_ALLOWED fills m->allow.
+ */
 enum router_result router_match(const char *method, const char *path, struct router_match *m);
 
 #endif

@@ -34,7 +34,10 @@ ParameterizedTestParameters(router, match)
         {"GET", "/v2024/reports/abc123/cancel", ROUTER_METHOD_NOT_ALLOWED, "", "", ""},
         {"GET", "/v2024/reports/abc123", ROUTER_OK, "getReport", "v2024", "abc123"},
         {"DELETE", "/v2024/reports/abc123", ROUTER_METHOD_NOT_ALLOWED, "", "", ""},
-        {"GET", "/v2024/reports/run", ROUTER_OK, "getReport", "v2024", "run"},
+        {"GET", "/v2024/reports/run", ROUTER_METHOD_NOT_ALLOWED, "", "", ""},
+        {"PUT", "/v2024/reports/run", ROUTER_METHOD_NOT_ALLOWED, "", "", ""},
+        {"POST", "/v2024/reports/runs", ROUTER_METHOD_NOT_ALLOWED, "", "", ""},
+        {"GET", "/v2024/reports/runs", ROUTER_OK, "getReport", "v2024", "runs"},
         {"GET", "/v2024/reports/", ROUTER_NOT_FOUND, "", "", ""},
         {"GET", "/v2024/reports", ROUTER_NOT_FOUND, "", "", ""},
         {"GET", "/v2024/reports/a/b/c", ROUTER_NOT_FOUND, "", "", ""},
@@ -64,6 +67,15 @@ ParameterizedTest(struct route_case *c, router, match)
     cr_assert_str_eq(m.route->operation, c->operation);
     cr_assert_str_eq(m.version, c->version);
     cr_assert_str_eq(m.param, c->param);
+}
+
+Test(router, method_not_allowed_lists_allowed_methods)
+{
+    struct router_match m;
+    cr_assert_eq(router_match("GET", "/v2024/reports/run", &m), ROUTER_METHOD_NOT_ALLOWED);
+    cr_assert_str_eq(m.allow, "POST");
+    cr_assert_eq(router_match("DELETE", "/mock/clock", &m), ROUTER_METHOD_NOT_ALLOWED);
+    cr_assert_str_eq(m.allow, "GET, POST");
 }
 
 Test(router, overlong_id_is_not_found)
