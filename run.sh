@@ -71,7 +71,7 @@ case "$cmd" in
     rc=$?
     set -e
     tail -n 15 "$dir/test-output.txt"
-    python3 tests/count_results.py "$dir"
+    tests/count-results.sh "$dir"
     exit $rc
     ;;
   *)
