@@ -1,0 +1,516 @@
+/*
+ * search.c - a recursive-descent parser for the query string subset of
+ * search.h, producing a tenant filter tree.
+ *
+ * Grammar (one level of a list may use AND, or OR / adjacency, not both):
+ *   list  := unary ((AND | OR | <nothing>) unary)*
+ *   unary := (NOT | !) unary | '(' list ')' | term
+ * Everything this file allocates is either handed to the caller in the tree
+ * or freed before returning.
+ */
+#include "search.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/buf.h"
+
+enum tok_type { T_END, T_LPAREN, T_RPAREN, T_AND, T_OR, T_NOT, T_TERM };
+
+struct token {
+    enum tok_type type;
+    char *field; /* NULL: free text */
+    char *value;
+    int quoted; /* the value was a "phrase" */
+    int star;   /* an unquoted value ended with an unescaped '*' (not in value) */
+};
+
+struct parser {
+    const char *p;
+    struct token tok; /* lookahead */
+    int terms;
+    int err; /* 1: refused (why is set), -1: OOM */
+    char *why;
+    size_t whylen;
+};
+
+static void refuse(struct parser *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void refuse(struct parser *ps, const char *fmt, ...)
+{
+    va_list ap;
+    if (ps->err)
+        return;
+    ps->err = 1;
+    va_start(ap, fmt);
+    vsnprintf(ps->why, ps->whylen, fmt, ap);
+    va_end(ap);
+}
+
+static void oom(struct parser *ps)
+{
+    if (!ps->err)
+        snprintf(ps->why, ps->whylen, "out of memory");
+    ps->err = -1;
+}
+
+static void token_clear(struct token *t)
+{
+    free(t->field);
+    free(t->value);
+    memset(t, 0, sizeof(*t));
+}
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Ends a bare word (unescaped). */
+static int ends_word(char c)
+{
+    return c == '\0' || is_space(c) || c == '(' || c == ')';
+}
+
+/* The reason an unescaped character is outside the subset, or NULL. */
+static const char *unsupported_char(char c)
+{
+    switch (c) {
+    case '~':
+        return "fuzzy and proximity searches (~) are not supported";
+    case '^':
+        return "boosts (^) are not supported";
+    case '?':
+        return "the ? wildcard is not supported";
+    case '/':
+        return "regular expressions (/.../) are not supported";
+    case '[':
+    case ']':
+    case '{':
+    case '}':
+        return "range queries ([a TO b], {a TO b}) are not supported";
+    case '<':
+    case '>':
+    case '=':
+        return "range comparisons (<, >, =) are not supported";
+    case '"':
+        return "a quote inside a word is not supported; quote the whole value";
+    default:
+        return NULL;
+    }
+}
+
+/* Reads a "quoted phrase" at ps->p (on the opening quote) into b. */
+static int lex_quoted(struct parser *ps, struct buf *b)
+{
+    const char *p = ps->p + 1;
+    for (;;) {
+        if (*p == '\0') {
+            refuse(ps, "the query has an unterminated quote");
+            return -1;
+        }
+        if (*p == '"')
+            break;
+        if (*p == '\\' && p[1])
+            p++;
+        if (buf_putc(b, *p) != 0) {
+            oom(ps);
+            return -1;
+        }
+        p++;
+    }
+    ps->p = p + 1;
+    if (!ends_word(*ps->p)) {
+        refuse(ps, "a quoted phrase must be followed by a space or a parenthesis");
+        return -1;
+    }
+    if (!b->data && buf_puts(b, "") != 0) {
+        oom(ps);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * Reads a bare value at ps->p into b until the end of the word; a trailing
+ * unescaped '*' sets *star and is left out.
+ */
+static int lex_bare(struct parser *ps, struct buf *b, int *star, int allow_colon)
+{
+    const char *p = ps->p;
+    *star = 0;
+    while (!ends_word(*p)) {
+        char c = *p;
+        if (c == '\\') {
+            if (!p[1]) {
+                refuse(ps, "the query ends with a lone backslash");
+                return -1;
+            }
+            c = p[1];
+            p += 2;
+        } else {
+            const char *bad = unsupported_char(c);
+            if (bad) {
+                refuse(ps, "%s", bad);
+                return -1;
+            }
+            if (c == ':' && !allow_colon) {
+                refuse(ps, "a ':' inside a value must be escaped (\\:) or the value quoted");
+                return -1;
+            }
+            if (c == '*') {
+                if (!ends_word(p[1])) {
+                    refuse(ps, "wildcards other than one trailing * are not supported");
+                    return -1;
+                }
+                *star = 1;
+                p++;
+                break;
+            }
+            p++;
+        }
+        if (buf_putc(b, c) != 0) {
+            oom(ps);
+            return -1;
+        }
+    }
+    ps->p = p;
+    if (!b->data && buf_puts(b, "") != 0) {
+        oom(ps);
+        return -1;
+    }
+    return 0;
+}
+
+static int valid_field(const char *s, size_t n)
+{
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.'))
+            return 0;
+    }
+    return 1;
+}
+
+static int word_is(const char *p, const char *w)
+{
+    size_t n = strlen(w);
+    return strncmp(p, w, n) == 0 && ends_word(p[n]);
+}
+
+/* Reads the next token into ps->tok. On failure ps->err is set. */
+static void lex(struct parser *ps)
+{
+    struct buf v;
+    const char *p, *colon = NULL;
+    token_clear(&ps->tok);
+    buf_init(&v, 1 << 20);
+    while (is_space(*ps->p))
+        ps->p++;
+    p = ps->p;
+    switch (*p) {
+    case '\0':
+        ps->tok.type = T_END;
+        return;
+    case '(':
+        ps->tok.type = T_LPAREN;
+        ps->p++;
+        return;
+    case ')':
+        ps->tok.type = T_RPAREN;
+        ps->p++;
+        return;
+    case '!':
+        ps->tok.type = T_NOT;
+        ps->p++;
+        return;
+    case '+':
+    case '-':
+        refuse(ps, "the + and - operators are not supported; use AND and NOT");
+        return;
+    case '@':
+        refuse(ps, "nested queries (@...) are not supported");
+        return;
+    default:
+        break;
+    }
+    if (strncmp(p, "&&", 2) == 0 || strncmp(p, "||", 2) == 0) {
+        ps->tok.type = *p == '&' ? T_AND : T_OR;
+        ps->p += 2;
+        return;
+    }
+    if (word_is(p, "AND") || word_is(p, "OR") || word_is(p, "NOT")) {
+        ps->tok.type = p[0] == 'A' ? T_AND : (p[0] == 'O' ? T_OR : T_NOT);
+        ps->p += p[0] == 'O' ? 2 : 3;
+        return;
+    }
+    ps->tok.type = T_TERM;
+    if (*p != '"') {
+        /* A field name is the run of name characters before an unescaped ':'. */
+        const char *q = p;
+        while (!ends_word(*q) && *q != ':' && *q != '\\')
+            q++;
+        if (*q == ':')
+            colon = q;
+    }
+    if (colon) {
+        if (!valid_field(p, (size_t)(colon - p))) {
+            refuse(ps, "invalid field name '%.*s'", (int)(colon - p > 64 ? 64 : colon - p), p);
+            goto out;
+        }
+        ps->tok.field = strndup(p, (size_t)(colon - p));
+        if (!ps->tok.field) {
+            oom(ps);
+            goto out;
+        }
+        ps->p = colon + 1;
+        if (*ps->p == '(') {
+            refuse(ps, "field:(...) groups are not supported; repeat the field for each term");
+            goto out;
+        }
+        if (ends_word(*ps->p)) {
+            refuse(ps, "'%s:' has no value", ps->tok.field);
+            goto out;
+        }
+    }
+    if (*ps->p == '"') {
+        ps->tok.quoted = 1;
+        if (lex_quoted(ps, &v) != 0)
+            goto out;
+    } else if (lex_bare(ps, &v, &ps->tok.star, 0) != 0) {
+        goto out;
+    }
+    ps->tok.value = buf_steal(&v, NULL);
+out:
+    buf_free(&v);
+}
+
+static struct tenant_filter *node(struct parser *ps, enum tenant_op op)
+{
+    struct tenant_filter *f = calloc(1, sizeof(*f));
+    if (!f)
+        oom(ps);
+    else
+        f->op = op;
+    return f;
+}
+
+void search_filter_free(struct tenant_filter *f)
+{
+    if (!f)
+        return;
+    search_filter_free(f->a);
+    search_filter_free(f->b);
+    free(f->field);
+    free(f->value);
+    free(f);
+}
+
+/* Turns the current TERM token into a leaf, taking its strings. */
+static struct tenant_filter *term(struct parser *ps)
+{
+    struct token *t = &ps->tok;
+    struct tenant_filter *f;
+    if (++ps->terms > SEARCH_MAX_TERMS) {
+        refuse(ps, "the query has more than %d terms", SEARCH_MAX_TERMS);
+        return NULL;
+    }
+    if (!t->field) {
+        if (t->quoted && !t->value[0]) {
+            refuse(ps, "the query has an empty phrase");
+            return NULL;
+        }
+        f = node(ps, t->value[0] || t->quoted ? TENANT_TEXT_MATCH : TENANT_MATCH_ALL);
+        if (f && f->op == TENANT_TEXT_MATCH) {
+            f->value = t->value;
+            t->value = NULL;
+        }
+        return f;
+    }
+    if (strcmp(t->field, "_exists_") == 0) {
+        if (t->quoted || t->star || !valid_field(t->value, strlen(t->value))) {
+            refuse(ps, "_exists_ needs a field name");
+            return NULL;
+        }
+        f = node(ps, TENANT_EXISTS);
+        if (f) {
+            f->field = t->value;
+            t->value = NULL;
+        }
+        return f;
+    }
+    if (t->star)
+        f = node(ps, t->value[0] ? TENANT_PREFIX : TENANT_EXISTS);
+    else
+        f = node(ps, TENANT_EQ);
+    if (!f)
+        return NULL;
+    f->field = t->field;
+    t->field = NULL;
+    if (f->op != TENANT_EXISTS) {
+        f->value = t->value;
+        t->value = NULL;
+    }
+    return f;
+}
+
+static struct tenant_filter *parse_list(struct parser *ps, int depth);
+
+/* *bare_not is set when the result is a NOT written without parentheses. */
+static struct tenant_filter *parse_unary(struct parser *ps, int depth, int *bare_not)
+{
+    struct tenant_filter *f = NULL, *inner;
+    int ignored;
+    *bare_not = 0;
+    if (depth > SEARCH_MAX_DEPTH) {
+        refuse(ps, "the query nests deeper than %d levels", SEARCH_MAX_DEPTH);
+        return NULL;
+    }
+    switch (ps->tok.type) {
+    case T_NOT:
+        lex(ps);
+        if (ps->err)
+            return NULL;
+        inner = parse_unary(ps, depth + 1, &ignored);
+        if (!inner)
+            return NULL;
+        f = node(ps, TENANT_NOT);
+        if (!f) {
+            search_filter_free(inner);
+            return NULL;
+        }
+        f->a = inner;
+        *bare_not = 1;
+        return f;
+    case T_LPAREN:
+        lex(ps);
+        if (ps->err)
+            return NULL;
+        f = parse_list(ps, depth + 1);
+        if (!f)
+            return NULL;
+        if (ps->tok.type != T_RPAREN) {
+            refuse(ps, "the query has an unclosed parenthesis");
+            search_filter_free(f);
+            return NULL;
+        }
+        lex(ps);
+        if (ps->err) {
+            search_filter_free(f);
+            return NULL;
+        }
+        return f;
+    case T_TERM:
+        f = term(ps);
+        if (!f)
+            return NULL;
+        lex(ps);
+        if (ps->err) {
+            search_filter_free(f);
+            return NULL;
+        }
+        return f;
+    case T_END:
+        refuse(ps, "the query ends where a term is expected");
+        return NULL;
+    case T_RPAREN:
+        refuse(ps, "the query has ')' where a term is expected");
+        return NULL;
+    case T_AND:
+    case T_OR:
+        refuse(ps, "the query has an operator where a term is expected");
+        return NULL;
+    }
+    return NULL;
+}
+
+static struct tenant_filter *parse_list(struct parser *ps, int depth)
+{
+    struct tenant_filter *acc = NULL, *next, *pair;
+    int seen_and = 0, seen_or = 0, any_bare_not = 0, bare, count = 0;
+    for (;;) {
+        next = parse_unary(ps, depth, &bare);
+        if (!next)
+            goto fail;
+        any_bare_not |= bare;
+        if (!acc) {
+            acc = next;
+        } else {
+            pair = node(ps, seen_and ? TENANT_AND : TENANT_OR);
+            if (!pair) {
+                search_filter_free(next);
+                goto fail;
+            }
+            pair->a = acc;
+            pair->b = next;
+            acc = pair;
+        }
+        count++;
+        if (ps->tok.type == T_END || ps->tok.type == T_RPAREN)
+            break;
+        if (ps->tok.type == T_AND || ps->tok.type == T_OR) {
+            if (ps->tok.type == T_AND)
+                seen_and = 1;
+            else
+                seen_or = 1;
+            lex(ps);
+            if (ps->err)
+                goto fail;
+        } else {
+            seen_or = 1; /* adjacent terms: the default operator, OR */
+        }
+        if (seen_and && seen_or) {
+            refuse(ps, "AND cannot be mixed with OR (or with terms that have no operator between "
+                       "them) without parentheses");
+            goto fail;
+        }
+    }
+    if (seen_or && count > 1 && any_bare_not) {
+        refuse(ps, "NOT cannot be a member of an OR list; write it as a OR (NOT b)");
+        goto fail;
+    }
+    return acc;
+fail:
+    search_filter_free(acc);
+    return NULL;
+}
+
+int search_parse(const char *query, struct tenant_filter **out, char *why, size_t whylen)
+{
+    struct parser ps = {0};
+    struct tenant_filter *f = NULL;
+    char scratch[8];
+    if (!why || !whylen) {
+        why = scratch;
+        whylen = sizeof(scratch);
+    }
+    why[0] = '\0';
+    ps.p = query ? query : "";
+    ps.why = why;
+    ps.whylen = whylen;
+    while (is_space(*ps.p))
+        ps.p++;
+    if (!*ps.p) {
+        snprintf(why, whylen, "the query is empty");
+        return 1;
+    }
+    lex(&ps);
+    if (!ps.err)
+        f = parse_list(&ps, 0);
+    if (f && !ps.err && ps.tok.type != T_END) {
+        refuse(&ps, "the query has an unmatched ')'");
+    }
+    token_clear(&ps.tok);
+    if (ps.err || !f) {
+        search_filter_free(f);
+        if (!ps.err)
+            oom(&ps);
+        return ps.err < 0 ? -1 : 1;
+    }
+    *out = f;
+    return 0;
+}
