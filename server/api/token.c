@@ -196,7 +196,7 @@ enum err api_token(struct api_req *rq, struct api_res *rs)
 
     int64_t now_ms = clock_now_ms(app->clock);
     int64_t ttl_s = app->cfg.token_ttl_s;
-    token = auth_mint(app, &client, NULL, now_ms, ttl_s, jti, &exp_s);
+    token = auth_mint(&app->issuer, &client, NULL, now_ms, ttl_s, jti, &exp_s);
     if (!token) {
         e = api_fail(rs, ERR_INTERNAL, "token minting failed");
         goto out;

@@ -12,7 +12,7 @@
  * user: it names no user level, so no user-level rule can ever match one.
  * strong_auth_supported is true for user tokens and false for client tokens.
  *
- * Checking is pure: the signature and expiry against the app's key and clock,
+ * Checking is pure: the signature and expiry against the issuer's key and clock,
  * then the claims the rest of the server relies on. The store is not read,
  * so removing a client does not revoke the tokens it already holds (as with a
  * stateless JWT on the real service until it expires). Nothing here knows HTTP.
@@ -28,7 +28,6 @@
 
 #include <cjson/cJSON.h>
 
-#include "../api/app.h"
 #include "../core/clock.h"
 #include "../core/ids.h"
 #include "../store/store.h"
@@ -147,7 +146,7 @@ static int principal_from_claims(const cJSON *claims, struct auth_principal *p, 
     return 0;
 }
 
-enum err auth_check(const struct app *app, const char *header, struct auth_principal *out,
+enum err auth_check(const struct auth_issuer *iss, const char *header, struct auth_principal *out,
                     char *why, size_t whylen)
 {
     enum err e = ERR_UNAUTHORIZED;
@@ -155,7 +154,7 @@ enum err auth_check(const struct app *app, const char *header, struct auth_princ
     struct auth_principal p;
     const char *bad = NULL;
 
-    if (!app || !app->clock || !out) {
+    if (!iss || !iss->clock || !iss->key || iss->key_len == 0 || !out) {
         set_why(why, whylen, "authentication is not configured");
         e = ERR_INTERNAL;
         goto out;
@@ -182,8 +181,8 @@ enum err auth_check(const struct app *app, const char *header, struct auth_princ
         goto out;
     }
 
-    int64_t now_s = ms_to_s(clock_now_ms(app->clock));
-    enum jwt_status st = jwt_verify(tok, len, app->jwt_key, APP_KEY_LEN, now_s, &claims);
+    int64_t now_s = ms_to_s(clock_now_ms(iss->clock));
+    enum jwt_status st = jwt_verify(tok, len, iss->key, iss->key_len, now_s, &claims);
     if (st == JWT_NOMEM) {
         set_why(why, whylen, "out of memory");
         e = ERR_INTERNAL;
@@ -229,7 +228,7 @@ static int add_word_array(cJSON *obj, const char *name, const char *s)
     return 0;
 }
 
-char *auth_mint(const struct app *app, const struct store_client *client,
+char *auth_mint(const struct auth_issuer *iss, const struct store_client *client,
                 const char *scope_override, int64_t now_ms, int64_t ttl_s, char *jti_out,
                 int64_t *exp_s)
 {
@@ -239,7 +238,7 @@ char *auth_mint(const struct app *app, const struct store_client *client,
     int user = 0;
     int64_t now_s = ms_to_s(now_ms), exp;
 
-    if (!app || !client)
+    if (!iss || !iss->key || iss->key_len == 0 || !iss->tenant_id || !client)
         goto out;
     if ((ttl_s > 0 && now_s > INT64_MAX - ttl_s) || (ttl_s < 0 && now_s < INT64_MIN - ttl_s))
         goto out;
@@ -248,10 +247,10 @@ char *auth_mint(const struct app *app, const struct store_client *client,
     ids_uuid(jti);
 
     c = cJSON_CreateObject();
-    if (!c || !cJSON_AddStringToObject(c, "tenant_id", app->tenant_id) ||
+    if (!c || !cJSON_AddStringToObject(c, "tenant_id", iss->tenant_id) ||
         !cJSON_AddTrueToObject(c, "internal") ||
-        !cJSON_AddStringToObject(c, "pod", app->pod ? app->pod : "") ||
-        !cJSON_AddStringToObject(c, "org", app->org ? app->org : ""))
+        !cJSON_AddStringToObject(c, "pod", iss->pod ? iss->pod : "") ||
+        !cJSON_AddStringToObject(c, "org", iss->org ? iss->org : ""))
         goto out;
     if (user && (!cJSON_AddStringToObject(c, "identity_id", client->identity_id) ||
                  !cJSON_AddStringToObject(c, "user_name", client->user_name) ||
@@ -264,7 +263,7 @@ char *auth_mint(const struct app *app, const struct store_client *client,
         !cJSON_AddNumberToObject(c, "exp", (double)exp) || !cJSON_AddStringToObject(c, "jti", jti))
         goto out;
 
-    token = jwt_sign(c, app->jwt_key, APP_KEY_LEN);
+    token = jwt_sign(c, iss->key, iss->key_len);
     if (!token)
         goto out;
     if (jti_out)

@@ -1,7 +1,7 @@
 /*
  * auth.h - who is calling: issuing and checking the mock's access tokens.
  *
- * Tokens are HS256 JWTs signed with the app's key and carry the claim names
+ * Tokens are HS256 JWTs signed with the issuer's key and carry the claim names
  * of real ISC tokens (tenant_id, pod, org, client_id, scope, authorities,
  * exp, jti; identity_id, user_name and strong_auth for user tokens).
  * A `struct auth_principal` is a plain value the caller owns.
@@ -14,8 +14,22 @@
 
 #include "../core/err.h"
 
-struct app;
+struct clock;
 struct store_client;
+
+/*
+ * What tokens are signed with and stamped with, and the clock that says
+ * whether they have expired. Every pointer is borrowed: the owner (the app)
+ * keeps them alive as long as the issuer is used. org and pod NULL mint "".
+ */
+struct auth_issuer {
+    const unsigned char *key; /* HS256 key */
+    size_t key_len;
+    const char *tenant_id;
+    const char *org;
+    const char *pod;
+    struct clock *clock; /* "now" for expiry checks */
+};
 
 struct auth_principal {
     char client_id[128];
@@ -29,22 +43,25 @@ struct auth_principal {
 };
 
 /*
- * Checks an Authorization header value ("Bearer <jwt>") against the app's key
- * and clock. On success fills `out` and returns ERR_OK; otherwise returns
+ * Checks an Authorization header value ("Bearer <jwt>") against the issuer's
+ * key and clock. On success fills `out` and returns ERR_OK; otherwise returns
  * ERR_UNAUTHORIZED with the reason for the {"error": ...} body in `why`
  * (an expired token reads "JWT validation failed: JWT is expired").
- * `header` may be NULL (missing header).
+ * `header` may be NULL (missing header). `iss` NULL or without a key or
+ * clock, or `out` NULL, is ERR_INTERNAL.
  */
-enum err auth_check(const struct app *app, const char *header, struct auth_principal *out,
+enum err auth_check(const struct auth_issuer *iss, const char *header, struct auth_principal *out,
                     char *why, size_t whylen);
 
 /*
  * Mints a token for `client` valid for `ttl_s` seconds from `now_ms` (a
  * negative ttl gives an already expired token). `scope_override`, when not
  * NULL, replaces the client's scopes. On success returns a malloc'd JWT
- * (caller frees) and fills *jti_out (IDS_UUID_LEN) and *exp_s; NULL on OOM.
+ * (caller frees) and fills *jti_out (IDS_UUID_LEN) and *exp_s; NULL on OOM,
+ * when `iss` (or its key or tenant_id) or `client` is NULL, or when exp
+ * would overflow.
  */
-char *auth_mint(const struct app *app, const struct store_client *client,
+char *auth_mint(const struct auth_issuer *iss, const struct store_client *client,
                 const char *scope_override, int64_t now_ms, int64_t ttl_s, char *jti_out,
                 int64_t *exp_s);
 

@@ -543,6 +543,12 @@ static void app_setup(void)
     app.org = "acme-mock";
     app.pod = "mock01-local";
     app.cfg.token_ttl_s = 3600;
+    app.issuer = (struct auth_issuer){.key = app.jwt_key,
+                                      .key_len = APP_KEY_LEN,
+                                      .tenant_id = app.tenant_id,
+                                      .org = app.org,
+                                      .pod = app.pod,
+                                      .clock = app.clock};
 }
 
 static void app_teardown(void)
@@ -556,14 +562,14 @@ static char *mint(const struct store_client *c, const char *scopes, int64_t ttl_
 {
     char jti[IDS_UUID_LEN];
     int64_t exp = 0;
-    char *t = auth_mint(&app, c, scopes, clock_now_ms(app.clock), ttl_s, jti, &exp);
+    char *t = auth_mint(&app.issuer, c, scopes, clock_now_ms(app.clock), ttl_s, jti, &exp);
     cr_assert_not_null(t);
     return t;
 }
 
 static enum err check(const char *header, struct auth_principal *p, char *why, size_t n)
 {
-    return auth_check(&app, header, p, why, n);
+    return auth_check(&app.issuer, header, p, why, n);
 }
 
 static char *bearer(const char *token)
@@ -589,7 +595,7 @@ Test(auth, user_token_claims)
 {
     char jti[IDS_UUID_LEN] = "";
     int64_t exp = 0;
-    char *t = auth_mint(&app, &admin, NULL, NOW_S * 1000 + 999, 3600, jti, &exp);
+    char *t = auth_mint(&app.issuer, &admin, NULL, NOW_S * 1000 + 999, 3600, jti, &exp);
     cr_assert_not_null(t);
     cr_assert_eq(exp, NOW_S + 3600);
     cr_assert(is_uuid(jti), "jti %s", jti);
@@ -633,8 +639,8 @@ Test(auth, client_token_claims)
 Test(auth, mint_gives_fresh_jti_and_refuses_null)
 {
     char j1[IDS_UUID_LEN], j2[IDS_UUID_LEN];
-    char *a = auth_mint(&app, &admin, NULL, NOW_S * 1000, 60, j1, NULL);
-    char *b = auth_mint(&app, &admin, NULL, NOW_S * 1000, 60, j2, NULL);
+    char *a = auth_mint(&app.issuer, &admin, NULL, NOW_S * 1000, 60, j1, NULL);
+    char *b = auth_mint(&app.issuer, &admin, NULL, NOW_S * 1000, 60, j2, NULL);
     cr_assert_not_null(a);
     cr_assert_not_null(b);
     cr_assert_str_neq(j1, j2);
@@ -642,8 +648,9 @@ Test(auth, mint_gives_fresh_jti_and_refuses_null)
     free(a);
     free(b);
     cr_assert_null(auth_mint(NULL, &admin, NULL, 0, 60, j1, NULL));
-    cr_assert_null(auth_mint(&app, NULL, NULL, 0, 60, j1, NULL));
-    cr_assert_null(auth_mint(&app, &admin, NULL, INT64_MAX, INT64_MAX, j1, NULL), "exp overflow");
+    cr_assert_null(auth_mint(&app.issuer, NULL, NULL, 0, 60, j1, NULL));
+    cr_assert_null(auth_mint(&app.issuer, &admin, NULL, INT64_MAX, INT64_MAX, j1, NULL),
+                   "exp overflow");
 }
 
 Test(auth, check_user_token)
@@ -902,6 +909,10 @@ Test(auth, bad_arguments)
     struct auth_principal p;
     char why[64];
     cr_assert_eq(auth_check(NULL, "Bearer x", &p, why, sizeof why), ERR_INTERNAL);
+    struct auth_issuer keyless = app.issuer;
+    keyless.key = NULL;
+    cr_assert_eq(auth_check(&keyless, "Bearer x", &p, why, sizeof why), ERR_INTERNAL);
+    cr_assert_null(auth_mint(&keyless, &admin, NULL, 0, 60, NULL, NULL));
     cr_assert_eq(check("Bearer x", NULL, why, sizeof why), ERR_INTERNAL);
     cr_assert_eq(check(NULL, &p, NULL, 0), ERR_UNAUTHORIZED, "why may be NULL");
     char tiny[8];
