@@ -98,4 +98,16 @@ enum err api_mock_clock(struct api_req *rq, struct api_res *rs);    /* api/contr
 enum err api_mock_tasks(struct api_req *rq, struct api_res *rs);    /* api/control.c */
 enum err api_mock_audit(struct api_req *rq, struct api_res *rs);    /* api/control.c */
 
+/* The rest of the control API, api/control.c: behaviours, faults, tokens,
+ * clients, the request journal. */
+enum err api_mock_reports(struct api_req *rq, struct api_res *rs);
+enum err api_mock_reports_next(struct api_req *rq, struct api_res *rs);
+enum err api_mock_report_type(struct api_req *rq, struct api_res *rs);
+enum err api_mock_faults(struct api_req *rq, struct api_res *rs);
+enum err api_mock_fault(struct api_req *rq, struct api_res *rs);
+enum err api_mock_tokens(struct api_req *rq, struct api_res *rs);
+enum err api_mock_clients(struct api_req *rq, struct api_res *rs);
+enum err api_mock_client(struct api_req *rq, struct api_res *rs);
+enum err api_mock_requests(struct api_req *rq, struct api_res *rs);
+
 #endif

@@ -16,6 +16,7 @@
 #include "../reports/report.h"
 #include "api.h"
 #include "app.h"
+#include "control.h"
 
 /* Reads an optional boolean query parameter. 0: ok (*out set), -1: not a boolean. */
 static int query_bool(const struct api_req *rq, const char *key, int dflt, int *out)
@@ -53,17 +54,20 @@ enum err api_report_run(struct api_req *rq, struct api_res *rs)
                                  sizeof(formats), why, sizeof(why));
     if (e != ERR_OK)
         return api_fail(rs, e, "%s", why);
-    struct lifecycle_plan plan = {
-        .duration_ms = rq->app->cfg.report_duration_ms,
-        .polls = -1,
-        .outcome = NULL,
-        .outcome_messages = NULL,
-    };
+    struct lifecycle_plan plan;
+    char *owned = NULL;
+    if (control_report_plan(rq->app, type->name, &plan, &owned) != 0) {
+        free(args);
+        return ERR_INTERNAL;
+    }
     struct store_task t;
     int existing = 0;
     int64_t now = now_of(rq);
     e = lifecycle_start(rq->app->store, now, type, args, formats, rq->principal->client_id,
                         launcher_of(rq->principal), &plan, &t, &existing);
+    if (e != ERR_OK || existing)
+        control_report_plan_unused(rq->app, owned); /* no new task: a one-shot plan waits */
+    free(owned);
     free(args);
     if (e != ERR_OK)
         return e;

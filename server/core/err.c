@@ -24,7 +24,12 @@ static const struct err_info err_table[ERR__COUNT] = {
     [ERR_TOO_LARGE] = {413, "413 Payload Too Large", "The request body is larger than 1 MiB."},
     [ERR_RATE_LIMITED] = {429, "429 Too Many Requests", " Rate Limit Exceeded "},
     [ERR_INTERNAL] = {500, "500.0 Internal Fault", "An internal fault occurred."},
-    [ERR_UNAVAILABLE] = {503, "503 Service Unavailable", "The server is shutting down."},
+    [ERR_UNAVAILABLE] = {503, "503 Service Unavailable", "The service is temporarily unavailable."},
+    [ERR_BAD_GATEWAY] = {502, "502 Bad Gateway",
+                         "The server received an invalid response from an upstream server."},
+    [ERR_GATEWAY_TIMEOUT] = {504, "504 Gateway Timeout",
+                             "The server did not receive a timely response from an upstream "
+                             "server."},
     [ERR_OAUTH_INVALID_REQUEST] = {400, "invalid_request", "A required parameter is missing."},
     [ERR_OAUTH_INVALID_CLIENT] = {401, "invalid_client", "Bad credentials"},
     [ERR_OAUTH_UNSUPPORTED_GRANT] = {400, "unsupported_grant_type",
@@ -42,4 +47,14 @@ int err_is_oauth(enum err e)
 {
     return e == ERR_OAUTH_INVALID_REQUEST || e == ERR_OAUTH_INVALID_CLIENT ||
            e == ERR_OAUTH_UNSUPPORTED_GRANT;
+}
+
+enum err err_from_status(int status)
+{
+    /* The first entry with the status wins: the ErrorResponseDto kinds come
+     * before the "File Not Found" and OAuth variants in the enum. */
+    for (int e = ERR_OK + 1; e < ERR__COUNT; e++)
+        if (err_table[e].status == status && e != ERR_FILE_NOT_FOUND && !err_is_oauth((enum err)e))
+            return (enum err)e;
+    return ERR_INTERNAL;
 }

@@ -21,6 +21,8 @@ enum err {
     ERR_RATE_LIMITED,       /* 429, {"message": " Rate Limit Exceeded "} */
     ERR_INTERNAL,           /* 500, ErrorResponseDto "500.0 Internal Fault"; detail only logged */
     ERR_UNAVAILABLE,        /* 503, ErrorResponseDto; used while shutting down */
+    ERR_BAD_GATEWAY,        /* 502, ErrorResponseDto; only from injected faults */
+    ERR_GATEWAY_TIMEOUT,    /* 504, ErrorResponseDto; only from injected faults */
     ERR_OAUTH_INVALID_REQUEST,   /* 400, RFC 6749 {"error":"invalid_request"} */
     ERR_OAUTH_INVALID_CLIENT,    /* 401, RFC 6749 {"error":"invalid_client"} */
     ERR_OAUTH_UNSUPPORTED_GRANT, /* 400, RFC 6749 {"error":"unsupported_grant_type"} */
@@ -35,6 +37,10 @@ struct err_info {
 
 /* The row of the static table for `e`; an out-of-range value maps to ERR_INTERNAL. */
 const struct err_info *err_info(enum err e);
+
+/* The error that answers with HTTP `status` (400, 401, 403, 404, 405, 413,
+ * 429, 500, 502, 503, 504), for injected faults; ERR_INTERNAL for others. */
+enum err err_from_status(int status);
 
 /* Nonzero when `e` answers with an RFC 6749 OAuth error body. */
 int err_is_oauth(enum err e);

@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 
 #include "store.h"
 
@@ -16,6 +17,7 @@ struct store {
     pthread_mutex_t lock;
     const struct store_file *fixtures;
     size_t nfixtures;
+    atomic_int fault_hint; /* control.c: 0 unknown, 1 no active fault, n+1: n faults */
 };
 
 /* Logs `what` with sqlite3_errmsg() and returns -1. Caller holds the lock. */

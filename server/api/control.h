@@ -1,0 +1,68 @@
+/*
+ * control.h - the parts of the control API that act on ordinary requests:
+ * injected faults, the request journal, and how the next report runs.
+ * The HTTP layer and the report handlers call these; the /mock/ routes
+ * (control.c) configure them. All state is kept in the database.
+ */
+#ifndef ISC_API_CONTROL_H
+#define ISC_API_CONTROL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../reports/lifecycle.h"
+
+struct app;
+
+/* What an injected fault does to one request. */
+struct fault_decision {
+    int status;       /* 0: answer normally; else answer this status with its error body */
+    int64_t delay_ms; /* wait this long first (0: none) */
+    int drop;         /* 1: close the connection without an answer */
+};
+
+/*
+ * Decides whether a fault applies to this call of `operation` (the route's
+ * operation name). Returns 1 and fills `out` when one does (consuming one of
+ * its "next N calls", or drawing from its seeded generator), 0 when none
+ * does, -1 on a database error. Cheap when no fault is configured.
+ */
+int control_fault_pick(struct app *app, const char *operation, struct fault_decision *out);
+
+/* One line of the request journal (strings borrowed for the call). */
+struct journal_entry {
+    int64_t at_ms;
+    const char *method;
+    const char *path;
+    const char *query; /* decoded "k=v&k2=v2", "" when none */
+    const char *operation;
+    const char *version;   /* NULL outside versioned routes */
+    const char *client_id; /* NULL when unknown */
+    int status;
+    const char *tracking_id;
+    int64_t duration_us;
+};
+
+/* Records a request (not /mock/ ones); keeps the journal bounded. Errors are logged. */
+void control_journal_record(struct app *app, const struct journal_entry *e);
+
+/*
+ * How a new report of `report_type` should run: the one-shot plan queued
+ * for the next task (consumed here), else the plan set for that type, else
+ * the one set for all types, else the server's default duration with SUCCESS. Strings in `plan`
+ * point into
+ * `*owned` (free() it after use; may be NULL). 0, or -1 on a database error.
+ */
+int control_report_plan(struct app *app, const char *report_type, struct lifecycle_plan *plan,
+                        char **owned);
+
+/*
+ * Gives back a one-shot plan that control_report_plan() took when no new
+ * task came of it (startReport returned the running task with the same type
+ * and arguments): it returns to its place at the head of the queue. Call it
+ * before freeing `owned`; a NULL `owned`, or one from a plan that did not
+ * come from the queue, is a no-op. Errors are logged.
+ */
+void control_report_plan_unused(struct app *app, const char *owned);
+
+#endif
