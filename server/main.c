@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "api/app.h"
+#include "auth/limiter.h"
 #include "core/ids.h"
 #include "core/log.h"
 #include "http/daemon.h"
@@ -49,6 +50,11 @@ static const char usage[] =
     "  --log-format text|json one line per request on stderr (ISC_MOCK_LOG_FORMAT; default text)\n"
     "  --threads N            HTTP worker threads (ISC_MOCK_THREADS; default: CPU count)\n"
     "  --quiet                no request log lines (ISC_MOCK_QUIET=1)\n"
+    "  --rate-limit N/SECONDS requests per window per client and API version, 0 = off\n"
+    "                         (ISC_MOCK_RATE_LIMIT; default 100/10)\n"
+    "  --admin-token TOKEN    require this bearer token on the /mock/ control API\n"
+    "                         (ISC_MOCK_ADMIN_TOKEN; default: no token needed)\n"
+    "  --journal-max N        request journal rows kept (ISC_MOCK_JOURNAL_MAX; default 10000)\n"
     "  --help                 this text\n"
     "  --version              the version\n";
 
@@ -125,6 +131,15 @@ static int apply(struct app_config *cfg, const char *name, const char *value, co
         if (parse_int64(value, 1, 256, &v))
             return fail_usage("%s: '%s' is not a thread count (1-256)", from, value);
         cfg->threads = (int)v;
+    } else if (strcmp(name, "rate-limit") == 0) {
+        if (limiter_parse(value, &cfg->rate_count, &cfg->rate_window_ms) != 0)
+            return fail_usage("%s: '%s' is not COUNT/SECONDS (e.g. 100/10) or 0", from, value);
+    } else if (strcmp(name, "admin-token") == 0) {
+        cfg->admin_token = *value ? value : NULL;
+    } else if (strcmp(name, "journal-max") == 0) {
+        if (parse_int64(value, 1, 10000000, &v))
+            return fail_usage("%s: '%s' is not a row count (1-10000000)", from, value);
+        cfg->journal_max = (size_t)v;
     } else if (strcmp(name, "quiet") == 0) {
         cfg->quiet = strcmp(value, "0") != 0 && strcmp(value, "false") != 0;
     } else {
@@ -134,8 +149,8 @@ static int apply(struct app_config *cfg, const char *name, const char *value, co
 }
 
 static const char *const option_names[] = {
-    "bind",       "port",    "db",    "fixtures", "report-duration", "clock", "token-ttl",
-    "log-format", "threads", "quiet", NULL};
+    "bind",       "port",    "db",         "fixtures",    "report-duration", "clock", "token-ttl",
+    "log-format", "threads", "rate-limit", "admin-token", "journal-max",     "quiet", NULL};
 
 static int parse_options(int argc, char **argv, struct app_config *cfg)
 {
@@ -147,6 +162,9 @@ static int parse_options(int argc, char **argv, struct app_config *cfg)
     cfg->report_duration_ms = 2000;
     cfg->clock = CLOCK_MODE_REAL;
     cfg->token_ttl_s = DEFAULT_TOKEN_TTL;
+    cfg->rate_count = 100;
+    cfg->rate_window_ms = 10000;
+    cfg->journal_max = 10000;
     cfg->threads = cpus > 0 ? (int)(cpus > 64 ? 64 : cpus) : 2;
 
     /* Environment first, so flags win. */
@@ -396,6 +414,17 @@ int main(int argc, char **argv)
         code = 2;
         goto out;
     }
+    app.issuer = (struct auth_issuer){.key = app.jwt_key,
+                                      .key_len = APP_KEY_LEN,
+                                      .tenant_id = app.tenant_id,
+                                      .org = app.org,
+                                      .pod = app.pod,
+                                      .clock = app.clock};
+    app.limiter = limiter_new(app.cfg.rate_count, app.cfg.rate_window_ms, LIMITER_KEYS_DEFAULT);
+    if (!app.limiter) {
+        fprintf(stderr, "isc-reports-mock: out of memory\n");
+        goto out;
+    }
     http = http_start(&app, err, sizeof(err));
     if (!http) {
         fprintf(stderr, "isc-reports-mock: %s\n", err);
@@ -418,6 +447,7 @@ int main(int argc, char **argv)
     code = 0;
 out:
     http_stop(http, 0);
+    limiter_free(app.limiter);
     store_close(app.store);
     clock_free(app.clock);
     fixtures_free(&lf);

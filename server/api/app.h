@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "../auth/auth.h"
 #include "../core/clock.h"
 #include "../store/store.h"
 
@@ -24,6 +25,10 @@ struct app_config {
     int log_json;        /* 1: JSON lines */
     int threads;         /* HTTP worker threads */
     int quiet;           /* 1: no request log lines */
+    int rate_count;      /* requests per window per client and version; 0: no limit */
+    int64_t rate_window_ms;
+    const char *admin_token; /* NULL: the control API is open */
+    size_t journal_max;      /* request journal rows kept */
 };
 
 struct app {
@@ -35,6 +40,8 @@ struct app {
     const char *org;                    /* tenant name in tokens: "acme-mock" */
     const char *pod;                    /* pod in tokens: "mock01-local" */
     const char *version;                /* the server's version string */
+    struct limiter *limiter;            /* owned by main */
+    struct auth_issuer issuer;          /* points at jwt_key, tenant_id, org, pod, clock */
 };
 
 #endif
