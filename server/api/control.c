@@ -21,6 +21,7 @@
 #include "../auth/jwt.h"
 #include "../auth/limiter.h"
 #include "../core/clock.h"
+#include "../core/utf8.h"
 #include "../reports/lifecycle.h"
 #include "../reports/report.h"
 #include "../store/control_store.h"
@@ -341,45 +342,6 @@ static enum err opt_bool(const cJSON *o, const char *name, int *out, int *given,
     return ERR_OK;
 }
 
-/* The length of the well-formed UTF-8 sequence at p (1-4; no overlongs, no
- * surrogates), or 0 when the bytes there are not one. *p is not NUL. */
-static size_t utf8_seq(const unsigned char *p)
-{
-    unsigned c = *p, n;
-    uint32_t cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 1, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF)
-        n = 2, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4)
-        n = 3, cp = c & 0x07;
-    else
-        return 0;
-    for (unsigned i = 1; i <= n; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-        return 0;
-    return n + 1;
-}
-
-/* Nonzero when `s` is well-formed UTF-8. */
-static int utf8_ok(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        size_t n = utf8_seq(p);
-        if (!n)
-            return 0;
-        p += n;
-    }
-    return 1;
-}
-
 /* Characters allowed in ids (client ids): they also travel in paths and forms. */
 static int id_char(int c)
 {
@@ -406,7 +368,7 @@ static const char *text_problem(const char *v, size_t cap, int (*ok)(int c))
         if (*p < 0x20 || *p == 0x7f || (ok && !ok(*p)))
             return ok == id_char ? "may hold only letters, digits and . _ ~ @ : + -"
                                  : "holds a character that is not allowed";
-    return utf8_ok(v) ? NULL : "is not valid UTF-8";
+    return utf8_valid(v) ? NULL : "is not valid UTF-8";
 }
 
 /* Optional text member copied into out[cap]. */
@@ -1315,19 +1277,12 @@ static int add_recorded(cJSON *o, const char *key, const char *v)
 {
     if (!v)
         return cJSON_AddNullToObject(o, key) != NULL;
-    if (utf8_ok(v))
+    if (utf8_valid(v))
         return cJSON_AddStringToObject(o, key, v) != NULL;
     char *copy = strdup(v);
     if (!copy)
         return 0;
-    for (unsigned char *p = (unsigned char *)copy; *p;) {
-        size_t n = utf8_seq(p);
-        if (!n) {
-            *p = '?';
-            n = 1;
-        }
-        p += n;
-    }
+    utf8_scrub(copy);
     int ok = cJSON_AddStringToObject(o, key, copy) != NULL;
     free(copy);
     return ok;

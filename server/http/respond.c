@@ -8,10 +8,12 @@
 #include "respond.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../core/log.h"
+#include "../core/utf8.h"
 
 static cJSON *error_dto(enum err e, const char *text, const char *tracking_id)
 {
@@ -37,8 +39,15 @@ fail:
 int respond_error_body(enum err e, const char *text, const char *tracking_id, struct buf *out)
 {
     const struct err_info *info = err_info(e);
-    if (e == ERR_INTERNAL || !text || !*text)
+    char clean[512];
+    if (e == ERR_INTERNAL || !text || !*text) {
         text = info->text;
+    } else {
+        /* Texts may quote request input: keep the JSON well-formed UTF-8. */
+        snprintf(clean, sizeof(clean), "%s", text);
+        utf8_scrub(clean);
+        text = clean;
+    }
     cJSON *o = NULL;
     if (e == ERR_UNAUTHORIZED) {
         o = cJSON_CreateObject();

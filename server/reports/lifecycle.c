@@ -16,6 +16,7 @@
 #include "../core/clock.h"
 #include "../core/ids.h"
 #include "../core/log.h"
+#include "../core/utf8.h"
 #include "content.h"
 
 static const struct {
@@ -45,7 +46,10 @@ int lifecycle_done(const struct store_task *t)
 static char *message_json(const char *type, const char *text)
 {
     cJSON *arr = cJSON_CreateArray(), *m = cJSON_CreateObject();
-    char *out = NULL;
+    char *out = NULL, clean[512];
+    snprintf(clean, sizeof(clean), "%s", text); /* reasons may quote the arguments */
+    utf8_scrub(clean);
+    text = clean;
     if (!arr || !m) {
         cJSON_Delete(m);
         goto out;

@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/ids.h"
+#include "core/utf8.h"
 
 Test(buf, appends_and_terminates)
 {
@@ -153,4 +154,39 @@ Test(err, table_statuses)
     cr_assert_eq(err_info((enum err)999)->status, 500);
     cr_assert(err_is_oauth(ERR_OAUTH_INVALID_CLIENT));
     cr_assert_not(err_is_oauth(ERR_UNAUTHORIZED));
+}
+
+struct utf8_case {
+    char in[16];
+    int valid;
+    char scrubbed[16];
+};
+
+ParameterizedTestParameters(utf8, valid_and_scrub)
+{
+    static struct utf8_case cases[] = {
+        {"plain", 1, "plain"},
+        {"caf\xc3\xa9", 1, "caf\xc3\xa9"},
+        {"\xe2\x82\xac", 1, "\xe2\x82\xac"},         /* euro sign */
+        {"\xf0\x9f\x98\x80", 1, "\xf0\x9f\x98\x80"}, /* emoji */
+        {"cut\xc3", 0, "cut?"},                      /* truncated sequence */
+        {"\xc0\xaf", 0, "??"},                       /* overlong '/' */
+        {"\xed\xa0\x80", 0, "???"},                  /* surrogate */
+        {"\xf4\x90\x80\x80", 0, "????"},             /* above U+10FFFF */
+        {"a\xff"
+         "b",
+         0, "a?b"},
+        {"\x80", 0, "?"},
+    };
+    return cr_make_param_array(struct utf8_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct utf8_case *c, utf8, valid_and_scrub)
+{
+    cr_assert_eq(utf8_valid(c->in), c->valid, "%s", c->in);
+    char s[16];
+    memcpy(s, c->in, sizeof(s));
+    utf8_scrub(s);
+    cr_assert_str_eq(s, c->scrubbed);
+    cr_assert(utf8_valid(s));
 }

@@ -8,6 +8,7 @@
 #include <criterion/parameterized.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "reports/content.h"
 #include "reports/lifecycle.h"
 #include "reports/report.h"
@@ -205,6 +206,24 @@ Test(lifecycle, unknown_source_ends_in_error, .init = open_db, .fini = close_db)
     cr_assert_eq(cJSON_GetArraySize(m), 1);
     cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(m, 0), "error")));
     cJSON_Delete(m);
+    store_task_clear(&got);
+    store_task_clear(&t);
+}
+
+Test(lifecycle, failure_message_stays_valid_utf8, .init = open_db, .fini = close_db)
+{
+    /* The reason quotes the (unknown) source id, cut to a length: a cut
+     * inside a multi-byte character must not reach the JSON. */
+    char args[512] = "{\"application\":\"x"; /* odd offset: a cut splits a character */
+    for (int i = 0; i < 60; i++)
+        strcat(args, "\xc3\xa9");
+    strcat(args, "\",\"sourceName\":\"X\"}");
+    struct store_task t, got;
+    int existing;
+    start("ACCOUNTS", args, &by_time, 0, &t, &existing);
+    cr_assert_eq(lifecycle_get(db, t.id, 1000, 1, &got), ERR_OK);
+    cr_assert_str_eq(got.completion_status, "ERROR");
+    cr_assert(utf8_valid(got.messages), "messages: %s", got.messages);
     store_task_clear(&got);
     store_task_clear(&t);
 }

@@ -1,0 +1,59 @@
+/*
+ * utf8.c - UTF-8 well-formedness (RFC 3629: no overlongs, no surrogates,
+ * nothing above U+10FFFF) and in-place scrubbing; see utf8.h.
+ */
+#include "utf8.h"
+
+#include <stdint.h>
+
+size_t utf8_seq(const unsigned char *p)
+{
+    unsigned c = *p, n;
+    uint32_t cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 1;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 2;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 3;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    for (unsigned i = 1; i <= n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0; /* also stops at the NUL */
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return n + 1;
+}
+
+int utf8_valid(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = utf8_seq(p);
+        if (!n)
+            return 0;
+        p += n;
+    }
+    return 1;
+}
+
+void utf8_scrub(char *s)
+{
+    for (unsigned char *p = (unsigned char *)s; *p;) {
+        size_t n = utf8_seq(p);
+        if (!n) {
+            *p = '?';
+            n = 1;
+        }
+        p += n;
+    }
+}
