@@ -273,7 +273,7 @@ static void lex(struct parser *ps)
             goto out;
         }
         if (ends_word(*ps->p)) {
-            refuse(ps, "'%s:' has no value", ps->tok.field);
+            refuse(ps, "'%.64s:' has no value", ps->tok.field);
             goto out;
         }
     }

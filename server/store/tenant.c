@@ -394,10 +394,10 @@ static int emit_leaf_eq(struct compile *c, const struct tfield *f, const char *v
             return buf_printf(c->sql, "(%s)", f->expr);
         if (strcasecmp(value, "false") == 0)
             return buf_printf(c->sql, "NOT (%s)", f->expr);
-        return why(c, "'%s' is a boolean field: '%s' is neither true nor false", f->name, value);
+        return why(c, "'%s' is a boolean field: '%.64s' is neither true nor false", f->name, value);
     case F_INT:
         if (parse_int64(value, &iv) != 0)
-            return why(c, "'%s' is a number field: '%s' is not an integer", f->name, value);
+            return why(c, "'%s' is a number field: '%.64s' is not an integer", f->name, value);
         if ((n = add_param(c, 1, iv, NULL, 0)) < 0)
             return -1;
         return buf_printf(c->sql, "%s = ?%d", f->expr, n);
@@ -489,7 +489,7 @@ static int plan_keys(struct compile *c, const struct tenant_query *q, struct key
     for (size_t i = 0; i < q->nsort; i++) {
         const struct tfield *f = find_field(c->d, q->sort[i].field);
         if (!f)
-            return why(c, "cannot sort %s by unknown field '%s'", c->d->name, q->sort[i].field);
+            return why(c, "cannot sort %s by unknown field '%.64s'", c->d->name, q->sort[i].field);
         if (has_id)
             continue; /* after the unique id nothing else orders */
         keys[n].f = f;
@@ -500,16 +500,38 @@ static int plan_keys(struct compile *c, const struct tenant_query *q, struct key
     }
     if (!has_id) {
         keys[n].f = find_field(c->d, "id");
-        keys[n].desc = 0;
+        /* The tie-breaker runs the same way as the last key, so that an
+         * index on (key, id) serves the whole order as one range. */
+        keys[n].desc = n ? keys[n - 1].desc : 0;
         n++;
     }
     *nkeys = n;
     return 0;
 }
 
-/* (k1 > ?a OR (k1 = ?a AND (k2 > ?b OR ...))), plus a leading bound on k1 for an index range. */
+/*
+ * "After the last row": (k1, k2, ...) > (?a, ?b, ...) when every key runs the
+ * same way (one index range); with mixed directions
+ * k1 >= ?a AND (k1 > ?a OR (k1 = ?a AND (k2 < ?b OR ...))).
+ */
 static int put_keyset(struct buf *sql, const struct key *keys, size_t nkeys, int first)
 {
+    int same = 1;
+    for (size_t i = 1; i < nkeys; i++)
+        same &= keys[i].desc == keys[0].desc;
+    if (same) {
+        if (buf_putc(sql, '(') != 0)
+            return -1;
+        for (size_t i = 0; i < nkeys; i++)
+            if (buf_puts(sql, i ? ", " : "") != 0 || put_expr(sql, keys[i].f) != 0)
+                return -1;
+        if (buf_printf(sql, ") %s (", keys[0].desc ? "<" : ">") != 0)
+            return -1;
+        for (size_t i = 0; i < nkeys; i++)
+            if (buf_printf(sql, "%s?%d", i ? ", " : "", first + (int)i) != 0)
+                return -1;
+        return buf_putc(sql, ')');
+    }
     if (buf_puts(sql, "(") != 0 || put_expr(sql, keys[0].f) != 0 ||
         buf_printf(sql, " %s ?%d) AND ", keys[0].desc ? "<=" : ">=", first) != 0)
         return -1;

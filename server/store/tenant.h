@@ -8,9 +8,10 @@
  * value a caller gives is bound as a parameter, never spliced into SQL.
  *
  * A compiled query (struct tenant_plan) pages through its rows by keyset:
- * ORDER BY the sort fields and then the row id, each page starting after the
- * last key seen, so memory does not grow with the row count and each page
- * costs an index range where the schema has one.
+ * ORDER BY the sort fields and then the row id (in the direction of the last
+ * sort field), each page starting after the last key seen, so memory does not
+ * grow with the row count and each page costs an index range where the
+ * schema has one.
  *
  * Values reach callers as text: text and ids as stored, booleans as
  * "true"/"false", integers in decimal, dates as RFC 3339 UTC with
@@ -58,7 +59,7 @@ struct tenant_query {
     const struct tenant_filter *filter; /* NULL: every row */
     const char *const *fields;          /* the columns to return, in order */
     size_t nfields;                     /* 1..TENANT_MAX_FIELDS */
-    const struct tenant_sort *sort;     /* then by id, ascending */
+    const struct tenant_sort *sort;     /* then by id (see above) */
     size_t nsort;                       /* 0..TENANT_MAX_SORT */
 };
 

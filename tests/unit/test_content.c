@@ -719,35 +719,84 @@ struct pcase {
     char id[32];
     char field[40];
     int desc;
+    char field2[40]; /* "" for none */
+    int desc2;
 };
 
 ParameterizedTestParameters(tenant, pages_resume_exactly)
 {
     static struct pcase cases[] = {
-        {"ties_asc", "attributes.department", 0},
-        {"ties_desc", "attributes.city", 1},
-        {"unique_desc", "displayName", 1},
-        {"nullable", "manager.name", 0},
-        {"bool", "correlated", 1},
-        {"number", "accountCount", 0},
-        {"date", "created", 1},
-        {"id", "id", 1},
+        {"ties_asc", "attributes.department", 0, "", 0},
+        {"ties_desc", "attributes.city", 1, "", 0},
+        {"unique_desc", "displayName", 1, "", 0},
+        {"nullable", "manager.name", 0, "", 0},
+        {"bool", "correlated", 1, "", 0},
+        {"number", "accountCount", 0, "", 0},
+        {"date", "created", 1, "", 0},
+        {"id", "id", 1, "", 0},
+        {"mixed", "attributes.department", 0, "attributes.cloudLifecycleState", 1},
+        {"mixed_nullable", "manager.displayName", 1, "attributes.city", 0},
+        {"same_way", "attributes.city", 1, "attributes.department", 1},
     };
     return cr_make_param_array(struct pcase, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+/* Rows are in the asked order: compares the sort values of consecutive rows. */
+static int cmp_rows(const struct pcase *c, const char *a1, const char *a2, const char *b1,
+                    const char *b2)
+{
+    int r = strcmp(a1, b1);
+    if (r)
+        return c->desc ? -r : r;
+    r = c->field2[0] ? strcmp(a2, b2) : 0;
+    return c->desc2 ? -r : r;
+}
+
+struct sorted_rows {
+    char v1[400][64];
+    char v2[400][64];
+    size_t n;
+};
+
+static int collect_sort_values(void *ud, size_t n, const char *const *v)
+{
+    struct sorted_rows *r = ud;
+    if (r->n >= 400 || n < 3)
+        return 1;
+    snprintf(r->v1[r->n], 64, "%s", v[1]);
+    snprintf(r->v2[r->n], 64, "%s", v[2]);
+    r->n++;
+    return 0;
 }
 
 ParameterizedTest(struct pcase *c, tenant, pages_resume_exactly, .init = setup, .fini = teardown)
 {
     static struct collected small, big;
-    const char *fields[] = {"id", "name"};
-    struct tenant_sort sort = {c->field, c->desc};
-    struct tenant_query q = {"identities", NULL, fields, 2, &sort, 1};
+    static struct sorted_rows rows;
+    const char *fields[] = {"id", c->field, c->field2[0] ? c->field2 : c->field};
+    struct tenant_sort sort[2] = {{c->field, c->desc}, {c->field2, c->desc2}};
+    struct tenant_query q = {"identities", NULL, fields, 3, sort, c->field2[0] ? 2 : 1};
+    struct tenant_plan *p = NULL;
+    char why[200];
     page_all(&q, 7, &small);
     page_all(&q, 1000, &big);
     cr_assert_eq(big.n, 300, "%s", c->id);
     cr_assert_eq(small.n, big.n, "%s", c->id);
     for (size_t i = 0; i < big.n; i++)
         cr_assert_str_eq(small.ids[i], big.ids[i], "%s: row %zu", c->id, i);
+    /* And that order is the asked one (numbers compare as text only when equal width). */
+    if (strcmp(c->field, "accountCount") == 0)
+        return;
+    rows.n = 0;
+    cr_assert_eq(tenant_plan_new(&q, &p, why, sizeof(why)), 0, "%s", why);
+    while (tenant_page(s, p, 11, collect_sort_values, &rows) > 0)
+        ;
+    tenant_plan_free(p);
+    cr_assert_eq(rows.n, 300);
+    for (size_t i = 0; i + 1 < rows.n; i++)
+        cr_assert_leq(cmp_rows(c, rows.v1[i], rows.v2[i], rows.v1[i + 1], rows.v2[i + 1]), 0,
+                      "%s: row %zu (%s|%s) before (%s|%s)", c->id, i, rows.v1[i], rows.v2[i],
+                      rows.v1[i + 1], rows.v2[i + 1]);
 }
 
 Test(tenant, plan_refusals)
