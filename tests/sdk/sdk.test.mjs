@@ -2,7 +2,8 @@
 // ReportsDataExtractionV2024Api) against a freshly started isc-reports-mock:
 // token, start -> poll (the virtual clock moved through /mock/clock) ->
 // result -> CSV download -> cancel, and the refusals a client must survive
-// (401 from the token endpoint and from the API, 400 validation, 403, 404).
+// (401 from the token endpoint and from the API, 400 validation, 403, 404,
+// and 429 from a second server started with a small rate limit).
 //
 // Run by run-sdk-tests.sh: ISC_MOCK_BIN names the server binary and
 // ISC_SDK_PREFIX the folder whose node_modules holds the SDK. Top-level tests
@@ -26,14 +27,15 @@ const { Configuration, ReportsDataExtractionV2024Api } = requireFrom('sailpoint-
 const START_TIMEOUT_MS = 15000;
 let server; // { child, url, exited, stderr() }
 
-// Starts the binary on an ephemeral port with a virtual clock; resolves with its URL.
-function startServer() {
+// Starts the binary on an ephemeral port with a virtual clock, then `extraArgs`;
+// resolves with its URL.
+function startServer(extraArgs = []) {
   const bin = process.env.ISC_MOCK_BIN;
   assert.ok(bin, 'ISC_MOCK_BIN is not set');
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('ISC_MOCK_')),
   );
-  const child = spawn(bin, ['--bind', '127.0.0.1', '--port', '0', '--clock', 'virtual'], {
+  const child = spawn(bin, ['--bind', '127.0.0.1', '--port', '0', '--clock', 'virtual', ...extraArgs], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -79,11 +81,12 @@ before(async () => {
   server = await startServer();
 });
 
-// Stops the server: SIGTERM, then SIGKILL after 10 s. Resolves with its exit.
-async function stopServer() {
-  server.child.kill('SIGTERM');
-  const t = setTimeout(() => server.child.kill('SIGKILL'), 10000);
-  const status = await server.exited;
+// Stops a server (the shared one by default): SIGTERM, then SIGKILL after 10 s.
+// Resolves with its exit.
+async function stopServer(srv = server) {
+  srv.child.kill('SIGTERM');
+  const t = setTimeout(() => srv.child.kill('SIGKILL'), 10000);
+  const status = await srv.exited;
   clearTimeout(t);
   return status;
 }
@@ -95,9 +98,9 @@ after(async () => {
   }
 });
 
-// The control API, through plain fetch.
-async function control(method, route, body) {
-  const res = await fetch(server.url + route, {
+// The control API, through plain fetch (of the shared server unless `base` says otherwise).
+async function control(method, route, body, base = server.url) {
+  const res = await fetch(base + route, {
     method,
     headers: body ? { 'Content-Type': 'application/json' } : {},
     body: body ? JSON.stringify(body) : undefined,
@@ -108,17 +111,17 @@ async function control(method, route, body) {
 const advanceClock = (ms) => control('POST', '/mock/clock', { advanceMs: ms });
 
 // A configuration as the SDK's README shows it; the token request starts in the constructor.
-function configFor(clientId, clientSecret = `${clientId}-secret`) {
+function configFor(clientId, clientSecret = `${clientId}-secret`, base = server.url) {
   return new Configuration({
-    baseurl: server.url,
+    baseurl: base,
     clientId,
     clientSecret,
-    tokenUrl: `${server.url}/oauth/token`,
+    tokenUrl: `${base}/oauth/token`,
   });
 }
 
-async function apiFor(clientId) {
-  const config = configFor(clientId);
+async function apiFor(clientId, base = server.url) {
+  const config = configFor(clientId, undefined, base);
   const token = await config.accessToken; // a Promise<string> until the token arrives
   assert.equal(typeof token, 'string');
   assert.equal(token.split('.').length, 3, 'the access token is a JWT');
@@ -275,7 +278,64 @@ test('a client-credentials token cannot cancel (403)', async () => {
     await app.startReport({ reportDetailsV2024: { reportType: 'IDENTITIES', arguments: { correlatedOnly: false } } })
   ).data;
   const res = await rejectsWith(app.cancelReport({ id: task.id }), 403);
+  // The ErrorResponseDto arrives parsed in error.response.data.
   assertErrorDto(res.data, '403');
+  assert.equal(res.data.detailCode, '403 Forbidden');
+  assert.match(res.data.messages[0].text, /cancelReport/);
+  assert.match(res.data.messages[0].text, /client-credentials/);
+  assert.match(res.headers['content-type'], /^application\/json/);
+  // The refusal changed nothing: the task still runs.
+  const still = (await app.getReportResult({ taskResultId: task.id })).data;
+  assert.equal(still.status ?? null, null);
+});
+
+test('a read-only user token cannot start a report (403)', async () => {
+  const reader = await apiFor('demo-reader');
+  const res = await rejectsWith(
+    reader.startReport({ reportDetailsV2024: { reportType: 'IDENTITIES', arguments: { correlatedOnly: true } } }),
+    403,
+  );
+  assertErrorDto(res.data, '403');
+  assert.equal(res.data.detailCode, '403 Forbidden');
+  assert.match(res.data.messages[0].text, /sp:report:manage/);
+});
+
+test('429 with Retry-After; the same call succeeds that many seconds later', async () => {
+  // A second server with a small limit, so the shared one keeps its default.
+  const limited = await startServer(['--rate-limit', '2/10']);
+  try {
+    const api = await apiFor('demo-app', limited.url);
+    const task = (
+      await api.startReport({ reportDetailsV2024: { reportType: 'IDENTITIES', arguments: { correlatedOnly: true } } })
+    ).data; // request 1 of 2
+    assert.equal((await api.getReportResult({ taskResultId: task.id })).status, 200); // 2 of 2
+
+    const res = await rejectsWith(api.getReportResult({ taskResultId: task.id }), 429);
+    assert.deepEqual(res.data, { message: ' Rate Limit Exceeded ' });
+    const retryAfter = res.headers['retry-after'];
+    assert.match(String(retryAfter), /^[1-9][0-9]*$/, `Retry-After: ${retryAfter}`);
+    const seconds = Number(retryAfter);
+    // The virtual clock has not moved since the window began: all of it is left.
+    assert.equal(seconds, 10);
+    // The SDK does not retry a 429: the server saw exactly one.
+    const seen = await control('GET', '/mock/requests?status=429', undefined, limited.url);
+    assert.equal(seen.count, 1);
+
+    // One millisecond early is still refused; exactly Retry-After later, the same call succeeds.
+    await control('POST', '/mock/clock', { advanceMs: seconds * 1000 - 1 }, limited.url);
+    await rejectsWith(api.getReportResult({ taskResultId: task.id }), 429);
+    await control('POST', '/mock/clock', { advanceMs: 1 }, limited.url);
+    const again = await api.getReportResult({ taskResultId: task.id });
+    assert.equal(again.status, 200);
+    assert.equal(again.data.id, task.id);
+
+    // Another client has its own allowance; the token endpoint is never limited.
+    const admin = await apiFor('demo-admin', limited.url);
+    assert.equal((await admin.getReportResult({ taskResultId: task.id })).status, 200);
+  } finally {
+    const { code, signal } = await stopServer(limited);
+    assert.equal(code, 0, `limited server exit ${code ?? signal} on SIGTERM; stderr: ${limited.stderr()}`);
+  }
 });
 
 test('wrong secret: the token request fails with 401', async () => {
