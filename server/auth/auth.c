@@ -36,19 +36,6 @@
 #define AUTH_CLIENT_AUTHORITY "API"
 #define AUTH_PREFIX "JWT validation failed: "
 
-static void set_why(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_why(char *why, size_t whylen, const char *fmt, ...)
-{
-    if (!why || whylen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-}
-
 static int is_blank(char c)
 {
     return c == ' ' || c == '\t';
@@ -155,7 +142,7 @@ enum err auth_check(const struct auth_issuer *iss, const char *header, struct au
     const char *bad = NULL;
 
     if (!iss || !iss->clock || !iss->key || iss->key_len == 0 || !out) {
-        set_why(why, whylen, "authentication is not configured");
+        err_why(why, whylen, "authentication is not configured");
         e = ERR_INTERNAL;
         goto out;
     }
@@ -163,11 +150,11 @@ enum err auth_check(const struct auth_issuer *iss, const char *header, struct au
         while (is_blank(*header))
             header++;
     if (!header || *header == '\0') {
-        set_why(why, whylen, "Missing authorization header");
+        err_why(why, whylen, "Missing authorization header");
         goto out;
     }
     if (strncasecmp(header, "Bearer", 6) != 0 || (header[6] != '\0' && !is_blank(header[6]))) {
-        set_why(why, whylen, "Invalid authorization header: expected \"Bearer <token>\"");
+        err_why(why, whylen, "Invalid authorization header: expected \"Bearer <token>\"");
         goto out;
     }
     const char *tok = header + 6;
@@ -177,27 +164,27 @@ enum err auth_check(const struct auth_issuer *iss, const char *header, struct au
     while (len > 0 && is_blank(tok[len - 1]))
         len--;
     if (len == 0) {
-        set_why(why, whylen, "Invalid authorization header: the bearer token is empty");
+        err_why(why, whylen, "Invalid authorization header: the bearer token is empty");
         goto out;
     }
 
     int64_t now_s = ms_to_s(clock_now_ms(iss->clock));
     enum jwt_status st = jwt_verify(tok, len, iss->key, iss->key_len, now_s, &claims);
     if (st == JWT_NOMEM) {
-        set_why(why, whylen, "out of memory");
+        err_why(why, whylen, "out of memory");
         e = ERR_INTERNAL;
         goto out;
     }
     if (st != JWT_OK) {
-        set_why(why, whylen, AUTH_PREFIX "%s", jwt_status_text(st));
+        err_why(why, whylen, AUTH_PREFIX "%s", jwt_status_text(st));
         goto out;
     }
     if (principal_from_claims(claims, &p, &bad) != 0) {
-        set_why(why, whylen, AUTH_PREFIX "JWT claim '%s' is missing or invalid", bad);
+        err_why(why, whylen, AUTH_PREFIX "JWT claim '%s' is missing or invalid", bad);
         goto out;
     }
     *out = p;
-    set_why(why, whylen, "%s", "");
+    err_why(why, whylen, "%s", "");
     e = ERR_OK;
 out:
     cJSON_Delete(claims);

@@ -44,19 +44,6 @@ static const struct scope_rule scope_rules[] = {
     {"cancelReport", {"sp:report:manage", NULL}, 1, NULL},
 };
 
-static void set_why(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_why(char *why, size_t whylen, const char *fmt, ...)
-{
-    if (!why || whylen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-}
-
 /* Appends `s` to the NUL-terminated `dst` of capacity `cap`, truncating. */
 static void append(char *dst, size_t cap, const char *s)
 {
@@ -126,15 +113,15 @@ enum err scope_check(const struct auth_principal *who, const char *operation, ch
     char list[256];
     const struct scope_rule *r = operation ? rule_find(operation) : NULL;
 
-    set_why(why, whylen, "%s", "");
+    err_why(why, whylen, "%s", "");
     if (!r)
         return ERR_OK;
     if (!who) {
-        set_why(why, whylen, "%s needs an authenticated caller", r->operation);
+        err_why(why, whylen, "%s needs an authenticated caller", r->operation);
         return ERR_FORBIDDEN;
     }
     if (r->user_only && !who->user_context) {
-        set_why(why, whylen,
+        err_why(why, whylen,
                 "%s accepts only user (personal access) tokens; this is a client-credentials "
                 "token",
                 r->operation);
@@ -142,12 +129,12 @@ enum err scope_check(const struct auth_principal *who, const char *operation, ch
     }
     if (!has_scope(who, r)) {
         join(list, sizeof list, r->scopes, " or ");
-        set_why(why, whylen, "%s needs scope %s", r->operation, list);
+        err_why(why, whylen, "%s needs scope %s", r->operation, list);
         return ERR_FORBIDDEN;
     }
     if (who->user_context && !has_level(who, r)) {
         join(list, sizeof list, r->user_levels, ", ");
-        set_why(why, whylen, "%s needs one of the user levels %s; this token's user level is %s",
+        err_why(why, whylen, "%s needs one of the user levels %s; this token's user level is %s",
                 r->operation, list, who->user_level[0] ? who->user_level : "(none)");
         return ERR_FORBIDDEN;
     }

@@ -7,6 +7,9 @@
  */
 #include "err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 static const struct err_info err_table[ERR__COUNT] = {
     [ERR_OK] = {200, "", ""},
     [ERR_BAD_REQUEST] = {400, "400.1 Bad Request Content",
@@ -57,4 +60,14 @@ enum err err_from_status(int status)
         if (err_table[e].status == status && e != ERR_FILE_NOT_FOUND && !err_is_oauth((enum err)e))
             return (enum err)e;
     return ERR_INTERNAL;
+}
+
+void err_why(char *why, size_t whylen, const char *fmt, ...)
+{
+    if (!why || whylen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, whylen, fmt, ap);
+    va_end(ap);
 }

@@ -9,6 +9,8 @@
 #ifndef ISC_CORE_ERR_H
 #define ISC_CORE_ERR_H
 
+#include <stddef.h>
+
 enum err {
     ERR_OK = 0,
     ERR_BAD_REQUEST,        /* 400, ErrorResponseDto "400.1 Bad Request Content" */
@@ -41,6 +43,10 @@ const struct err_info *err_info(enum err e);
 /* The error that answers with HTTP `status` (400, 401, 403, 404, 405, 413,
  * 429, 500, 502, 503, 504), for injected faults; ERR_INTERNAL for others. */
 enum err err_from_status(int status);
+
+/* Writes a formatted reason into why[whylen] (always NUL-terminated);
+ * a NULL `why` or a zero length is a no-op. */
+void err_why(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Nonzero when `e` answers with an RFC 6749 OAuth error body. */
 int err_is_oauth(enum err e);

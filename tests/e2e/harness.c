@@ -894,3 +894,26 @@ long csv_records(const char *data, size_t len, int *fields, long *ragged)
     *ragged = bad;
     return records;
 }
+
+cJSON *ctl(const char *method, const char *path, const char *json, long status)
+{
+    struct http_res r;
+    api_call(&r, method, path, NULL, json);
+    cr_assert_eq(r.status, status, "%s %s %s: %ld %s", method, path, json ? json : "", r.status,
+                 r.body);
+    cJSON *j = r.json;
+    r.json = NULL;
+    http_res_free(&r);
+    return j;
+}
+
+void ctl_400(const char *method, const char *path, const char *json, const char *part)
+{
+    struct http_res r;
+    api_call(&r, method, path, NULL, json);
+    cr_expect_eq(r.status, 400, "%s %s %s: %ld %s", method, path, json ? json : "", r.status,
+                 r.body);
+    if (r.status == 400)
+        assert_error_dto(&r, 400, part);
+    http_res_free(&r);
+}

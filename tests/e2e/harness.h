@@ -208,6 +208,12 @@ void assert_error_dto(const struct http_res *r, long status, const char *text_pa
 /* Asserts a 401 {"error": "..."} answer; `error` is the exact text or NULL. */
 void assert_401(const struct http_res *r, const char *error);
 
+/* A control API call (no token) that must answer `status`; returns the parsed
+ * body (caller frees with cJSON_Delete; NULL when there was none). */
+cJSON *ctl(const char *method, const char *path, const char *json, long status);
+/* A control API call that must be refused with 400 naming `part` (cr_expect: the test goes on). */
+void ctl_400(const char *method, const char *path, const char *json, const char *part);
+
 /* ------------------------------------------------------------------ */
 /* CSV                                                                  */
 

@@ -15,29 +15,6 @@
 static const char *const ids_body =
     "{\"reportType\":\"IDENTITIES\",\"arguments\":{\"correlatedOnly\":true}}";
 
-static cJSON *ctl(const char *method, const char *path, const char *json, long status)
-{
-    struct http_res r;
-    api_call(&r, method, path, NULL, json);
-    cr_assert_eq(r.status, status, "%s %s %s: %ld %s", method, path, json ? json : "", r.status,
-                 r.body);
-    cJSON *j = r.json;
-    r.json = NULL;
-    http_res_free(&r);
-    return j;
-}
-
-static void ctl_400(const char *method, const char *path, const char *json, const char *part)
-{
-    struct http_res r;
-    api_call(&r, method, path, NULL, json);
-    cr_expect_eq(r.status, 400, "%s %s %s: %ld %s", method, path, json ? json : "", r.status,
-                 r.body);
-    if (r.status == 400)
-        assert_error_dto(&r, 400, part);
-    http_res_free(&r);
-}
-
 /* Decodes the payload of a JWT (base64url, no checks of the signature). */
 static cJSON *jwt_claims(const char *jwt)
 {

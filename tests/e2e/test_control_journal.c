@@ -15,18 +15,6 @@
 static const char *const ids_body =
     "{\"reportType\":\"IDENTITIES\",\"arguments\":{\"correlatedOnly\":true}}";
 
-static cJSON *ctl(const char *method, const char *path, const char *json, long status)
-{
-    struct http_res r;
-    api_call(&r, method, path, NULL, json);
-    cr_assert_eq(r.status, status, "%s %s %s: %ld %s", method, path, json ? json : "", r.status,
-                 r.body);
-    cJSON *j = r.json;
-    r.json = NULL;
-    http_res_free(&r);
-    return j;
-}
-
 /* GET /mock/requests?<query>; returns "count" and keeps the body in *out (may be NULL). */
 static int journal(const char *query, cJSON **out)
 {

@@ -20,31 +20,6 @@ static const char *const ids_false =
 static const char *const details =
     "{\"reportType\":\"IDENTITIES_DETAILS\",\"arguments\":{\"correlatedOnly\":true}}";
 
-/* A control call that must answer `status`; returns the parsed body (caller deletes). */
-static cJSON *ctl(const char *method, const char *path, const char *json, long status)
-{
-    struct http_res r;
-    api_call(&r, method, path, NULL, json);
-    cr_assert_eq(r.status, status, "%s %s %s: %ld %s", method, path, json ? json : "", r.status,
-                 r.body);
-    cJSON *j = r.json;
-    r.json = NULL;
-    http_res_free(&r);
-    return j;
-}
-
-/* A control call that must be refused with 400 naming `part`. */
-static void ctl_400(const char *method, const char *path, const char *json, const char *part)
-{
-    struct http_res r;
-    api_call(&r, method, path, NULL, json);
-    cr_expect_eq(r.status, 400, "%s %s %s: %ld %s", method, path, json ? json : "", r.status,
-                 r.body);
-    if (r.status == 400)
-        assert_error_dto(&r, 400, part);
-    http_res_free(&r);
-}
-
 /* The ReportResults status of task `id` after one more poll; "" while running. */
 static const char *poll_status(const char *tok, const char *id, char *out, size_t cap)
 {
