@@ -100,10 +100,41 @@ static void stream_done(void *cls)
     free(st);
 }
 
-/* A response owning a copy of `len` bytes at `data` (which may be NULL when len is 0). */
-static struct MHD_Response *from_bytes(char *data, size_t len)
+/* A response that takes over a malloc'd body (freed by libmicrohttpd). */
+static struct MHD_Response *from_owned(char *data, size_t len)
 {
-    return MHD_create_response_from_buffer(len, data ? data : (char *)"", MHD_RESPMEM_MUST_COPY);
+    if (!data)
+        return MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(len, data, free);
+    if (!r)
+        free(data);
+    return r;
+}
+
+/* The response for a handler's success: its stream or its body (both taken from rs). */
+static struct MHD_Response *success_response(struct api_res *rs)
+{
+    if (!rs->stream.read) {
+        size_t len = 0;
+        char *body = buf_steal(&rs->body, &len);
+        if (rs->status == 204) {
+            free(body);
+            return from_owned(NULL, 0);
+        }
+        return from_owned(body, len);
+    }
+    struct api_stream *st = malloc(sizeof(*st));
+    if (!st)
+        return NULL;
+    *st = rs->stream;
+    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
+                                                               stream_reader, st, stream_done);
+    if (!r) {
+        free(st);
+        return NULL;
+    }
+    memset(&rs->stream, 0, sizeof(rs->stream)); /* owned by the response now */
+    return r;
 }
 
 enum MHD_Result respond_queue(struct MHD_Connection *conn, enum err e, struct api_res *rs,
@@ -111,37 +142,26 @@ enum MHD_Result respond_queue(struct MHD_Connection *conn, enum err e, struct ap
 {
     struct MHD_Response *resp = NULL;
     const char *content_type = "application/json";
-    int code;
+    int code = rs->status;
     if (e == ERR_OK) {
-        code = rs->status;
-        if (rs->stream.read) {
-            struct api_stream *st = malloc(sizeof(*st));
-            if (!st)
-                goto internal;
-            *st = rs->stream;
-            resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_reader, st,
-                                                     stream_done);
-            if (!resp) {
-                free(st);
-                goto internal;
-            }
-            memset(&rs->stream, 0, sizeof(rs->stream)); /* owned by the response now */
-        } else {
-            resp = from_bytes(rs->body.data, code == 204 ? 0 : rs->body.len);
-        }
+        resp = success_response(rs);
         if (rs->content_type)
             content_type = rs->content_type;
-    } else {
-        if (e == ERR_INTERNAL && rs->err_text[0])
-            log_msg("error", tracking_id, "%s", rs->err_text);
-    internal:
-        if (!resp && e == ERR_OK)
+        if (!resp)
             e = ERR_INTERNAL;
+    } else if (e == ERR_INTERNAL && rs->err_text[0]) {
+        log_msg("error", tracking_id, "%s", rs->err_text); /* the detail stays here */
+    }
+    if (e != ERR_OK) {
         code = err_info(e)->status;
+        content_type = "application/json";
         struct buf b;
         buf_init(&b, 0);
-        if (respond_error_body(e, rs->err_text, tracking_id, &b) == 0)
-            resp = from_bytes(b.data, b.len);
+        if (respond_error_body(e, rs->err_text, tracking_id, &b) == 0) {
+            size_t len = 0;
+            char *body = buf_steal(&b, &len);
+            resp = from_owned(body, len);
+        }
         buf_free(&b);
     }
     *status = code;
