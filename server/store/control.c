@@ -98,7 +98,7 @@ static int step_change_locked(struct store *s, sqlite3_stmt *st, int none_is_1, 
         rc = store_fail_locked(s, what);
     else
         rc = none_is_1 && sqlite3_changes(s->db) == 0 ? 1 : 0;
-    sqlite3_finalize(st);
+    store_release(s, st);
     return rc;
 }
 
@@ -107,10 +107,10 @@ int store_behaviour_put(struct store *s, const struct store_behaviour *b)
     sqlite3_stmt *st = NULL;
     int rc = -1;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db,
-                           "INSERT OR REPLACE INTO report_behaviours (" BEHAVIOUR_COLS
-                           ") VALUES (?, ?, ?, ?, ?, ?)",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(s,
+                      "INSERT OR REPLACE INTO report_behaviours (" BEHAVIOUR_COLS
+                      ") VALUES (?, ?, ?, ?, ?, ?)",
+                      &st) != SQLITE_OK) {
         store_fail_locked(s, "behaviour put");
         goto out;
     }
@@ -127,9 +127,8 @@ static int behaviour_get_locked(struct store *s, const char *report_type,
 {
     sqlite3_stmt *st = NULL;
     int rc;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT " BEHAVIOUR_COLS " FROM report_behaviours WHERE report_type = ?",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(s, "SELECT " BEHAVIOUR_COLS " FROM report_behaviours WHERE report_type = ?",
+                      &st) != SQLITE_OK)
         return store_fail_locked(s, "behaviour get");
     sqlite3_bind_text(st, 1, report_type, -1, SQLITE_TRANSIENT);
     int step = sqlite3_step(st);
@@ -137,7 +136,7 @@ static int behaviour_get_locked(struct store *s, const char *report_type,
         rc = behaviour_from_row(st, 0, out);
     else
         rc = step == SQLITE_DONE ? 1 : store_fail_locked(s, "behaviour get");
-    sqlite3_finalize(st);
+    store_release(s, st);
     return rc;
 }
 
@@ -154,8 +153,7 @@ int store_behaviour_delete(struct store *s, const char *report_type)
     sqlite3_stmt *st = NULL;
     int rc = -1;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db, "DELETE FROM report_behaviours WHERE report_type = ?", -1, &st,
-                           NULL) != SQLITE_OK) {
+    if (store_prepare(s, "DELETE FROM report_behaviours WHERE report_type = ?", &st) != SQLITE_OK) {
         store_fail_locked(s, "behaviour delete");
         goto out;
     }
@@ -174,7 +172,7 @@ static int behaviour_list(struct store *s, const char *sql, int queue,
     sqlite3_stmt *st = NULL;
     int rc = -1, step;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(s, sql, &st) != SQLITE_OK) {
         store_fail_locked(s, what);
         goto out;
     }
@@ -191,7 +189,7 @@ static int behaviour_list(struct store *s, const char *sql, int queue,
     }
     rc = (step == SQLITE_ROW || step == SQLITE_DONE) ? 0 : store_fail_locked(s, what);
 out:
-    sqlite3_finalize(st);
+    store_release(s, st);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -219,10 +217,10 @@ int store_next_push(struct store *s, struct store_behaviour *b)
     sqlite3_stmt *st = NULL;
     int rc = -1;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO report_queue (report_type, duration_ms, polls, outcome,"
-                           " messages, created_ms) VALUES (?, ?, ?, ?, ?, ?)",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(s,
+                      "INSERT INTO report_queue (report_type, duration_ms, polls, outcome,"
+                      " messages, created_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                      &st) != SQLITE_OK) {
         store_fail_locked(s, "next push");
         goto out;
     }
@@ -255,10 +253,10 @@ int store_next_restore(struct store *s, const struct store_behaviour *b)
     int rc = -1;
     pthread_mutex_lock(&s->lock);
     /* OR IGNORE: a reset in between may have reused nothing, but be safe. */
-    if (sqlite3_prepare_v2(s->db,
-                           "INSERT OR IGNORE INTO report_queue (id, report_type, duration_ms,"
-                           " polls, outcome, messages, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(s,
+                      "INSERT OR IGNORE INTO report_queue (id, report_type, duration_ms,"
+                      " polls, outcome, messages, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      &st) != SQLITE_OK) {
         store_fail_locked(s, "next restore");
         goto out;
     }
@@ -275,11 +273,11 @@ static int next_pop_locked(struct store *s, const char *report_type, struct stor
 {
     sqlite3_stmt *st = NULL;
     int rc;
-    if (sqlite3_prepare_v2(s->db,
-                           "DELETE FROM report_queue WHERE id = (SELECT id FROM report_queue"
-                           " WHERE report_type IS NULL OR report_type = ?1 ORDER BY id LIMIT 1)"
-                           " RETURNING " QUEUE_COLS,
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(s,
+                      "DELETE FROM report_queue WHERE id = (SELECT id FROM report_queue"
+                      " WHERE report_type IS NULL OR report_type = ?1 ORDER BY id LIMIT 1)"
+                      " RETURNING " QUEUE_COLS,
+                      &st) != SQLITE_OK)
         return store_fail_locked(s, "next pop");
     sqlite3_bind_text(st, 1, report_type, -1, SQLITE_TRANSIENT);
     int step = sqlite3_step(st);
@@ -293,7 +291,7 @@ static int next_pop_locked(struct store *s, const char *report_type, struct stor
     } else {
         rc = step == SQLITE_DONE ? 1 : store_fail_locked(s, "next pop");
     }
-    sqlite3_finalize(st);
+    store_release(s, st);
     return rc;
 }
 
@@ -344,9 +342,8 @@ static int fault_recount_locked(struct store *s)
 {
     sqlite3_stmt *st = NULL;
     int rc = -1;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT count(*) FROM faults WHERE remaining IS NULL OR remaining > 0",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(s, "SELECT count(*) FROM faults WHERE remaining IS NULL OR remaining > 0",
+                      &st) != SQLITE_OK)
         return store_fail_locked(s, "fault count");
     if (sqlite3_step(st) == SQLITE_ROW) {
         sqlite3_int64 n = sqlite3_column_int64(st, 0);
@@ -357,7 +354,7 @@ static int fault_recount_locked(struct store *s)
         atomic_store(&s->fault_hint, 0);
         store_fail_locked(s, "fault count");
     }
-    sqlite3_finalize(st);
+    store_release(s, st);
     return rc;
 }
 
@@ -366,11 +363,11 @@ int store_fault_add(struct store *s, struct store_fault *f)
     sqlite3_stmt *st = NULL;
     int rc = -1;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO faults (operation, status, delay_ms, drop_conn, times,"
-                           " remaining, probability, seed, rng_state, created_ms)"
-                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(s,
+                      "INSERT INTO faults (operation, status, delay_ms, drop_conn, times,"
+                      " remaining, probability, seed, rng_state, created_ms)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      &st) != SQLITE_OK) {
         store_fail_locked(s, "fault add");
         goto out;
     }
@@ -414,8 +411,7 @@ static int fault_get_locked(struct store *s, int64_t id, struct store_fault *out
 {
     sqlite3_stmt *st = NULL;
     int rc;
-    if (sqlite3_prepare_v2(s->db, "SELECT " FAULT_COLS " FROM faults WHERE id = ?", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (store_prepare(s, "SELECT " FAULT_COLS " FROM faults WHERE id = ?", &st) != SQLITE_OK)
         return store_fail_locked(s, "fault get");
     sqlite3_bind_int64(st, 1, id);
     int step = sqlite3_step(st);
@@ -425,7 +421,7 @@ static int fault_get_locked(struct store *s, int64_t id, struct store_fault *out
     } else {
         rc = step == SQLITE_DONE ? 1 : store_fail_locked(s, "fault get");
     }
-    sqlite3_finalize(st);
+    store_release(s, st);
     return rc;
 }
 
@@ -442,8 +438,7 @@ int store_fault_each(struct store *s, int (*fn)(void *ud, const struct store_fau
     sqlite3_stmt *st = NULL;
     int rc = -1, step;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db, "SELECT " FAULT_COLS " FROM faults ORDER BY id", -1, &st, NULL) !=
-        SQLITE_OK) {
+    if (store_prepare(s, "SELECT " FAULT_COLS " FROM faults ORDER BY id", &st) != SQLITE_OK) {
         store_fail_locked(s, "fault list");
         goto out;
     }
@@ -455,7 +450,7 @@ int store_fault_each(struct store *s, int (*fn)(void *ud, const struct store_fau
     }
     rc = (step == SQLITE_ROW || step == SQLITE_DONE) ? 0 : store_fail_locked(s, "fault list");
 out:
-    sqlite3_finalize(st);
+    store_release(s, st);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -465,7 +460,7 @@ int store_fault_delete(struct store *s, int64_t id)
     sqlite3_stmt *st = NULL;
     int rc = -1;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db, "DELETE FROM faults WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(s, "DELETE FROM faults WHERE id = ?", &st) != SQLITE_OK) {
         store_fail_locked(s, "fault delete");
         goto out;
     }
@@ -508,11 +503,11 @@ static int fault_next_locked(struct store *s, const char *operation, int64_t aft
 {
     sqlite3_stmt *st = NULL;
     int rc;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT id, remaining IS NOT NULL, probability, rng_state FROM faults"
-                           " WHERE id > ?1 AND (operation = ?2 OR operation = '*')"
-                           " AND (remaining IS NULL OR remaining > 0) ORDER BY id LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(s,
+                      "SELECT id, remaining IS NOT NULL, probability, rng_state FROM faults"
+                      " WHERE id > ?1 AND (operation = ?2 OR operation = '*')"
+                      " AND (remaining IS NULL OR remaining > 0) ORDER BY id LIMIT 1",
+                      &st) != SQLITE_OK)
         return store_fail_locked(s, "fault pick");
     sqlite3_bind_int64(st, 1, after_id);
     sqlite3_bind_text(st, 2, operation, -1, SQLITE_TRANSIENT);
@@ -527,7 +522,7 @@ static int fault_next_locked(struct store *s, const char *operation, int64_t aft
     } else {
         rc = step == SQLITE_DONE ? 1 : store_fail_locked(s, "fault pick");
     }
-    sqlite3_finalize(st);
+    store_release(s, st);
     return rc;
 }
 
@@ -535,12 +530,12 @@ static int fault_next_locked(struct store *s, const char *operation, int64_t aft
 static int fault_count_locked(struct store *s, int64_t id, int hit, int random, uint64_t state)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db,
-                           "UPDATE faults SET calls = calls + 1, hits = hits + ?2,"
-                           " remaining = CASE WHEN remaining IS NULL THEN NULL"
-                           " ELSE remaining - ?2 END,"
-                           " rng_state = CASE WHEN ?3 THEN ?4 ELSE rng_state END WHERE id = ?1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(s,
+                      "UPDATE faults SET calls = calls + 1, hits = hits + ?2,"
+                      " remaining = CASE WHEN remaining IS NULL THEN NULL"
+                      " ELSE remaining - ?2 END,"
+                      " rng_state = CASE WHEN ?3 THEN ?4 ELSE rng_state END WHERE id = ?1",
+                      &st) != SQLITE_OK)
         return store_fail_locked(s, "fault count");
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int(st, 2, hit ? 1 : 0);
@@ -598,11 +593,11 @@ int store_journal_add(struct store *s, const struct store_journal *j, size_t max
     sqlite3_stmt *st = NULL;
     int rc = -1;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO journal (at_ms, method, path, query, operation, version,"
-                           " client_id, status, tracking_id, duration_us)"
-                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(s,
+                      "INSERT INTO journal (at_ms, method, path, query, operation, version,"
+                      " client_id, status, tracking_id, duration_us)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      &st) != SQLITE_OK) {
         store_fail_locked(s, "journal add");
         goto out;
     }
@@ -623,8 +618,7 @@ int store_journal_add(struct store *s, const struct store_journal *j, size_t max
     sqlite3_int64 last = sqlite3_last_insert_rowid(s->db);
     if (last > (sqlite3_int64)max_rows) {
         st = NULL;
-        if (sqlite3_prepare_v2(s->db, "DELETE FROM journal WHERE id <= ?", -1, &st, NULL) !=
-            SQLITE_OK) {
+        if (store_prepare(s, "DELETE FROM journal WHERE id <= ?", &st) != SQLITE_OK) {
             rc = store_fail_locked(s, "journal trim");
             goto out;
         }
@@ -678,8 +672,7 @@ int store_journal_find(struct store *s, const struct store_journal_filter *f, in
     sqlite3_stmt *st = NULL;
     int rc = -1, step;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM journal" JOURNAL_WHERE, -1, &st, NULL) !=
-        SQLITE_OK) {
+    if (store_prepare(s, "SELECT count(*) FROM journal" JOURNAL_WHERE, &st) != SQLITE_OK) {
         store_fail_locked(s, "journal count");
         goto out;
     }
@@ -689,13 +682,13 @@ int store_journal_find(struct store *s, const struct store_journal_filter *f, in
         goto out;
     }
     *count = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    store_release(s, st);
     st = NULL;
     const char *sql = f->oldest_first ? "SELECT " JOURNAL_COLS " FROM journal" JOURNAL_WHERE
                                         " ORDER BY id LIMIT ?10"
                                       : "SELECT " JOURNAL_COLS " FROM journal" JOURNAL_WHERE
                                         " ORDER BY id DESC LIMIT ?10";
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(s, sql, &st) != SQLITE_OK) {
         store_fail_locked(s, "journal find");
         goto out;
     }
@@ -720,7 +713,7 @@ int store_journal_find(struct store *s, const struct store_journal_filter *f, in
     }
     rc = (step == SQLITE_ROW || step == SQLITE_DONE) ? 0 : store_fail_locked(s, "journal find");
 out:
-    sqlite3_finalize(st);
+    store_release(s, st);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }

@@ -58,12 +58,11 @@ static int migrate_locked(struct store *s, const struct store_file *schema, size
     for (size_t i = 0; i < n; i++) {
         sqlite3_stmt *st = NULL;
         int done = 0;
-        if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM schema_migrations WHERE name = ?", -1, &st,
-                               NULL) != SQLITE_OK)
+        if (store_prepare(s, "SELECT 1 FROM schema_migrations WHERE name = ?", &st) != SQLITE_OK)
             goto fail;
         sqlite3_bind_text(st, 1, schema[i].name, -1, SQLITE_STATIC);
         done = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_finalize(st);
+        store_release(s, st);
         if (done)
             continue;
         char why[256];
@@ -74,17 +73,16 @@ static int migrate_locked(struct store *s, const struct store_file *schema, size
             snprintf(err, errlen, "schema %.64s: %s", schema[i].name, why);
             return -1;
         }
-        if (sqlite3_prepare_v2(
-                s->db,
-                "INSERT INTO schema_migrations (name, applied_ms) "
-                "VALUES (?, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))",
-                -1, &st, NULL) != SQLITE_OK) {
+        if (store_prepare(s,
+                          "INSERT INTO schema_migrations (name, applied_ms) "
+                          "VALUES (?, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))",
+                          &st) != SQLITE_OK) {
             exec_locked(s, "ROLLBACK", NULL, 0);
             goto fail;
         }
         sqlite3_bind_text(st, 1, schema[i].name, -1, SQLITE_STATIC);
         int rc = sqlite3_step(st);
-        sqlite3_finalize(st);
+        store_release(s, st);
         if (rc != SQLITE_DONE || exec_locked(s, "COMMIT", err, errlen)) {
             exec_locked(s, "ROLLBACK", NULL, 0);
             goto fail;
@@ -113,8 +111,7 @@ static int load_fixtures_locked(struct store *s, char *err, size_t errlen)
 static int meta_get_locked(struct store *s, const char *key, char *out, size_t outlen)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (store_prepare(s, "SELECT value FROM meta WHERE key = ?", &st) != SQLITE_OK)
         return store_fail_locked(s, "meta get");
     sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st), ret = 1;
@@ -124,7 +121,7 @@ static int meta_get_locked(struct store *s, const char *key, char *out, size_t o
     } else if (rc != SQLITE_DONE) {
         ret = store_fail_locked(s, "meta get");
     }
-    sqlite3_finalize(st);
+    store_release(s, st);
     return ret;
 }
 
@@ -187,6 +184,7 @@ void store_close(struct store *s)
     if (!s)
         return;
     if (s->db) {
+        store_stmts_clear(s);
         sqlite3_exec(s->db, "PRAGMA optimize", NULL, NULL, NULL);
         sqlite3_close_v2(s->db);
     }
@@ -203,11 +201,10 @@ static int clear_tables_locked(struct store *s, char *err, size_t errlen)
     struct buf sql;
     int rc = -1, step;
     buf_init(&sql, 1 << 20);
-    if (sqlite3_prepare_v2(
-            s->db,
-            "SELECT name FROM sqlite_master WHERE type = 'table'"
-            " AND name NOT LIKE 'sqlite_%' AND name NOT IN ('meta', 'schema_migrations')",
-            -1, &st, NULL) != SQLITE_OK)
+    if (store_prepare(s,
+                      "SELECT name FROM sqlite_master WHERE type = 'table'"
+                      " AND name NOT LIKE 'sqlite_%' AND name NOT IN ('meta', 'schema_migrations')",
+                      &st) != SQLITE_OK)
         goto out;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
@@ -226,7 +223,7 @@ static int clear_tables_locked(struct store *s, char *err, size_t errlen)
 out:
     if (rc && err && !err[0])
         snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
-    sqlite3_finalize(st);
+    store_release(s, st);
     buf_free(&sql);
     return rc;
 }
@@ -265,8 +262,8 @@ int store_meta_set(struct store *s, const char *key, const char *value)
     sqlite3_stmt *st = NULL;
     int rc = -1;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", -1, &st,
-                           NULL) != SQLITE_OK) {
+    if (store_prepare(s, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", &st) !=
+        SQLITE_OK) {
         store_fail_locked(s, "meta set");
         goto out;
     }
@@ -274,7 +271,7 @@ int store_meta_set(struct store *s, const char *key, const char *value)
     sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail_locked(s, "meta set");
 out:
-    sqlite3_finalize(st);
+    store_release(s, st);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -301,8 +298,8 @@ int store_client_get(struct store *s, const char *client_id, struct store_client
     sqlite3_stmt *st = NULL;
     int rc = -1;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db, "SELECT " CLIENT_COLS " FROM clients WHERE client_id = ?", -1,
-                           &st, NULL) != SQLITE_OK) {
+    if (store_prepare(s, "SELECT " CLIENT_COLS " FROM clients WHERE client_id = ?", &st) !=
+        SQLITE_OK) {
         store_fail_locked(s, "client get");
         goto out;
     }
@@ -315,7 +312,7 @@ int store_client_get(struct store *s, const char *client_id, struct store_client
         rc = step == SQLITE_DONE ? 1 : store_fail_locked(s, "client get");
     }
 out:
-    sqlite3_finalize(st);
+    store_release(s, st);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -325,10 +322,9 @@ int store_client_put(struct store *s, const struct store_client *c)
     sqlite3_stmt *st = NULL;
     int rc = -1;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db,
-                           "INSERT OR REPLACE INTO clients (" CLIENT_COLS
-                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(
+            s, "INSERT OR REPLACE INTO clients (" CLIENT_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            &st) != SQLITE_OK) {
         store_fail_locked(s, "client put");
         goto out;
     }
@@ -342,7 +338,7 @@ int store_client_put(struct store *s, const struct store_client *c)
     sqlite3_bind_text(st, 8, c->identity_id, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail_locked(s, "client put");
 out:
-    sqlite3_finalize(st);
+    store_release(s, st);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -352,8 +348,7 @@ int store_client_delete(struct store *s, const char *client_id)
     sqlite3_stmt *st = NULL;
     int rc = -1;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db, "DELETE FROM clients WHERE client_id = ?", -1, &st, NULL) !=
-        SQLITE_OK) {
+    if (store_prepare(s, "DELETE FROM clients WHERE client_id = ?", &st) != SQLITE_OK) {
         store_fail_locked(s, "client delete");
         goto out;
     }
@@ -363,7 +358,7 @@ int store_client_delete(struct store *s, const char *client_id)
     else
         rc = sqlite3_changes(s->db) > 0 ? 0 : 1;
 out:
-    sqlite3_finalize(st);
+    store_release(s, st);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -373,8 +368,8 @@ int store_client_each(struct store *s, int (*fn)(void *ud, const struct store_cl
     sqlite3_stmt *st = NULL;
     int rc = -1, step;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db, "SELECT " CLIENT_COLS " FROM clients ORDER BY client_id", -1, &st,
-                           NULL) != SQLITE_OK) {
+    if (store_prepare(s, "SELECT " CLIENT_COLS " FROM clients ORDER BY client_id", &st) !=
+        SQLITE_OK) {
         store_fail_locked(s, "client list");
         goto out;
     }
@@ -386,7 +381,7 @@ int store_client_each(struct store *s, int (*fn)(void *ud, const struct store_cl
     }
     rc = (step == SQLITE_ROW || step == SQLITE_DONE) ? 0 : store_fail_locked(s, "client list");
 out:
-    sqlite3_finalize(st);
+    store_release(s, st);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -397,10 +392,10 @@ int store_token_record(struct store *s, const char *jti, const char *client_id, 
     sqlite3_stmt *st = NULL;
     int rc = -1;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO tokens (jti, client_id, issued_ms, expires_ms) "
-                           "VALUES (?, ?, ?, ?)",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(s,
+                      "INSERT INTO tokens (jti, client_id, issued_ms, expires_ms) "
+                      "VALUES (?, ?, ?, ?)",
+                      &st) != SQLITE_OK) {
         store_fail_locked(s, "token record");
         goto out;
     }
@@ -409,8 +404,41 @@ int store_token_record(struct store *s, const char *jti, const char *client_id, 
     sqlite3_bind_int64(st, 3, issued_ms);
     sqlite3_bind_int64(st, 4, expires_ms);
     rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail_locked(s, "token record");
+    store_release(s, st);
+    st = NULL;
+    /* Keep the newest STORE_TOKENS_KEPT: trimmed once per STORE_TOKENS_TRIM inserts. */
+    sqlite3_int64 last = sqlite3_last_insert_rowid(s->db);
+    if (rc == 0 && last % STORE_TOKENS_TRIM == 0 && last > STORE_TOKENS_KEPT) {
+        if (store_prepare(s, "DELETE FROM tokens WHERE rowid <= ?", &st) != SQLITE_OK) {
+            rc = store_fail_locked(s, "token trim");
+            goto out;
+        }
+        sqlite3_bind_int64(st, 1, last - STORE_TOKENS_KEPT);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail_locked(s, "token trim");
+    }
 out:
-    sqlite3_finalize(st);
+    store_release(s, st);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+int store_token_count(struct store *s, int64_t *count)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    pthread_mutex_lock(&s->lock);
+    if (store_prepare(s, "SELECT count(*) FROM tokens", &st) != SQLITE_OK) {
+        store_fail_locked(s, "token count");
+        goto out;
+    }
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *count = sqlite3_column_int64(st, 0);
+        rc = 0;
+    } else {
+        store_fail_locked(s, "token count");
+    }
+out:
+    store_release(s, st);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -465,8 +493,7 @@ static int task_get_locked(struct store *s, const char *id, struct store_task *o
 {
     sqlite3_stmt *st = NULL;
     int rc;
-    if (sqlite3_prepare_v2(s->db, "SELECT " TASK_COLS " FROM tasks WHERE id = ?", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (store_prepare(s, "SELECT " TASK_COLS " FROM tasks WHERE id = ?", &st) != SQLITE_OK)
         return store_fail_locked(s, "task get");
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
     int step = sqlite3_step(st);
@@ -474,7 +501,7 @@ static int task_get_locked(struct store *s, const char *id, struct store_task *o
         rc = task_from_row(st, out);
     else
         rc = step == SQLITE_DONE ? 1 : store_fail_locked(s, "task get");
-    sqlite3_finalize(st);
+    store_release(s, st);
     return rc;
 }
 
@@ -495,12 +522,12 @@ int store_task_start(struct store *s, struct store_task *t, int64_t now_ms, int 
     if (exec_locked(s, "BEGIN IMMEDIATE", NULL, 0))
         goto out;
     /* A task is running while it has no completion and is not yet due. */
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT id FROM tasks WHERE report_type = ? AND arguments = ?"
-                           " AND completed_ms IS NULL"
-                           " AND (finish_at_ms IS NULL OR finish_at_ms > ?)"
-                           " ORDER BY seq DESC LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(s,
+                      "SELECT id FROM tasks WHERE report_type = ? AND arguments = ?"
+                      " AND completed_ms IS NULL"
+                      " AND (finish_at_ms IS NULL OR finish_at_ms > ?)"
+                      " ORDER BY seq DESC LIMIT 1",
+                      &st) != SQLITE_OK) {
         store_fail_locked(s, "task start");
         goto rollback;
     }
@@ -511,7 +538,7 @@ int store_task_start(struct store *s, struct store_task *t, int64_t now_ms, int 
     if (step == SQLITE_ROW) {
         char id[STORE_ID_LEN];
         store_col_copy(st, 0, id, sizeof(id));
-        sqlite3_finalize(st);
+        store_release(s, st);
         st = NULL;
         struct store_task found;
         if (task_get_locked(s, id, &found) != 0)
@@ -526,15 +553,15 @@ int store_task_start(struct store *s, struct store_task *t, int64_t now_ms, int 
         store_fail_locked(s, "task start");
         goto rollback;
     }
-    sqlite3_finalize(st);
+    store_release(s, st);
     st = NULL;
-    if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO tasks (id, report_type, task_def_name, description,"
-                           " launcher, client_id, arguments, created_ms, launched_ms,"
-                           " finish_at_ms, polls_left, outcome, outcome_messages, messages,"
-                           " formats, progress)"
-                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(s,
+                      "INSERT INTO tasks (id, report_type, task_def_name, description,"
+                      " launcher, client_id, arguments, created_ms, launched_ms,"
+                      " finish_at_ms, polls_left, outcome, outcome_messages, messages,"
+                      " formats, progress)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      &st) != SQLITE_OK) {
         store_fail_locked(s, "task insert");
         goto rollback;
     }
@@ -569,7 +596,7 @@ int store_task_start(struct store *s, struct store_task *t, int64_t now_ms, int 
 rollback:
     exec_locked(s, "ROLLBACK", NULL, 0);
 out:
-    sqlite3_finalize(st);
+    store_release(s, st);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -588,11 +615,11 @@ int store_task_finish(struct store *s, const char *id, const char *status, int64
     sqlite3_stmt *st = NULL;
     int rc = -1;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db,
-                           "UPDATE tasks SET completed_ms = ?, completion_status = ?, rows = ?,"
-                           " messages = ?, progress = NULL, polls_left = NULL"
-                           " WHERE id = ? AND completed_ms IS NULL",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(s,
+                      "UPDATE tasks SET completed_ms = ?, completion_status = ?, rows = ?,"
+                      " messages = ?, progress = NULL, polls_left = NULL"
+                      " WHERE id = ? AND completed_ms IS NULL",
+                      &st) != SQLITE_OK) {
         store_fail_locked(s, "task finish");
         goto out;
     }
@@ -609,7 +636,7 @@ int store_task_finish(struct store *s, const char *id, const char *status, int64
     else
         rc = sqlite3_changes(s->db) > 0 ? 0 : 1;
 out:
-    sqlite3_finalize(st);
+    store_release(s, st);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -619,11 +646,11 @@ int store_task_poll(struct store *s, const char *id, int *left)
     sqlite3_stmt *st = NULL;
     int rc = -1;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db,
-                           "UPDATE tasks SET polls_left = max(polls_left - 1, 0)"
-                           " WHERE id = ? AND completed_ms IS NULL AND polls_left IS NOT NULL"
-                           " RETURNING polls_left",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(s,
+                      "UPDATE tasks SET polls_left = max(polls_left - 1, 0)"
+                      " WHERE id = ? AND completed_ms IS NULL AND polls_left IS NOT NULL"
+                      " RETURNING polls_left",
+                      &st) != SQLITE_OK) {
         store_fail_locked(s, "task poll");
         goto out;
     }
@@ -636,7 +663,7 @@ int store_task_poll(struct store *s, const char *id, int *left)
         rc = step == SQLITE_DONE ? 1 : store_fail_locked(s, "task poll");
     }
 out:
-    sqlite3_finalize(st);
+    store_release(s, st);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -647,8 +674,8 @@ int store_task_each(struct store *s, int limit, int (*fn)(void *ud, const struct
     sqlite3_stmt *st = NULL;
     int rc = -1, step;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db, "SELECT " TASK_COLS " FROM tasks ORDER BY seq DESC LIMIT ?", -1,
-                           &st, NULL) != SQLITE_OK) {
+    if (store_prepare(s, "SELECT " TASK_COLS " FROM tasks ORDER BY seq DESC LIMIT ?", &st) !=
+        SQLITE_OK) {
         store_fail_locked(s, "task list");
         goto out;
     }
@@ -664,7 +691,7 @@ int store_task_each(struct store *s, int limit, int (*fn)(void *ud, const struct
     }
     rc = (step == SQLITE_ROW || step == SQLITE_DONE) ? 0 : store_fail_locked(s, "task list");
 out:
-    sqlite3_finalize(st);
+    store_release(s, st);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -676,11 +703,11 @@ int store_audit_add(struct store *s, const struct store_audit *a)
     sqlite3_stmt *st = NULL;
     int rc = -1;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO audit_events (at_ms, client_id, user_name, task_id,"
-                           " report_type, file_format, file_name, tracking_id)"
-                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(s,
+                      "INSERT INTO audit_events (at_ms, client_id, user_name, task_id,"
+                      " report_type, file_format, file_name, tracking_id)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                      &st) != SQLITE_OK) {
         store_fail_locked(s, "audit add");
         goto out;
     }
@@ -694,7 +721,7 @@ int store_audit_add(struct store *s, const struct store_audit *a)
     sqlite3_bind_text(st, 8, a->tracking_id, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail_locked(s, "audit add");
 out:
-    sqlite3_finalize(st);
+    store_release(s, st);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -705,11 +732,11 @@ int store_audit_each(struct store *s, int limit, int (*fn)(void *ud, const struc
     sqlite3_stmt *st = NULL;
     int rc = -1, step;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT id, at_ms, client_id, user_name, task_id, report_type,"
-                           " file_format, file_name, tracking_id FROM audit_events"
-                           " ORDER BY id DESC LIMIT ?",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (store_prepare(s,
+                      "SELECT id, at_ms, client_id, user_name, task_id, report_type,"
+                      " file_format, file_name, tracking_id FROM audit_events"
+                      " ORDER BY id DESC LIMIT ?",
+                      &st) != SQLITE_OK) {
         store_fail_locked(s, "audit list");
         goto out;
     }
@@ -730,7 +757,7 @@ int store_audit_each(struct store *s, int limit, int (*fn)(void *ud, const struc
     }
     rc = (step == SQLITE_ROW || step == SQLITE_DONE) ? 0 : store_fail_locked(s, "audit list");
 out:
-    sqlite3_finalize(st);
+    store_release(s, st);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }

@@ -702,15 +702,15 @@ int tenant_count(struct store *s, const struct tenant_plan *p, int64_t *rows)
     sqlite3_stmt *st = NULL;
     int rc = -1;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db, p->count_sql, -1, &st, NULL) != SQLITE_OK ||
-        bind_params_locked(st, p) != 0 || sqlite3_step(st) != SQLITE_ROW) {
+    if (store_prepare(s, p->count_sql, &st) != SQLITE_OK || bind_params_locked(st, p) != 0 ||
+        sqlite3_step(st) != SQLITE_ROW) {
         rc = store_fail_locked(s, "tenant count");
         goto out;
     }
     *rows = sqlite3_column_int64(st, 0);
     rc = 0;
 out:
-    sqlite3_finalize(st);
+    store_release(s, st);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -758,8 +758,7 @@ int tenant_page(struct store *s, struct tenant_plan *p, int limit,
     if (limit <= 0)
         limit = 1;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db, p->started ? p->next_sql : p->first_sql, -1, &st, NULL) !=
-            SQLITE_OK ||
+    if (store_prepare(s, p->started ? p->next_sql : p->first_sql, &st) != SQLITE_OK ||
         bind_params_locked(st, p) != 0) {
         rc = store_fail_locked(s, "tenant page");
         goto out;
@@ -791,7 +790,7 @@ int tenant_page(struct store *s, struct tenant_plan *p, int limit,
         p->done = 1;
     rc = got;
 out:
-    sqlite3_finalize(st);
+    store_release(s, st);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -801,8 +800,7 @@ int tenant_source_get(struct store *s, const char *id, char *name, size_t namele
     sqlite3_stmt *st = NULL;
     int rc = -1, step;
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db, "SELECT name FROM sources WHERE id = ?1", -1, &st, NULL) !=
-            SQLITE_OK ||
+    if (store_prepare(s, "SELECT name FROM sources WHERE id = ?1", &st) != SQLITE_OK ||
         sqlite3_bind_text(st, 1, id ? id : "", -1, SQLITE_TRANSIENT) != SQLITE_OK) {
         rc = store_fail_locked(s, "source get");
         goto out;
@@ -816,7 +814,7 @@ int tenant_source_get(struct store *s, const char *id, char *name, size_t namele
         rc = step == SQLITE_DONE ? 1 : store_fail_locked(s, "source get");
     }
 out:
-    sqlite3_finalize(st);
+    store_release(s, st);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
