@@ -64,9 +64,15 @@ int store_client_delete(struct store *s, const char *client_id);     /* 1: none 
 /* Calls fn for each client in client_id order; stops early when fn returns nonzero. */
 int store_client_each(struct store *s, int (*fn)(void *ud, const struct store_client *c), void *ud);
 
-/* Records an issued token (by jti) for the journal of what was handed out. */
+/* Records an issued token (by jti) for the journal of what was handed out.
+ * Only the newest STORE_TOKENS_KEPT are kept (trimmed every STORE_TOKENS_TRIM
+ * inserts), so minting tokens in a loop cannot grow the database without end. */
+#define STORE_TOKENS_KEPT 10000
+#define STORE_TOKENS_TRIM 1000
 int store_token_record(struct store *s, const char *jti, const char *client_id, int64_t issued_ms,
                        int64_t expires_ms);
+/* How many issued tokens are recorded now. */
+int store_token_count(struct store *s, int64_t *count);
 
 /* ---- report tasks ---- */
 #define STORE_ID_LEN 33

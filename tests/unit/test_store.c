@@ -12,6 +12,7 @@
 
 #include "store/embedded.h"
 #include "store/store.h"
+#include "store/store_int.h"
 
 static char path[512];
 
@@ -169,5 +170,65 @@ Test(store, reset_goes_back_to_the_fixtures, .init = make_path, .fini = drop_pat
     char v[16];
     cr_assert_eq(store_meta_get(s, "jwt_key", v, sizeof(v)), 0, "settings survive a reset");
     cr_assert_str_eq(v, "kept");
+    store_close(s);
+}
+
+Test(store, issued_tokens_stay_bounded)
+{
+    char err[256] = "";
+    struct store *s =
+        store_open(":memory:", embedded_schema, embedded_schema_count, NULL, 0, err, sizeof(err));
+    cr_assert_not_null(s, "%s", err);
+    char jti[32];
+    int64_t n = 0;
+    for (int i = 1; i <= STORE_TOKENS_KEPT + 2 * STORE_TOKENS_TRIM; i++) {
+        snprintf(jti, sizeof(jti), "jti-%d", i);
+        cr_assert_eq(store_token_record(s, jti, "demo-app", i, i + 1000), 0);
+    }
+    cr_assert_eq(store_token_count(s, &n), 0);
+    cr_assert_leq(n, STORE_TOKENS_KEPT + STORE_TOKENS_TRIM);
+    cr_assert_geq(n, STORE_TOKENS_KEPT);
+    store_close(s);
+}
+
+Test(store, statement_cache_reuses_evicts_and_nests)
+{
+    char err[256] = "";
+    struct store *s = store_open(":memory:", embedded_schema, 1, NULL, 0, err, sizeof(err));
+    cr_assert_not_null(s, "%s", err);
+    pthread_mutex_lock(&s->lock);
+    /* More distinct texts than slots: each still answers its own value. */
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 3 * STORE_STMT_CACHE; i++) {
+            char sql[64];
+            snprintf(sql, sizeof(sql), "SELECT %d", i);
+            sqlite3_stmt *st = NULL;
+            cr_assert_eq(store_prepare(s, sql, &st), SQLITE_OK);
+            cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+            cr_assert_eq(sqlite3_column_int(st, 0), i);
+            store_release(s, st);
+        }
+    }
+    /* The same text while it is in use: a second, independent statement. */
+    sqlite3_stmt *a = NULL, *b = NULL, *c = NULL;
+    cr_assert_eq(store_prepare(s, "SELECT ?1", &a), SQLITE_OK);
+    sqlite3_bind_int(a, 1, 7);
+    cr_assert_eq(store_prepare(s, "SELECT ?1", &b), SQLITE_OK);
+    cr_assert_neq(a, b);
+    sqlite3_bind_int(b, 1, 8);
+    cr_assert_eq(sqlite3_step(a), SQLITE_ROW);
+    cr_assert_eq(sqlite3_step(b), SQLITE_ROW);
+    cr_assert_eq(sqlite3_column_int(a, 0), 7);
+    cr_assert_eq(sqlite3_column_int(b, 0), 8);
+    store_release(s, b);
+    store_release(s, a);
+    /* Released: reused, reset, bindings cleared. */
+    cr_assert_eq(store_prepare(s, "SELECT ?1", &c), SQLITE_OK);
+    cr_assert(c == a || c == b, "a released statement is reused");
+    cr_assert_eq(sqlite3_step(c), SQLITE_ROW);
+    cr_assert_eq(sqlite3_column_type(c, 0), SQLITE_NULL);
+    store_release(s, c);
+    store_release(s, NULL);
+    pthread_mutex_unlock(&s->lock);
     store_close(s);
 }
