@@ -27,6 +27,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -434,12 +435,17 @@ struct http_daemon *http_start(struct app *app, char *err, size_t errlen)
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     unsigned threads = app->cfg.threads > 0 ? (unsigned)app->cfg.threads : 2;
+    /* One thread is the polling thread itself: a pool of one only draws a warning. */
+    struct MHD_OptionItem pool[] = {
+        {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)threads, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
     /* clang-format off */
     d->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, d,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, /* first, so MHD logs nothing itself */
         MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
-        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_ARRAY, pool,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
@@ -476,7 +482,9 @@ void http_stop(struct http_daemon *d, int grace_ms)
 {
     if (!d)
         return;
-    MHD_quiesce_daemon(d->mhd);
+    MHD_socket listener = MHD_quiesce_daemon(d->mhd); /* ours to close from here */
+    if (listener != MHD_INVALID_SOCKET)
+        close(listener);
     /* Requests in flight finish, delayed ones included (the timer still runs). */
     struct timespec tick = {0, 10 * 1000 * 1000};
     for (int waited = 0; atomic_load(&d->in_flight) > 0 && waited < grace_ms; waited += 10)

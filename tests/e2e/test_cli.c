@@ -184,6 +184,20 @@ E2E_TEST(cli, first_line_is_the_url)
     http_res_free(&r);
 }
 
+/* One worker thread serves, and starts without libmicrohttpd warning about it. */
+E2E_TEST(cli, one_thread_serves_without_warnings)
+{
+    e2e_restart((const char *[]){"--threads", "1", NULL});
+    struct http_res r;
+    http_req(&r, "GET", "/mock/health", NULL, NULL, 0);
+    cr_assert_eq(r.status, 200);
+    http_res_free(&r);
+    char *err = mock_proc_stderr(&e2e_srv);
+    cr_assert_not_null(err);
+    cr_expect_null(strstr(err, " warn "), "stderr: %s", err);
+    free(err);
+}
+
 E2E_TEST(cli, real_clock_refuses_clock_changes)
 {
     e2e_restart((const char *[]){"--clock", "real", NULL});
