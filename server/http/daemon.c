@@ -430,7 +430,10 @@ struct http_daemon *http_start(struct app *app, char *err, size_t errlen)
     atomic_init(&d->in_flight, 0);
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->wake, NULL);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
+    /* poll(), not epoll: libmicrohttpd 0.9.75's MHD_quiesce_daemon races its own
+     * epoll workers over removing the listening socket and can abort the
+     * process (MHD_PANIC on ENOENT) during a graceful stop under load. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
