@@ -1,0 +1,165 @@
+/*
+ * first_line.c - start a server, wait for its first line on stdout, stop it
+ * with SIGTERM and wait for it to exit. The startup benchmark runs this under
+ * hyperfine, so a run measures start + first line + clean stop.
+ *
+ *   first-line [-n RUNS] -- COMMAND [ARGS...]
+ *
+ * With -n, it runs the command RUNS times itself and prints the median, the
+ * minimum and the maximum of the time to the first line and of the time from
+ * SIGTERM to exit. The child's stderr goes to /dev/null. Every wait is bounded:
+ * a child that prints no line within 10 s, or does not exit within 10 s of
+ * SIGTERM, is killed and the run fails (exit code 1).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WAIT_MS 10000
+#define RUNS_MAX 10000
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Reads from fd until a newline; 0 when one came, -1 on EOF, error or timeout. */
+static int read_line(int fd, double deadline_ms)
+{
+    char buf[256];
+    for (;;) {
+        int left = (int)(deadline_ms - now_ms());
+        if (left <= 0)
+            return -1;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int r = poll(&p, 1, left);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        ssize_t n = read(fd, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        if (memchr(buf, '\n', (size_t)n))
+            return 0;
+    }
+}
+
+/* Waits up to WAIT_MS for pid; kills it when it takes longer. 0 on a clean exit 0. */
+static int wait_exit(pid_t pid)
+{
+    double deadline = now_ms() + WAIT_MS;
+    int status = 0;
+    for (;;) {
+        pid_t w = waitpid(pid, &status, WNOHANG);
+        if (w == pid)
+            break;
+        if (w < 0 && errno != EINTR)
+            return -1;
+        if (now_ms() > deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            return -1;
+        }
+        struct timespec tick = {0, 100 * 1000};
+        nanosleep(&tick, NULL);
+    }
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* One run. Fills the time to the first line and from SIGTERM to exit. 0 or -1. */
+static int run_once(char **cmd, double *first_ms, double *stop_ms)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -1;
+    double t0 = now_ms();
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0)
+            dup2(null, STDERR_FILENO);
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        execvp(cmd[0], cmd);
+        _exit(127);
+    }
+    close(fds[1]);
+    int rc = read_line(fds[0], t0 + WAIT_MS);
+    double t1 = now_ms();
+    kill(pid, SIGTERM);
+    if (wait_exit(pid) != 0)
+        rc = -1;
+    double t2 = now_ms();
+    close(fds[0]);
+    *first_ms = t1 - t0;
+    *stop_ms = t2 - t1;
+    return rc;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void print_stats(const char *what, double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(*v), by_value);
+    printf("%s: median %.2f ms (min %.2f, max %.2f, %d runs)\n", what, v[n / 2], v[0], v[n - 1], n);
+}
+
+int main(int argc, char **argv)
+{
+    int runs = 0, argi = 1, code = 1;
+    double *first = NULL, *stop = NULL;
+    if (argi + 1 < argc && strcmp(argv[argi], "-n") == 0) {
+        runs = atoi(argv[argi + 1]);
+        argi += 2;
+    }
+    if (argi < argc && strcmp(argv[argi], "--") == 0)
+        argi++;
+    if (argi >= argc || runs < 0 || runs > RUNS_MAX) {
+        fprintf(stderr, "usage: first-line [-n RUNS (1..%d)] -- COMMAND [ARGS...]\n", RUNS_MAX);
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    if (runs == 0) {
+        double a, b;
+        return run_once(argv + argi, &a, &b) == 0 ? 0 : 1;
+    }
+    first = calloc((size_t)runs, sizeof(*first));
+    stop = calloc((size_t)runs, sizeof(*stop));
+    if (!first || !stop)
+        goto out;
+    for (int i = 0; i < runs; i++) {
+        if (run_once(argv + argi, &first[i], &stop[i]) != 0) {
+            fprintf(stderr, "first-line: run %d failed\n", i + 1);
+            goto out;
+        }
+    }
+    print_stats("time to first line", first, runs);
+    print_stats("SIGTERM to exit", stop, runs);
+    code = 0;
+out:
+    free(first);
+    free(stop);
+    return code;
+}
