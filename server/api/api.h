@@ -80,8 +80,10 @@ typedef enum err (*api_handler)(struct api_req *rq, struct api_res *rs);
  * Builds a Content-Disposition value for a download named `name` (UTF-8,
  * may be NULL or empty: then `fallback`), with extension `ext` added when
  * missing. Quotes, backslashes, path separators and control characters never
- * reach the header; non-ASCII names also get an RFC 5987 filename*.
- * Writes into out (always NUL-terminated); returns 0, or -1 if truncated.
+ * reach the header; non-ASCII names also get an RFC 5987 filename*. The name
+ * is cut to 200 bytes, and further, a character at a time, until the value
+ * fits in out. Returns 0; -1 only when not even one character fits (out is
+ * then ""). out is always NUL-terminated.
  */
 int api_content_disposition(const char *name, const char *fallback, const char *ext, char *out,
                             size_t outlen);

@@ -47,16 +47,10 @@ static void clean(const char *in, char *out, size_t outlen)
         out[--n] = '\0';
 }
 
-int api_content_disposition(const char *name, const char *fallback, const char *ext, char *out,
-                            size_t outlen)
+/* Writes the header value for the cleaned name `base`; -1 when out is too small
+ * (out is then left NUL-terminated but incomplete). */
+static int render(const char *base, const char *ext, char *out, size_t outlen)
 {
-    char base[NAME_MAX_BYTES + 1] = "";
-    if (name)
-        clean(name, base, sizeof(base));
-    if (!base[0])
-        clean(fallback ? fallback : "report", base, sizeof(base));
-    if (!base[0])
-        snprintf(base, sizeof(base), "report");
     char file[NAME_MAX_BYTES + 16];
     size_t bl = strlen(base), el = strlen(ext);
     if (bl > el && base[bl - el - 1] == '.' && strcasecmp(base + bl - el, ext) == 0)
@@ -86,8 +80,10 @@ int api_content_disposition(const char *name, const char *fallback, const char *
     len += strlen(star);
     static const char hex[] = "0123456789ABCDEF";
     for (const unsigned char *p = (const unsigned char *)file; *p; p++) {
-        if (len + 4 > outlen)
+        if (len + 4 > outlen) {
+            out[len] = '\0';
             return -1;
+        }
         if (attr_char(*p)) {
             out[len++] = (char)*p;
         } else {
@@ -98,4 +94,33 @@ int api_content_disposition(const char *name, const char *fallback, const char *
     }
     out[len] = '\0';
     return 0;
+}
+
+int api_content_disposition(const char *name, const char *fallback, const char *ext, char *out,
+                            size_t outlen)
+{
+    char base[NAME_MAX_BYTES + 1] = "";
+    if (outlen == 0)
+        return -1;
+    if (name)
+        clean(name, base, sizeof(base));
+    if (!base[0])
+        clean(fallback ? fallback : "report", base, sizeof(base));
+    if (!base[0])
+        snprintf(base, sizeof(base), "report");
+    /* A long non-ASCII name is written twice, once percent-encoded: cut it a
+     * character at a time until both forms fit in the header value. */
+    for (;;) {
+        if (render(base, ext, out, outlen) == 0)
+            return 0;
+        size_t n = strlen(base);
+        if (n <= 1)
+            break;
+        n--;
+        while (n > 0 && ((unsigned char)base[n] & 0xc0) == 0x80)
+            n--; /* back to the first byte of the last character */
+        base[n] = '\0';
+    }
+    out[0] = '\0';
+    return -1;
 }

@@ -64,3 +64,27 @@ Test(filename, null_name_uses_fallback)
     cr_assert_eq(api_content_disposition(NULL, "Search Export", "zip", out, sizeof(out)), 0);
     cr_assert_str_eq(out, "attachment; filename=\"Search Export.zip\"");
 }
+
+/* A long non-ASCII name is written twice (ASCII fallback and percent-encoded):
+ * it is cut until both fit, never refused, and out stays terminated. */
+Test(filename, long_non_ascii_name_is_cut_to_fit)
+{
+    char name[400] = "";
+    for (int i = 0; i < 100; i++)
+        strcat(name, "\xc3\xa9");
+    char out[512];
+    memset(out, 'x', sizeof(out));
+    cr_assert_eq(api_content_disposition(name, "x", "csv", out, sizeof(out)), 0);
+    cr_assert_not_null(memchr(out, '\0', sizeof(out)));
+    const char *star = strstr(out, "UTF-8''");
+    cr_assert_not_null(star);
+    cr_assert_str_eq(out + strlen(out) - 4, ".csv");
+}
+
+Test(filename, no_room_at_all_is_an_empty_string)
+{
+    char out[8];
+    memset(out, 'x', sizeof(out));
+    cr_assert_eq(api_content_disposition("name", "x", "csv", out, sizeof(out)), -1);
+    cr_assert_str_eq(out, "");
+}
