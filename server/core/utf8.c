@@ -46,6 +46,26 @@ int utf8_valid(const char *s)
     return 1;
 }
 
+int utf8_valid_len(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        unsigned char seq[5] = {0};
+        size_t avail = (size_t)(end - p) < 4 ? (size_t)(end - p) : 4;
+        for (size_t i = 0; i < avail; i++)
+            seq[i] = p[i];
+        size_t k = utf8_seq(seq); /* the copy ends in NUL: no read past n */
+        if (!k)
+            return 0;
+        p += k;
+    }
+    return 1;
+}
+
 void utf8_scrub(char *s)
 {
     for (unsigned char *p = (unsigned char *)s; *p;) {

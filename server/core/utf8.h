@@ -13,6 +13,9 @@
 size_t utf8_seq(const unsigned char *p);
 /* Nonzero when `s` is well-formed UTF-8. */
 int utf8_valid(const char *s);
+/* Nonzero when the n bytes at s are well-formed UTF-8 (no NUL needed; a NUL
+ * byte counts as a character). */
+int utf8_valid_len(const char *s, size_t n);
 /* Replaces, in place, every byte that does not start a well-formed sequence by '?'. */
 void utf8_scrub(char *s);
 

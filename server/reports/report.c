@@ -13,6 +13,8 @@
  */
 #include "report.h"
 
+#include "../core/utf8.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,6 +230,10 @@ enum err report_validate(const char *body, size_t len, const struct report_type 
 
     if (why && whylen)
         why[0] = '\0';
+    if (body && len && !utf8_valid_len(body, len)) {
+        fail(why, whylen, "request body is not valid UTF-8");
+        goto out;
+    }
     if (body && len)
         root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
     if (!root) {

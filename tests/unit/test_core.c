@@ -190,3 +190,12 @@ ParameterizedTest(struct utf8_case *c, utf8, valid_and_scrub)
     cr_assert_str_eq(s, c->scrubbed);
     cr_assert(utf8_valid(s));
 }
+
+Test(utf8, valid_len_stops_at_n)
+{
+    cr_assert(utf8_valid_len("caf\xc3\xa9", 5));
+    cr_assert_not(utf8_valid_len("caf\xc3\xa9", 4), "a cut sequence is not valid");
+    cr_assert(utf8_valid_len("a\0b", 3));
+    cr_assert_not(utf8_valid_len("\xff", 1));
+    cr_assert(utf8_valid_len("", 0));
+}

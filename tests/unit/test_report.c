@@ -411,3 +411,16 @@ Test(types, unknown_names)
     cr_assert_null(report_type_find("accounts"));
     cr_assert_null(report_type_find("ACCOUNTS "));
 }
+
+Test(report_validate, invalid_utf8_is_refused)
+{
+    const char body[] = "{\"reportType\":\"ACCOUNTS\",\"arguments\":{\"application\":\"\xff\xfe\","
+                        "\"sourceName\":\"AD\"}}";
+    const struct report_type *type = NULL;
+    char *args = NULL, formats[16] = "", why[256] = "";
+    cr_assert_eq(report_validate(body, sizeof(body) - 1, &type, &args, formats, sizeof(formats),
+                                 why, sizeof(why)),
+                 ERR_BAD_REQUEST);
+    cr_assert_null(args);
+    cr_assert_not_null(strstr(why, "UTF-8"), "%s", why);
+}
