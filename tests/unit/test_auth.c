@@ -22,33 +22,10 @@
 #include "core/ids.h"
 #include "store/store.h"
 
+#include "cr_params.h"
+
 static const unsigned char test_key[32] = "0123456789abcdef0123456789abcdef";
 #define NOW_S 1767225600LL /* 2026-01-01T00:00:00Z */
-
-/*
- * Criterion runs each parameterized case in a fresh process, where pointers
- * into this binary's data no longer hold: tables are copied into its shared
- * arena (cr_malloc) before they are handed over.
- */
-static const char *pstr(const char *s, int len)
-{
-    if (!s)
-        return NULL;
-    size_t n = len < 0 ? strlen(s) : (size_t)len;
-    char *d = cr_malloc(n + 1);
-    cr_assert_not_null(d);
-    memcpy(d, s, n);
-    d[n] = '\0';
-    return d;
-}
-
-static void *pcopy(const void *src, size_t size)
-{
-    void *d = cr_malloc(size);
-    cr_assert_not_null(d);
-    memcpy(d, src, size);
-    return d;
-}
 
 /* ---- base64url ---- */
 

@@ -11,30 +11,7 @@
 
 #include "api/form.h"
 
-/*
- * Criterion runs each parameterized case in a fresh process, where pointers
- * into this binary's data no longer hold: tables are copied into its shared
- * arena (cr_malloc) before they are handed over.
- */
-static const char *pstr(const char *s, int len)
-{
-    if (!s)
-        return NULL;
-    size_t n = len < 0 ? strlen(s) : (size_t)len;
-    char *d = cr_malloc(n + 1);
-    cr_assert_not_null(d);
-    memcpy(d, s, n);
-    d[n] = '\0';
-    return d;
-}
-
-static void *pcopy(const void *src, size_t size)
-{
-    void *d = cr_malloc(size);
-    cr_assert_not_null(d);
-    memcpy(d, src, size);
-    return d;
-}
+#include "cr_params.h"
 
 /* Renders a parsed form as "name=value\n" lines, for comparing with a table. */
 static char *render(const struct form *f)
