@@ -70,7 +70,9 @@ int api_res_header(struct api_res *rs, const char *name, const char *fmt, ...)
 /* Sets err_text and returns `e`, for `return api_fail(rs, ERR_..., "...")`. */
 enum err api_fail(struct api_res *rs, enum err e, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Serialises `json` (consumed) into the body with status 200. ERR_INTERNAL on OOM. */
+/* Serialises `json` (consumed, NULL allowed) into the body, answered with
+ * `status` (200, 201...) as application/json. ERR_INTERNAL on OOM or a NULL
+ * `json`; the body is then unchanged. */
 struct cJSON;
 enum err api_json(struct api_res *rs, int status, struct cJSON *json);
 
