@@ -1,7 +1,8 @@
 /*
  * app.h - the state every handler shares: configuration, database, clock,
- * signing key. main.c builds one `struct app`, owns it, and frees it after
- * the HTTP daemon has stopped; handlers only borrow it.
+ * signing key, rate limiter. app_open() assembles one `struct app` from a
+ * configuration (the binary and the tests alike); its owner frees it with
+ * app_close() after the HTTP daemon has stopped; handlers only borrow it.
  */
 #ifndef ISC_API_APP_H
 #define ISC_API_APP_H
@@ -40,8 +41,30 @@ struct app {
     const char *org;                    /* tenant name in tokens: "acme-mock" */
     const char *pod;                    /* pod in tokens: "mock01-local" */
     const char *version;                /* the server's version string */
-    struct limiter *limiter;            /* owned by main */
+    struct limiter *limiter;            /* owned by the app */
     struct auth_issuer issuer;          /* points at jwt_key, tenant_id, org, pod, clock */
+    int fresh;                          /* 1: the database was created (fixtures loaded) now */
+    struct store_file *dir_fixtures;    /* read from cfg.fixtures; owned, kept for resets */
+    size_t ndir_fixtures;
 };
+
+enum app_open_error {
+    APP_OPEN_UNUSABLE = 1, /* the database, fixtures folder or their content cannot be used */
+    APP_OPEN_NOMEM,        /* out of memory */
+};
+
+/*
+ * Builds the app for `cfg` (copied; its strings are borrowed and must
+ * outlive the app): reads the fixtures folder when one is set, opens the
+ * database, loads or creates what survives a restart (signing key, tenant id,
+ * the virtual clock's time), and makes the issuer and the rate limiter.
+ * `version` (static) is what /mock/health reports. Returns the app, or NULL
+ * with a one-line reason in err and the kind of failure in *why (may be NULL).
+ */
+struct app *app_open(const struct app_config *cfg, const char *version, char *err, size_t errlen,
+                     enum app_open_error *why);
+
+/* Releases everything app_open() made. NULL is a no-op. */
+void app_close(struct app *app);
 
 #endif

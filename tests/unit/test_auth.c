@@ -491,7 +491,7 @@ Test(jwt, status_texts)
 
 /* ---- auth_mint / auth_check ---- */
 
-static struct app app;
+static struct app *app;
 
 static const struct store_client admin = {
     .client_id = "demo-admin",
@@ -510,27 +510,27 @@ static const struct store_client service = {
     .scopes = "sp:report:read  sp:report:manage",
 };
 
+/* The app as the server assembles it, on an in-memory database, with a
+ * known key, tenant and time so the claims below are exact. */
 static void app_setup(void)
 {
-    memset(&app, 0, sizeof app);
-    app.clock = clock_new(CLOCK_MODE_VIRTUAL, NOW_S * 1000);
-    cr_assert_not_null(app.clock);
-    memcpy(app.jwt_key, test_key, APP_KEY_LEN);
-    strcpy(app.tenant_id, "3f2b6a1c-0000-4000-8000-000000000001");
-    app.org = "acme-mock";
-    app.pod = "mock01-local";
-    app.cfg.token_ttl_s = 3600;
-    app.issuer = (struct auth_issuer){.key = app.jwt_key,
-                                      .key_len = APP_KEY_LEN,
-                                      .tenant_id = app.tenant_id,
-                                      .org = app.org,
-                                      .pod = app.pod,
-                                      .clock = app.clock};
+    struct app_config cfg = {.bind = "127.0.0.1",
+                             .db = ":memory:",
+                             .clock = CLOCK_MODE_VIRTUAL,
+                             .token_ttl_s = 3600,
+                             .journal_max = 100};
+    char err[256] = "";
+    app = app_open(&cfg, "test", err, sizeof err, NULL);
+    cr_assert_not_null(app, "app_open: %s", err);
+    cr_assert_eq(clock_set(app->clock, NOW_S * 1000), 0);
+    memcpy(app->jwt_key, test_key, APP_KEY_LEN);
+    strcpy(app->tenant_id, "3f2b6a1c-0000-4000-8000-000000000001");
 }
 
 static void app_teardown(void)
 {
-    clock_free(app.clock);
+    app_close(app);
+    app = NULL;
 }
 
 TestSuite(auth, .init = app_setup, .fini = app_teardown);
@@ -539,14 +539,14 @@ static char *mint(const struct store_client *c, const char *scopes, int64_t ttl_
 {
     char jti[IDS_UUID_LEN];
     int64_t exp = 0;
-    char *t = auth_mint(&app.issuer, c, scopes, clock_now_ms(app.clock), ttl_s, jti, &exp);
+    char *t = auth_mint(&app->issuer, c, scopes, clock_now_ms(app->clock), ttl_s, jti, &exp);
     cr_assert_not_null(t);
     return t;
 }
 
 static enum err check(const char *header, struct auth_principal *p, char *why, size_t n)
 {
-    return auth_check(&app.issuer, header, p, why, n);
+    return auth_check(&app->issuer, header, p, why, n);
 }
 
 static char *bearer(const char *token)
@@ -572,7 +572,7 @@ Test(auth, user_token_claims)
 {
     char jti[IDS_UUID_LEN] = "";
     int64_t exp = 0;
-    char *t = auth_mint(&app.issuer, &admin, NULL, NOW_S * 1000 + 999, 3600, jti, &exp);
+    char *t = auth_mint(&app->issuer, &admin, NULL, NOW_S * 1000 + 999, 3600, jti, &exp);
     cr_assert_not_null(t);
     cr_assert_eq(exp, NOW_S + 3600);
     cr_assert(is_uuid(jti), "jti %s", jti);
@@ -616,8 +616,8 @@ Test(auth, client_token_claims)
 Test(auth, mint_gives_fresh_jti_and_refuses_null)
 {
     char j1[IDS_UUID_LEN], j2[IDS_UUID_LEN];
-    char *a = auth_mint(&app.issuer, &admin, NULL, NOW_S * 1000, 60, j1, NULL);
-    char *b = auth_mint(&app.issuer, &admin, NULL, NOW_S * 1000, 60, j2, NULL);
+    char *a = auth_mint(&app->issuer, &admin, NULL, NOW_S * 1000, 60, j1, NULL);
+    char *b = auth_mint(&app->issuer, &admin, NULL, NOW_S * 1000, 60, j2, NULL);
     cr_assert_not_null(a);
     cr_assert_not_null(b);
     cr_assert_str_neq(j1, j2);
@@ -625,8 +625,8 @@ Test(auth, mint_gives_fresh_jti_and_refuses_null)
     free(a);
     free(b);
     cr_assert_null(auth_mint(NULL, &admin, NULL, 0, 60, j1, NULL));
-    cr_assert_null(auth_mint(&app.issuer, NULL, NULL, 0, 60, j1, NULL));
-    cr_assert_null(auth_mint(&app.issuer, &admin, NULL, INT64_MAX, INT64_MAX, j1, NULL),
+    cr_assert_null(auth_mint(&app->issuer, NULL, NULL, 0, 60, j1, NULL));
+    cr_assert_null(auth_mint(&app->issuer, &admin, NULL, INT64_MAX, INT64_MAX, j1, NULL),
                    "exp overflow");
 }
 
@@ -782,9 +782,9 @@ Test(auth, expiry_follows_the_clock)
     char *h = bearer(t);
     struct auth_principal p;
     char why[256];
-    clock_advance(app.clock, 59999);
+    clock_advance(app->clock, 59999);
     cr_assert_eq(check(h, &p, why, sizeof why), ERR_OK, "59.999 s later: %s", why);
-    clock_advance(app.clock, 1);
+    clock_advance(app->clock, 1);
     cr_assert_eq(check(h, &p, why, sizeof why), ERR_UNAUTHORIZED);
     cr_assert_str_eq(why, "JWT validation failed: JWT is expired");
     free(h);
@@ -806,7 +806,7 @@ Test(auth, negative_ttl_is_born_expired)
 Test(auth, forged_with_another_key)
 {
     char *t = mint(&admin, NULL, 3600);
-    app.jwt_key[0] ^= 1; /* as if another mock had signed it */
+    app->jwt_key[0] ^= 1; /* as if another mock had signed it */
     char *h = bearer(t);
     struct auth_principal p;
     char why[256];
@@ -866,7 +866,7 @@ ParameterizedTestParameters(auth, claims)
 
 ParameterizedTest(struct claims_case *c, auth, claims)
 {
-    char *t = craft(std_header, c->payload, app.jwt_key, APP_KEY_LEN);
+    char *t = craft(std_header, c->payload, app->jwt_key, APP_KEY_LEN);
     char *h = bearer(t);
     struct auth_principal p;
     char why[256];
@@ -886,7 +886,7 @@ Test(auth, bad_arguments)
     struct auth_principal p;
     char why[64];
     cr_assert_eq(auth_check(NULL, "Bearer x", &p, why, sizeof why), ERR_INTERNAL);
-    struct auth_issuer keyless = app.issuer;
+    struct auth_issuer keyless = app->issuer;
     keyless.key = NULL;
     cr_assert_eq(auth_check(&keyless, "Bearer x", &p, why, sizeof why), ERR_INTERNAL);
     cr_assert_null(auth_mint(&keyless, &admin, NULL, 0, 60, NULL, NULL));

@@ -1,0 +1,238 @@
+/*
+ * app.c - assembling the app (see app.h): the fixtures folder, the database,
+ * the identity that survives restarts (HS256 key, tenant id, virtual time),
+ * the token issuer and the rate limiter. The binary and the tests build
+ * their app here, so both run the same wiring. Nothing here serves requests.
+ */
+#include "app.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../auth/limiter.h"
+#include "../core/ids.h"
+#include "../store/embedded.h"
+
+#define FIXTURE_FILE_MAX (64L << 20) /* a fixture file larger than this is refused */
+
+static void dir_fixtures_free(struct app *app)
+{
+    for (size_t i = 0; i < app->ndir_fixtures; i++) {
+        free((char *)app->dir_fixtures[i].name);
+        free((char *)app->dir_fixtures[i].text);
+    }
+    free(app->dir_fixtures);
+    app->dir_fixtures = NULL;
+    app->ndir_fixtures = 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const struct store_file *)a)->name, ((const struct store_file *)b)->name);
+}
+
+/* The whole file as a NUL-terminated malloc'd string; NULL when unreadable or too large. */
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *text = NULL;
+    if (!f)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long size = ftell(f);
+        if (size >= 0 && size < FIXTURE_FILE_MAX && fseek(f, 0, SEEK_SET) == 0) {
+            text = malloc((size_t)size + 1);
+            if (text && fread(text, 1, (size_t)size, f) != (size_t)size) {
+                free(text);
+                text = NULL;
+            } else if (text) {
+                text[size] = '\0';
+            }
+        }
+    }
+    fclose(f);
+    return text;
+}
+
+/* Appends dir/name to the app's fixtures. 0, or -1 with err set. */
+static int add_fixture(struct app *app, const char *dir, const char *name, char *err, size_t errlen)
+{
+    char path[8192];
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path)) {
+        err_why(err, errlen, "fixture path too long in %.256s", dir);
+        return -1;
+    }
+    struct store_file *grown =
+        realloc(app->dir_fixtures, (app->ndir_fixtures + 1) * sizeof(*grown));
+    if (!grown) {
+        err_why(err, errlen, "out of memory");
+        return -1;
+    }
+    app->dir_fixtures = grown;
+    char *text = read_text(path), *copy = strdup(name);
+    if (!text || !copy) {
+        free(text);
+        free(copy);
+        err_why(err, errlen, "cannot read fixture %.400s", path);
+        return -1;
+    }
+    app->dir_fixtures[app->ndir_fixtures].name = copy;
+    app->dir_fixtures[app->ndir_fixtures].text = text;
+    app->ndir_fixtures++;
+    return 0;
+}
+
+/* Reads dir/ *.sql, sorted by name, into the app. 0, or -1 with err set. */
+static int dir_fixtures_load(struct app *app, const char *dir, char *err, size_t errlen)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        err_why(err, errlen, "cannot read fixtures folder %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    struct dirent *e;
+    int rc = -1;
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (len < 5 || strcmp(e->d_name + len - 4, ".sql") != 0)
+            continue;
+        if (add_fixture(app, dir, e->d_name, err, errlen) != 0)
+            goto out;
+    }
+    if (app->ndir_fixtures == 0) {
+        err_why(err, errlen, "fixtures folder %s holds no .sql file", dir);
+        goto out;
+    }
+    qsort(app->dir_fixtures, app->ndir_fixtures, sizeof(*app->dir_fixtures), by_name);
+    rc = 0;
+out:
+    closedir(d);
+    return rc;
+}
+
+static void to_hex(const unsigned char *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int from_hex(const char *in, unsigned char *out, size_t n)
+{
+    if (strlen(in) != 2 * n)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        if (sscanf(in + 2 * i, "%2x", &v) != 1)
+            return -1;
+        out[i] = (unsigned char)v;
+    }
+    return 0;
+}
+
+/* Loads (or creates and saves) what must survive restarts with a file database. */
+static int identity_load(struct app *app)
+{
+    char hex[2 * APP_KEY_LEN + 1];
+    int rc = store_meta_get(app->store, "jwt_key", hex, sizeof(hex));
+    if (rc < 0)
+        return -1;
+    if (rc == 1 || from_hex(hex, app->jwt_key, APP_KEY_LEN) != 0) {
+        ids_random(app->jwt_key, APP_KEY_LEN);
+        to_hex(app->jwt_key, APP_KEY_LEN, hex);
+        if (store_meta_set(app->store, "jwt_key", hex) != 0)
+            return -1;
+    }
+    rc = store_meta_get(app->store, "tenant_id", app->tenant_id, sizeof(app->tenant_id));
+    if (rc < 0)
+        return -1;
+    if (rc == 1) {
+        app->fresh = 1;
+        ids_uuid(app->tenant_id);
+        if (store_meta_set(app->store, "tenant_id", app->tenant_id) != 0)
+            return -1;
+    }
+    if (clock_mode(app->clock) == CLOCK_MODE_VIRTUAL) {
+        char v[32], *end;
+        rc = store_meta_get(app->store, "virtual_clock_ms", v, sizeof(v));
+        errno = 0;
+        long long ms = rc == 0 ? strtoll(v, &end, 10) : -1;
+        if (rc == 0 && !errno && end != v && *end == '\0' && ms >= 0)
+            clock_set(app->clock, ms);
+    }
+    return 0;
+}
+
+/* The database with its identity; 0, or -1 with err set. */
+static int open_store(struct app *app, char *err, size_t errlen)
+{
+    const struct store_file *fixtures = embedded_fixtures;
+    size_t nfixtures = embedded_fixtures_count;
+    if (app->dir_fixtures) {
+        fixtures = app->dir_fixtures;
+        nfixtures = app->ndir_fixtures;
+    }
+    app->store = store_open(app->cfg.db, embedded_schema, embedded_schema_count, fixtures,
+                            nfixtures, err, errlen);
+    if (!app->store)
+        return -1;
+    if (identity_load(app) != 0) {
+        err_why(err, errlen, "cannot initialise database %s", app->cfg.db);
+        return -1;
+    }
+    return 0;
+}
+
+struct app *app_open(const struct app_config *cfg, const char *version, char *err, size_t errlen,
+                     enum app_open_error *why)
+{
+    enum app_open_error fail = APP_OPEN_NOMEM;
+    struct app *app = calloc(1, sizeof(*app));
+    err_why(err, errlen, "out of memory");
+    if (!app || !(app->clock = clock_new(cfg->clock, 0)))
+        goto fail;
+    app->cfg = *cfg;
+    app->org = "acme-mock";
+    app->pod = "mock01-local";
+    app->version = version;
+    fail = APP_OPEN_UNUSABLE;
+    if (cfg->fixtures && dir_fixtures_load(app, cfg->fixtures, err, errlen) != 0)
+        goto fail;
+    if (open_store(app, err, errlen) != 0)
+        goto fail;
+    app->issuer = (struct auth_issuer){.key = app->jwt_key,
+                                       .key_len = APP_KEY_LEN,
+                                       .tenant_id = app->tenant_id,
+                                       .org = app->org,
+                                       .pod = app->pod,
+                                       .clock = app->clock};
+    fail = APP_OPEN_NOMEM;
+    app->limiter = limiter_new(cfg->rate_count, cfg->rate_window_ms, LIMITER_KEYS_DEFAULT);
+    if (!app->limiter) {
+        err_why(err, errlen, "out of memory");
+        goto fail;
+    }
+    return app;
+fail:
+    if (why)
+        *why = fail;
+    app_close(app);
+    return NULL;
+}
+
+void app_close(struct app *app)
+{
+    if (!app)
+        return;
+    limiter_free(app->limiter);
+    store_close(app->store);
+    clock_free(app->clock);
+    dir_fixtures_free(app);
+    free(app);
+}

@@ -1,0 +1,269 @@
+/*
+ * options.c - the settings table and its parser (see options.h). Every
+ * setting is one row; nothing else in the program spells a flag name,
+ * an environment variable, a bound or a default. Rows are applied by kind,
+ * so a new setting is a new row, not new parsing code.
+ */
+#include "options.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../auth/limiter.h"
+
+enum option_kind {
+    OPT_TEXT,   /* a string; `what` set: must not be empty ("empty <what>"); else "" is NULL */
+    OPT_INT,    /* a decimal integer in [lo, hi], stored in an int, int64_t or size_t */
+    OPT_CHOICE, /* one of the words of `what` ("real|virtual"), stored as its index */
+    OPT_RATE,   /* COUNT/SECONDS or 0, into rate_count and rate_window_ms */
+    OPT_SWITCH, /* a flag without value; from the environment "0"/"false" is off */
+};
+
+struct option_row {
+    const char *name; /* "port" for --port */
+    const char *arg;  /* the value's name in --help ("N"); NULL for a switch */
+    const char *env;  /* "ISC_MOCK_PORT" */
+    enum option_kind kind;
+    size_t offset, size; /* the field of struct app_config */
+    int64_t lo, hi;      /* OPT_INT bounds */
+    const char *what;    /* OPT_INT/OPT_TEXT: the noun in errors; OPT_CHOICE: the words */
+    const char *def;     /* default value, parsed like a flag's; NULL: none */
+    const char *shown;   /* the default as --help shows it when def is NULL */
+    const char *help;    /* one sentence for --help, and the README's "meaning" */
+};
+
+#define FIELD(m) offsetof(struct app_config, m), sizeof(((struct app_config *)0)->m)
+
+/* The settings, in --help order. One table (clang-format would spread each row). */
+/* clang-format off */
+static const struct option_row rows[] = {
+    {"bind", "ADDR", "ISC_MOCK_BIND", OPT_TEXT, FIELD(bind), 0, 0, "address",
+     "127.0.0.1", NULL, "address to listen on (IPv4 or IPv6)"},
+    {"port", "N", "ISC_MOCK_PORT", OPT_INT, FIELD(port), 0, 65535, "a port",
+     "7100", NULL, "port; 0 picks a free one (read it from the first stdout line)"},
+    {"db", "PATH", "ISC_MOCK_DB", OPT_TEXT, FIELD(db), 0, 0, "database path",
+     ":memory:", NULL, "SQLite database; a file keeps tasks, clients, the clock and the "
+     "signing key across restarts (WAL mode)"},
+    {"fixtures", "DIR", "ISC_MOCK_FIXTURES", OPT_TEXT, FIELD(fixtures), 0, 0, NULL,
+     NULL, "built in", "load DIR/*.sql (in name order) instead of the built-in tenant and "
+     "clients"},
+    {"report-duration", "MS", "ISC_MOCK_REPORT_DURATION", OPT_INT, FIELD(report_duration_ms),
+     0, INT64_C(31536000000), "a duration in milliseconds", "2000", NULL,
+     "how long a report runs"},
+    {"clock", "real|virtual", "ISC_MOCK_CLOCK", OPT_CHOICE, FIELD(clock), 0, 0, "real|virtual",
+     "real", NULL, "virtual: time stands still until POST /mock/clock moves it"},
+    {"token-ttl", "SECONDS", "ISC_MOCK_TOKEN_TTL", OPT_INT, FIELD(token_ttl_s),
+     1, INT64_C(315360000), "a lifetime in seconds", "749", NULL,
+     "access token lifetime (a tenant's tokens last 749 s)"},
+    {"rate-limit", "N/SECONDS", "ISC_MOCK_RATE_LIMIT", OPT_RATE, FIELD(rate_count), 0, 0, NULL,
+     "100/10", NULL, "requests per window per client and API version; 0 turns it off"},
+    {"admin-token", "TOKEN", "ISC_MOCK_ADMIN_TOKEN", OPT_TEXT, FIELD(admin_token), 0, 0, NULL,
+     NULL, "none", "require Authorization: Bearer TOKEN on /mock/"},
+    {"journal-max", "N", "ISC_MOCK_JOURNAL_MAX", OPT_INT, FIELD(journal_max), 1, 10000000,
+     "a row count", "10000", NULL, "request journal rows kept"},
+    {"log-format", "text|json", "ISC_MOCK_LOG_FORMAT", OPT_CHOICE, FIELD(log_json), 0, 0,
+     "text|json", "text", NULL, "one line per request on stderr"},
+    {"threads", "N", "ISC_MOCK_THREADS", OPT_INT, FIELD(threads), 1, 256, "a thread count",
+     NULL, "CPU count", "HTTP worker threads"},
+    {"quiet", NULL, "ISC_MOCK_QUIET", OPT_SWITCH, FIELD(quiet), 0, 0, NULL,
+     NULL, "off", "no request log lines"},
+};
+/* clang-format on */
+
+#define NROWS (sizeof(rows) / sizeof(rows[0]))
+
+static const struct option_row *find(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NROWS; i++)
+        if (strlen(rows[i].name) == len && memcmp(rows[i].name, name, len) == 0)
+            return &rows[i];
+    return NULL;
+}
+
+static int parse_int64(const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end != '\0' || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Stores v (within the row's bounds, so never negative) in a field of `size` bytes. */
+static void store_int(void *field, size_t size, int64_t v)
+{
+    if (size == sizeof(int)) {
+        int i = (int)v;
+        memcpy(field, &i, sizeof(i));
+    } else if (size == sizeof(int64_t)) {
+        memcpy(field, &v, sizeof(v));
+    }
+}
+
+/* The index of `value` among the '|'-separated words of `words`; -1 if absent. */
+static int choice_index(const char *words, const char *value)
+{
+    size_t n = strlen(value);
+    int i = 0;
+    for (const char *w = words; *w; i++) {
+        size_t len = strcspn(w, "|");
+        if (len == n && memcmp(w, value, n) == 0)
+            return i;
+        w += len + (w[len] == '|');
+    }
+    return -1;
+}
+
+/* Applies one value to its row; `from` names where it came from. 0, or -1 with err set. */
+static int apply(const struct option_row *o, const char *value, const char *from,
+                 struct app_config *cfg, char *err, size_t errlen)
+{
+    void *field = (char *)cfg + o->offset;
+    int64_t v = 0;
+    switch (o->kind) {
+    case OPT_TEXT:
+        if (!*value && o->what) {
+            err_why(err, errlen, "%s: empty %s", from, o->what);
+            return -1;
+        }
+        value = *value ? value : NULL;
+        memcpy(field, &value, sizeof(value));
+        return 0;
+    case OPT_INT:
+        if (parse_int64(value, o->lo, o->hi, &v) != 0) {
+            err_why(err, errlen, "%s: '%s' is not %s (%" PRId64 "-%" PRId64 ")", from, value,
+                    o->what, o->lo, o->hi);
+            return -1;
+        }
+        store_int(field, o->size, v);
+        return 0;
+    case OPT_CHOICE:
+        v = choice_index(o->what, value);
+        if (v < 0) {
+            err_why(err, errlen, "%s: '%s' is not one of %s", from, value, o->what);
+            return -1;
+        }
+        store_int(field, o->size, v);
+        return 0;
+    case OPT_RATE:
+        if (limiter_parse(value, &cfg->rate_count, &cfg->rate_window_ms) != 0) {
+            err_why(err, errlen, "%s: '%s' is not COUNT/SECONDS (e.g. 100/10) or 0", from, value);
+            return -1;
+        }
+        return 0;
+    case OPT_SWITCH:
+        store_int(field, o->size, strcmp(value, "0") != 0 && strcmp(value, "false") != 0);
+        return 0;
+    }
+    return -1;
+}
+
+static void set_defaults(struct app_config *cfg)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    memset(cfg, 0, sizeof(*cfg));
+    for (size_t i = 0; i < NROWS; i++)
+        if (rows[i].def)
+            apply(&rows[i], rows[i].def, "default", cfg, NULL, 0);
+    cfg->threads = cpus > 0 ? (int)(cpus > 64 ? 64 : cpus) : 2;
+}
+
+/* One argv entry at *i (which may consume the next). 0, 1 to stop (result in *res), -1 bad. */
+static int parse_arg(int argc, char *const *argv, int *i, struct app_config *cfg,
+                     enum options_result *res, char *err, size_t errlen)
+{
+    const char *a = argv[*i];
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        *res = OPTIONS_HELP;
+        return 1;
+    }
+    if (strcmp(a, "--version") == 0) {
+        *res = OPTIONS_VERSION;
+        return 1;
+    }
+    if (strncmp(a, "--", 2) != 0) {
+        err_why(err, errlen, "unexpected argument '%s'", a);
+        return -1;
+    }
+    const char *eq = strchr(a + 2, '=');
+    const struct option_row *o = find(a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2));
+    if (!o) {
+        err_why(err, errlen, "unknown option %s", a);
+        return -1;
+    }
+    const char *value = eq ? eq + 1 : NULL;
+    if (!value && o->kind == OPT_SWITCH)
+        value = "1";
+    if (!value) {
+        if (*i + 1 >= argc) {
+            err_why(err, errlen, "option %s needs a value", a);
+            return -1;
+        }
+        value = argv[++*i];
+    }
+    return apply(o, value, a, cfg, err, errlen);
+}
+
+enum options_result options_parse(int argc, char *const *argv, options_env_fn env,
+                                  struct app_config *cfg, char *err, size_t errlen)
+{
+    set_defaults(cfg);
+    /* Environment first, so flags win. */
+    for (size_t i = 0; env && i < NROWS; i++) {
+        const char *v = env(rows[i].env);
+        if (v && apply(&rows[i], v, rows[i].env, cfg, err, errlen) != 0)
+            return OPTIONS_BAD;
+    }
+    for (int i = 1; i < argc; i++) {
+        enum options_result res = OPTIONS_RUN;
+        int rc = parse_arg(argc, argv, &i, cfg, &res, err, errlen);
+        if (rc < 0)
+            return OPTIONS_BAD;
+        if (rc > 0)
+            return res;
+    }
+    return OPTIONS_RUN;
+}
+
+/* Writes `text` wrapped at 78 columns, each line indented by `indent` spaces. */
+static void wrap(FILE *out, const char *text, int indent)
+{
+    int col = 0;
+    while (*text) {
+        size_t len = strcspn(text, " ");
+        if (col > 0 && col + 1 + (int)len > 78) {
+            fputc('\n', out);
+            col = 0;
+        }
+        col += col == 0 ? fprintf(out, "%*s", indent, "") : fprintf(out, " ");
+        col += fprintf(out, "%.*s", (int)len, text);
+        text += len;
+        text += strspn(text, " ");
+    }
+    fputc('\n', out);
+}
+
+void options_usage(FILE *out)
+{
+    fputs("usage: isc-reports-mock [options]\n"
+          "\n"
+          "A local mock of the SailPoint ISC v2024 Reports Data Extraction API.\n"
+          "Every option can also be set by an environment variable; the flag wins.\n"
+          "\n",
+          out);
+    for (size_t i = 0; i < NROWS; i++) {
+        const struct option_row *o = &rows[i];
+        fprintf(out, "  --%s%s%s (%s%s; default %s)\n", o->name, o->arg ? " " : "",
+                o->arg ? o->arg : "", o->env, o->kind == OPT_SWITCH ? "=1" : "",
+                o->def ? o->def : o->shown);
+        wrap(out, o->help, 6);
+    }
+    fputs("  --help\n      this text\n  --version\n      the version\n", out);
+}
