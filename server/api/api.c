@@ -44,7 +44,7 @@ enum err api_fail(struct api_res *rs, enum err e, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(rs->err_text, sizeof(rs->err_text), fmt, ap);
+    err_whyv(rs->err_text, sizeof(rs->err_text), fmt, ap);
     va_end(ap);
     return e;
 }

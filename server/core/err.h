@@ -9,6 +9,7 @@
 #ifndef ISC_CORE_ERR_H
 #define ISC_CORE_ERR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 enum err {
@@ -31,10 +32,27 @@ enum err {
     ERR__COUNT
 };
 
+/* How an error's body looks; http/respond.c writes one shape per value. */
+enum err_shape {
+    ERR_SHAPE_DTO,     /* ErrorResponseDto: detailCode, trackingId, messages[{text}], causes */
+    ERR_SHAPE_ERROR,   /* {"error": text} */
+    ERR_SHAPE_MESSAGE, /* {"message": the table's text}, whatever text the caller gave */
+    ERR_SHAPE_OAUTH,   /* RFC 6749 {"error": detail_code, "error_description": text} */
+};
+
+enum err_flag {
+    ERR_F_PRIVATE = 1,   /* the caller's text is logged with the trackingId; the client
+                            sees the table's text */
+    ERR_F_NO_STATUS = 2, /* never chosen by err_from_status() (a variant of another row) */
+};
+
 struct err_info {
     int status;              /* HTTP status */
     const char *detail_code; /* ErrorResponseDto detailCode, or the OAuth error code */
     const char *text;        /* default message text when the caller gives none */
+    enum err_shape shape;    /* the body */
+    unsigned flags;          /* enum err_flag bits */
+    int retry_after_s;       /* > 0: a Retry-After header, unless the answer has one */
 };
 
 /* The row of the static table for `e`; an out-of-range value maps to ERR_INTERNAL. */
@@ -44,11 +62,14 @@ const struct err_info *err_info(enum err e);
  * 429, 500, 502, 503, 504), for injected faults; ERR_INTERNAL for others. */
 enum err err_from_status(int status);
 
-/* Writes a formatted reason into why[whylen] (always NUL-terminated);
- * a NULL `why` or a zero length is a no-op. */
+/* The one reason formatter: writes a formatted reason into why[whylen]
+ * (always NUL-terminated); a NULL `why` or a zero length is a no-op. */
 void err_why(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* err_why() for a va_list (used by wrappers such as api_fail). */
+void err_whyv(char *why, size_t whylen, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
-/* Nonzero when `e` answers with an RFC 6749 OAuth error body. */
+/* Nonzero when `e` answers with an RFC 6749 OAuth error body (ERR_SHAPE_OAUTH). */
 int err_is_oauth(enum err e);
 
 #endif

@@ -1,9 +1,10 @@
 /*
  * respond.c - turns a handler's enum err and struct api_res into a
- * libmicrohttpd response (see respond.h). Error shapes:
- *   400/403/404/405/413/500/503: ErrorResponseDto with a fresh trackingId;
- *   401: {"error": text}; 429: {"message": " Rate Limit Exceeded "};
- *   OAuth errors: {"error": code, "error_description": text} (RFC 6749 §5.2).
+ * libmicrohttpd response (see respond.h). What an error looks like is data
+ * in core/err.c (status, body shape, default text, Retry-After, whether the
+ * text is private); this file writes each shape once:
+ *   ErrorResponseDto with the request's trackingId, {"error": text},
+ *   {"message": " Rate Limit Exceeded "}, and the RFC 6749 §5.2 OAuth error.
  */
 #include "respond.h"
 
@@ -36,11 +37,45 @@ fail:
     return NULL;
 }
 
+/* A one-member object {"name": text}; NULL on OOM. */
+static cJSON *one_member(const char *name, const char *text)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o && !cJSON_AddStringToObject(o, name, text)) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    return o;
+}
+
+/* The body of error `e` in its table's shape; NULL on OOM. */
+static cJSON *error_json(enum err e, const char *text, const char *tracking_id)
+{
+    const struct err_info *info = err_info(e);
+    cJSON *o = NULL;
+    switch (info->shape) {
+    case ERR_SHAPE_DTO:
+        return error_dto(e, text, tracking_id);
+    case ERR_SHAPE_ERROR:
+        return one_member("error", text);
+    case ERR_SHAPE_MESSAGE:
+        return one_member("message", info->text);
+    case ERR_SHAPE_OAUTH:
+        o = one_member("error", info->detail_code);
+        if (o && !cJSON_AddStringToObject(o, "error_description", text)) {
+            cJSON_Delete(o);
+            o = NULL;
+        }
+        return o;
+    }
+    return NULL;
+}
+
 int respond_error_body(enum err e, const char *text, const char *tracking_id, struct buf *out)
 {
     const struct err_info *info = err_info(e);
     char clean[512];
-    if (e == ERR_INTERNAL || !text || !*text) {
+    if ((info->flags & ERR_F_PRIVATE) || !text || !*text) {
         text = info->text;
     } else {
         /* Texts may quote request input: keep the JSON well-formed UTF-8. */
@@ -48,35 +83,13 @@ int respond_error_body(enum err e, const char *text, const char *tracking_id, st
         utf8_scrub(clean);
         text = clean;
     }
-    cJSON *o = NULL;
-    if (e == ERR_UNAUTHORIZED) {
-        o = cJSON_CreateObject();
-        if (o && !cJSON_AddStringToObject(o, "error", text)) {
-            cJSON_Delete(o);
-            o = NULL;
-        }
-    } else if (e == ERR_RATE_LIMITED) {
-        o = cJSON_CreateObject();
-        if (o && !cJSON_AddStringToObject(o, "message", info->text)) {
-            cJSON_Delete(o);
-            o = NULL;
-        }
-    } else if (err_is_oauth(e)) {
-        o = cJSON_CreateObject();
-        if (o && (!cJSON_AddStringToObject(o, "error", info->detail_code) ||
-                  !cJSON_AddStringToObject(o, "error_description", text))) {
-            cJSON_Delete(o);
-            o = NULL;
-        }
-    } else {
-        o = error_dto(e, text, tracking_id);
-    }
+    cJSON *o = error_json(e, text, tracking_id);
     char *s = o ? cJSON_PrintUnformatted(o) : NULL;
     cJSON_Delete(o);
     if (!s)
         return -1;
     int rc = buf_puts(out, s);
-    free(s);
+    cJSON_free(s);
     return rc;
 }
 
@@ -137,6 +150,14 @@ static struct MHD_Response *success_response(struct api_res *rs)
     return r;
 }
 
+static int has_header(const struct api_res *rs, const char *name)
+{
+    for (int i = 0; i < rs->nheaders; i++)
+        if (strcmp(rs->headers[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
 enum MHD_Result respond_queue(struct MHD_Connection *conn, enum err e, struct api_res *rs,
                               const char *tracking_id, int *status)
 {
@@ -149,11 +170,14 @@ enum MHD_Result respond_queue(struct MHD_Connection *conn, enum err e, struct ap
             content_type = rs->content_type;
         if (!resp)
             e = ERR_INTERNAL;
-    } else if (e == ERR_INTERNAL && rs->err_text[0]) {
+    } else if ((err_info(e)->flags & ERR_F_PRIVATE) && rs->err_text[0]) {
         log_msg("error", tracking_id, "%s", rs->err_text); /* the detail stays here */
     }
     if (e != ERR_OK) {
-        code = err_info(e)->status;
+        const struct err_info *info = err_info(e);
+        code = info->status;
+        if (info->retry_after_s > 0 && !has_header(rs, "Retry-After"))
+            api_res_header(rs, "Retry-After", "%d", info->retry_after_s);
         content_type = "application/json";
         struct buf b;
         buf_init(&b, 0);

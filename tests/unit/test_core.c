@@ -156,6 +156,28 @@ Test(err, table_statuses)
     cr_assert_not(err_is_oauth(ERR_UNAUTHORIZED));
 }
 
+/* Each error's body shape and the status an injected fault maps to are table data. */
+Test(err, table_shapes_and_statuses)
+{
+    cr_assert_eq(err_info(ERR_UNAUTHORIZED)->shape, ERR_SHAPE_ERROR);
+    cr_assert_eq(err_info(ERR_RATE_LIMITED)->shape, ERR_SHAPE_MESSAGE);
+    cr_assert_eq(err_info(ERR_RATE_LIMITED)->retry_after_s, 1);
+    cr_assert_eq(err_info(ERR_OAUTH_UNSUPPORTED_GRANT)->shape, ERR_SHAPE_OAUTH);
+    cr_assert_eq(err_info(ERR_FILE_NOT_FOUND)->shape, ERR_SHAPE_DTO);
+    cr_assert(err_info(ERR_INTERNAL)->flags & ERR_F_PRIVATE);
+    cr_assert_not(err_info(ERR_BAD_REQUEST)->flags & ERR_F_PRIVATE);
+    static const struct {
+        int status;
+        enum err e;
+    } from[] = {{400, ERR_BAD_REQUEST},  {401, ERR_UNAUTHORIZED},       {403, ERR_FORBIDDEN},
+                {404, ERR_NOT_FOUND},    {405, ERR_METHOD_NOT_ALLOWED}, {413, ERR_TOO_LARGE},
+                {429, ERR_RATE_LIMITED}, {500, ERR_INTERNAL},           {502, ERR_BAD_GATEWAY},
+                {503, ERR_UNAVAILABLE},  {504, ERR_GATEWAY_TIMEOUT},    {200, ERR_INTERNAL},
+                {418, ERR_INTERNAL}};
+    for (size_t i = 0; i < sizeof(from) / sizeof(from[0]); i++)
+        cr_expect_eq(err_from_status(from[i].status), from[i].e, "status %d", from[i].status);
+}
+
 struct utf8_case {
     char in[16];
     int valid;
