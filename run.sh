@@ -11,9 +11,12 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# PDF reports: libcairo2-dev (headers; the server opens libcairo.so.2 on the first PDF)
+# and fonts-dejavu-core at run time; poppler-utils (pdftotext) for the tests.
 PACKAGES=(build-essential meson ninja-build pkg-config python3
   libmicrohttpd-dev libcjson-dev libsqlite3-dev libssl-dev libarchive-dev
-  libcriterion-dev libcurl4-openssl-dev clang-format nodejs npm)
+  libcairo2-dev fonts-dejavu-core
+  libcriterion-dev libcurl4-openssl-dev clang-format poppler-utils nodejs npm)
 
 install_missing() {
   local missing=() p
@@ -62,6 +65,7 @@ case "$cmd" in
       dir=build-asan
       build "$dir" -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
       export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+      export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
     else
       dir=build
       build "$dir"

@@ -1,0 +1,637 @@
+/*
+ * pdf.c - renders a report's tables into a PDF with cairo (see pdf.h).
+ *
+ * Layout, in points on a landscape A4 page: the first page opens with the
+ * title and the metadata lines; each table has an optional heading, a shaded
+ * header row repeated at the top of every page it spans, and one line per
+ * data row; every page ends with a footer holding the title and "Page N".
+ *
+ * A table's column widths are decided from its header labels and its first
+ * SAMPLE_ROWS rows, which are held back until then; every later row is drawn
+ * as it arrives. Text widths are sums of glyph advances (cairo's text API
+ * places glyphs by advance, without kerning), cached per character, so
+ * fitting a cell costs no call into cairo on the common path.
+ *
+ * Owns its document, the cairo surface and context behind it, and copies of
+ * the labels and sampled cells. Knows nothing of reports or the store.
+ */
+#include "pdf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/err.h"
+#include "../core/utf8.h"
+#include "cairo_dl.h"
+
+#define PAGE_W 841.89 /* A4 landscape */
+#define PAGE_H 595.28
+#define MARGIN 28.0
+#define FONT_FAMILY "DejaVu Sans"
+#define TITLE_SIZE 15.0
+#define META_SIZE 8.0
+#define HEADING_SIZE 11.0
+#define FOOT_SIZE 7.0
+#define CELL_MAX 8.0 /* table font size, largest and smallest */
+#define CELL_MIN 5.0
+#define PAD_EM 0.35 /* space left and right of a cell's text, in ems */
+#define ROW_EM 1.5  /* row height, in ems */
+#define SAMPLE_ROWS 100
+#define CELL_BYTES 2048 /* of a cell's text kept for drawing: more than a page is wide */
+#define ELLIPSIS "\xe2\x80\xa6"
+#define WIDE_SLOTS 1024 /* cached advances of non-ASCII characters */
+#define TABLE_BOTTOM (PAGE_H - MARGIN - 2 * FOOT_SIZE)
+
+enum face { REGULAR, BOLD };
+
+struct wide {
+    unsigned key; /* codepoint << 1 | face; 0: empty slot */
+    double adv;
+};
+
+struct table {
+    char **labels;
+    size_t ncols;
+    double *width; /* column widths in points, once laid out */
+    double size;   /* font size */
+    double row_h;
+    int laid_out;
+    char **sample; /* nsample * ncols cells, until laid out */
+    size_t nsample;
+    long drawn; /* data rows drawn */
+};
+
+struct pdf_doc {
+    const struct cairo_dl *c;
+    cairo_surface_t *surface;
+    cairo_t *cr;
+    cairo_font_face_t *face[2];
+    pdf_write_fn write;
+    void *ud;
+    int failed;
+    int closed;
+    int pages;
+    double y; /* top of the free space on the current page */
+    char *title;
+    double ascii[2][95];    /* advances at size 1, ' '..'~' */
+    double ascent, descent; /* at size 1 */
+    struct wide wide[WIDE_SLOTS];
+    struct table t;
+    int ntables;
+    char text[CELL_BYTES + 8]; /* scratch for one cleaned cell */
+};
+
+/* ---- text ---- */
+
+/* Decodes the well-formed sequence of length n at p. */
+static unsigned decode(const unsigned char *p, size_t n)
+{
+    static const unsigned char lead_mask[5] = {0, 0x7f, 0x1f, 0x0f, 0x07};
+    unsigned cp = p[0] & lead_mask[n];
+    for (size_t i = 1; i < n; i++)
+        cp = (cp << 6) | (p[i] & 0x3f);
+    return cp;
+}
+
+/*
+ * Copies `s` into d->text as drawable text: control characters become spaces
+ * and bytes that start no well-formed sequence become U+FFFD. Returns 1 when
+ * `s` did not fit whole (the copy is then a prefix), else 0.
+ */
+static int clean(struct pdf_doc *d, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t o = 0;
+    while (*p) {
+        size_t n = utf8_seq(p);
+        if (o + 4 > CELL_BYTES) {
+            d->text[o] = '\0';
+            return 1;
+        }
+        if (n == 0) {
+            memcpy(d->text + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            p++;
+        } else if (n == 1 && (*p < 0x20 || *p == 0x7f)) {
+            d->text[o++] = ' ';
+            p++;
+        } else {
+            memcpy(d->text + o, p, n);
+            o += n;
+            p += n;
+        }
+    }
+    d->text[o] = '\0';
+    return 0;
+}
+
+/* Measures one string's advance at size 1 with cairo. */
+static double measure(struct pdf_doc *d, enum face f, const char *utf8)
+{
+    cairo_text_extents_t e;
+    d->c->cairo_set_font_face(d->cr, d->face[f]);
+    d->c->cairo_set_font_size(d->cr, 100.0);
+    d->c->cairo_text_extents(d->cr, utf8, &e);
+    return e.x_advance / 100.0;
+}
+
+/* The advance at size 1 of the well-formed sequence of length n at p. */
+static double advance(struct pdf_doc *d, enum face f, const unsigned char *p, size_t n)
+{
+    unsigned cp, key;
+    size_t slot;
+    char one[5];
+    if (n == 1 && *p >= 0x20 && *p < 0x7f)
+        return d->ascii[f][*p - 0x20];
+    cp = decode(p, n);
+    key = (cp << 1) | (unsigned)f;
+    slot = (key * 2654435761u) % WIDE_SLOTS;
+    for (size_t probe = 0; probe < WIDE_SLOTS; probe++) {
+        struct wide *w = &d->wide[(slot + probe) % WIDE_SLOTS];
+        if (w->key == key)
+            return w->adv;
+        if (w->key == 0) {
+            memcpy(one, p, n);
+            one[n] = '\0';
+            w->key = key;
+            w->adv = measure(d, f, one);
+            return w->adv;
+        }
+    }
+    memcpy(one, p, n); /* the cache is full: measure every time */
+    one[n] = '\0';
+    return measure(d, f, one);
+}
+
+/* The advance of d->text at size 1. */
+static double text_width(struct pdf_doc *d, enum face f, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    double w = 0;
+    while (*p) {
+        size_t n = utf8_seq(p); /* text is clean: never 0 */
+        w += advance(d, f, p, n);
+        p += n;
+    }
+    return w;
+}
+
+/*
+ * Cuts d->text (already cleaned; `cut` says it is a prefix already) to fit
+ * `max` points at `size`, ending it with an ellipsis when anything is left out.
+ */
+static void fit(struct pdf_doc *d, enum face f, double size, double max, int cut)
+{
+    const double ell = text_width(d, f, ELLIPSIS) * size;
+    unsigned char *p = (unsigned char *)d->text;
+    size_t keep = 0; /* bytes that fit with an ellipsis after them */
+    double w = 0;
+    while (*p) {
+        size_t n = utf8_seq(p);
+        w += advance(d, f, p, n) * size;
+        if (w + ell <= max)
+            keep = (size_t)(p - (unsigned char *)d->text) + n;
+        p += n;
+    }
+    if (!cut && w <= max)
+        return;
+    memcpy(d->text + keep, ELLIPSIS, sizeof(ELLIPSIS));
+}
+
+/* ---- drawing ---- */
+
+static void draw_text(struct pdf_doc *d, enum face f, double size, double x, double baseline,
+                      const char *s)
+{
+    d->c->cairo_set_font_face(d->cr, d->face[f]);
+    d->c->cairo_set_font_size(d->cr, size);
+    d->c->cairo_move_to(d->cr, x, baseline);
+    d->c->cairo_show_text(d->cr, s);
+}
+
+/* Draws `s` on one line from x, cut to `max` points. */
+static void draw_line(struct pdf_doc *d, enum face f, double size, double x, double baseline,
+                      double max, const char *s)
+{
+    int cut = clean(d, s);
+    fit(d, f, size, max, cut);
+    draw_text(d, f, size, x, baseline, d->text);
+}
+
+/* Nonzero when cairo has failed (the document is then failed for good). */
+static int broken(struct pdf_doc *d)
+{
+    if (!d->failed && (d->c->cairo_status(d->cr) != CAIRO_STATUS_SUCCESS ||
+                       d->c->cairo_surface_status(d->surface) != CAIRO_STATUS_SUCCESS))
+        d->failed = 1;
+    return d->failed;
+}
+
+static void begin_page(struct pdf_doc *d)
+{
+    d->pages++;
+    d->y = MARGIN;
+}
+
+/* Draws the footer and sends the page out. */
+static int end_page(struct pdf_doc *d)
+{
+    char num[32];
+    double base = PAGE_H - MARGIN + FOOT_SIZE;
+    double w;
+    snprintf(num, sizeof(num), "Page %d", d->pages);
+    clean(d, num);
+    w = text_width(d, REGULAR, d->text) * FOOT_SIZE;
+    d->c->cairo_set_source_rgb(d->cr, 0.35, 0.35, 0.35);
+    draw_line(d, REGULAR, FOOT_SIZE, MARGIN, base, PAGE_W - 2 * MARGIN - w - 20, d->title);
+    draw_text(d, REGULAR, FOOT_SIZE, PAGE_W - MARGIN - w, base, num);
+    d->c->cairo_set_source_rgb(d->cr, 0, 0, 0);
+    d->c->cairo_show_page(d->cr);
+    return broken(d) ? -1 : 0;
+}
+
+static double table_width(const struct table *t)
+{
+    double w = 0;
+    for (size_t i = 0; i < t->ncols; i++)
+        w += t->width[i];
+    return w;
+}
+
+static double baseline_in(const struct pdf_doc *d, double top, double h, double size)
+{
+    return top + (h + (d->ascent - d->descent) * size) / 2;
+}
+
+/* Draws one row of cells at d->y: the header row when `head` is set. */
+static void draw_cells(struct pdf_doc *d, const char *const *cells, int head)
+{
+    struct table *t = &d->t;
+    enum face f = head ? BOLD : REGULAR;
+    double x = MARGIN, pad = PAD_EM * t->size;
+    double base = baseline_in(d, d->y, t->row_h, t->size);
+    if (head || t->drawn % 2 == 1) {
+        double g = head ? 0.85 : 0.95;
+        d->c->cairo_set_source_rgb(d->cr, g, g, g);
+        d->c->cairo_rectangle(d->cr, MARGIN, d->y, table_width(t), t->row_h);
+        d->c->cairo_fill(d->cr);
+        d->c->cairo_set_source_rgb(d->cr, 0, 0, 0);
+    }
+    for (size_t i = 0; i < t->ncols; i++) {
+        draw_line(d, f, t->size, x + pad, base, t->width[i] - 2 * pad, cells ? cells[i] : NULL);
+        x += t->width[i];
+    }
+    d->y += t->row_h;
+}
+
+static void draw_header(struct pdf_doc *d)
+{
+    draw_cells(d, (const char *const *)d->t.labels, 1);
+}
+
+/* Draws one data row, on a new page (with the header again) when this one is full. */
+static int draw_row(struct pdf_doc *d, const char *const *cells)
+{
+    if (d->y + d->t.row_h > TABLE_BOTTOM) {
+        if (end_page(d) != 0)
+            return -1;
+        begin_page(d);
+        draw_header(d);
+    }
+    draw_cells(d, cells, 0);
+    d->t.drawn++;
+    return 0;
+}
+
+/* ---- layout ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * Decides the font size and column widths from the labels and the sample:
+ * each column wants its widest text; the font shrinks until the table fits
+ * the page, down to CELL_MIN; past that the widest columns are all cut to
+ * the one width that makes the table fit.
+ */
+static int lay_out(struct pdf_doc *d)
+{
+    struct table *t = &d->t;
+    const double avail = PAGE_W - 2 * MARGIN;
+    double *want = calloc(t->ncols, sizeof(double)), *sorted = NULL;
+    double total = 0, cap = 0, floor_em;
+    int rc = -1;
+    if (!want)
+        goto out;
+    for (size_t i = 0; i < t->ncols; i++) {
+        clean(d, t->labels[i]);
+        want[i] = text_width(d, BOLD, d->text);
+        for (size_t r = 0; r < t->nsample; r++) {
+            double w;
+            clean(d, t->sample[r * t->ncols + i]);
+            w = text_width(d, REGULAR, d->text);
+            if (w > want[i])
+                want[i] = w;
+        }
+        total += want[i] + 2 * PAD_EM;
+    }
+    t->size = total > 0 ? avail / total : CELL_MAX;
+    if (t->size > CELL_MAX)
+        t->size = CELL_MAX;
+    if (t->size < CELL_MIN) {
+        /* Water-fill: the cap c with sum(min(want, c)) equal to the room left. */
+        double room = avail / CELL_MIN - 2 * PAD_EM * (double)t->ncols, used = 0;
+        t->size = CELL_MIN;
+        if (!(sorted = malloc(t->ncols * sizeof(double))))
+            goto out;
+        memcpy(sorted, want, t->ncols * sizeof(double));
+        qsort(sorted, t->ncols, sizeof(double), cmp_double);
+        cap = sorted[t->ncols - 1];
+        for (size_t k = 0; k < t->ncols; k++) {
+            double c = (room - used) / (double)(t->ncols - k);
+            if (sorted[k] > c) {
+                cap = c;
+                break;
+            }
+            used += sorted[k];
+        }
+        floor_em = 2 * text_width(d, REGULAR, ELLIPSIS); /* one letter and the ellipsis */
+        if (cap < floor_em)
+            cap = floor_em; /* too many columns: the table runs off the page */
+        for (size_t i = 0; i < t->ncols; i++)
+            if (want[i] > cap)
+                want[i] = cap;
+    }
+    for (size_t i = 0; i < t->ncols; i++)
+        t->width[i] = (want[i] + 2 * PAD_EM) * t->size;
+    t->row_h = ROW_EM * t->size;
+    t->laid_out = 1;
+    rc = 0;
+out:
+    free(want);
+    free(sorted);
+    return rc;
+}
+
+static void free_sample(struct table *t)
+{
+    for (size_t i = 0; t->sample && i < t->nsample * t->ncols; i++)
+        free(t->sample[i]);
+    free(t->sample);
+    t->sample = NULL;
+    t->nsample = 0;
+}
+
+static void free_table(struct table *t)
+{
+    free_sample(t);
+    for (size_t i = 0; t->labels && i < t->ncols; i++)
+        free(t->labels[i]);
+    free(t->labels);
+    free(t->width);
+    memset(t, 0, sizeof(*t));
+}
+
+/* Lays the current table out and draws its header and the held-back rows. */
+static int flush_sample(struct pdf_doc *d)
+{
+    struct table *t = &d->t;
+    int rc = 0;
+    if (!t->labels || t->laid_out)
+        return 0;
+    if (lay_out(d) != 0)
+        return -1;
+    if (d->y + 2 * t->row_h > TABLE_BOTTOM) { /* not even one row fits under the header */
+        if (end_page(d) != 0)
+            return -1;
+        begin_page(d);
+    }
+    draw_header(d);
+    for (size_t r = 0; rc == 0 && r < t->nsample; r++)
+        rc = draw_row(d, (const char *const *)&t->sample[r * t->ncols]);
+    free_sample(t);
+    return rc == 0 && !broken(d) ? 0 : -1;
+}
+
+/* ---- the document ---- */
+
+static cairo_status_t sink(void *closure, const unsigned char *data, unsigned int length)
+{
+    struct pdf_doc *d = closure;
+    if (d->failed)
+        return CAIRO_STATUS_WRITE_ERROR;
+    if (length == 0)
+        return CAIRO_STATUS_SUCCESS;
+    return d->write(d->ud, data, length) == 0 ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
+}
+
+/* "YYYY-MM-DDThh:mm:ssZ", the date form cairo's metadata takes. */
+static void iso_date(int64_t ms, char out[32])
+{
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    if (!gmtime_r(&secs, &tm))
+        memset(&tm, 0, sizeof(tm));
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void draw_title_page(struct pdf_doc *d, const struct pdf_meta *m)
+{
+    const double width = PAGE_W - 2 * MARGIN;
+    double label_w = 0;
+    begin_page(d);
+    draw_line(d, BOLD, TITLE_SIZE, MARGIN, d->y + d->ascent * TITLE_SIZE, width, d->title);
+    d->y += TITLE_SIZE * 1.6;
+    for (size_t i = 0; i < m->nmeta; i++) {
+        double w;
+        clean(d, m->labels[i]);
+        w = text_width(d, BOLD, d->text) * META_SIZE;
+        if (w > label_w)
+            label_w = w;
+    }
+    label_w += META_SIZE;
+    if (label_w > width / 3)
+        label_w = width / 3;
+    for (size_t i = 0; i < m->nmeta; i++) {
+        double base = d->y + d->ascent * META_SIZE;
+        draw_line(d, BOLD, META_SIZE, MARGIN, base, label_w - META_SIZE, m->labels[i]);
+        draw_line(d, REGULAR, META_SIZE, MARGIN + label_w, base, width - label_w,
+                  m->values[i] ? m->values[i] : "");
+        d->y += META_SIZE * 1.5;
+    }
+    d->y += META_SIZE;
+}
+
+int pdf_open(const struct pdf_meta *m, pdf_write_fn write, void *ud, struct pdf_doc **out,
+             char *why, size_t whylen)
+{
+    struct pdf_doc *d;
+    cairo_font_extents_t fe;
+    char date[32];
+    const struct cairo_dl *c = cairo_dl_get(why, whylen);
+    if (!c)
+        return -1;
+    if (!(d = calloc(1, sizeof(*d)))) {
+        err_why(why, whylen, "out of memory");
+        return -1;
+    }
+    d->c = c;
+    d->write = write;
+    d->ud = ud;
+    if (!(d->title = strdup(m->title ? m->title : "")))
+        goto oom;
+    d->surface = c->cairo_pdf_surface_create_for_stream(sink, d, PAGE_W, PAGE_H);
+    d->cr = c->cairo_create(d->surface);
+    d->face[REGULAR] = c->cairo_toy_font_face_create(FONT_FAMILY, CAIRO_FONT_SLANT_NORMAL,
+                                                     CAIRO_FONT_WEIGHT_NORMAL);
+    d->face[BOLD] =
+        c->cairo_toy_font_face_create(FONT_FAMILY, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    if (broken(d) || c->cairo_font_face_status(d->face[REGULAR]) != CAIRO_STATUS_SUCCESS ||
+        c->cairo_font_face_status(d->face[BOLD]) != CAIRO_STATUS_SUCCESS) {
+        err_why(why, whylen, "the PDF library could not start a document (%s)",
+                c->cairo_status_to_string(c->cairo_status(d->cr)));
+        pdf_free(d);
+        return -1;
+    }
+    clean(d, d->title);
+    c->cairo_pdf_surface_set_metadata(d->surface, CAIRO_PDF_METADATA_TITLE, d->text);
+    c->cairo_pdf_surface_set_metadata(d->surface, CAIRO_PDF_METADATA_CREATOR, "isc-reports-mock");
+    iso_date(m->created_ms, date);
+    c->cairo_pdf_surface_set_metadata(d->surface, CAIRO_PDF_METADATA_CREATE_DATE, date);
+    c->cairo_pdf_surface_set_metadata(d->surface, CAIRO_PDF_METADATA_MOD_DATE, date);
+    for (int f = REGULAR; f <= BOLD; f++)
+        for (int ch = 0x20; ch < 0x7f; ch++) {
+            char one[2] = {(char)ch, '\0'};
+            d->ascii[f][ch - 0x20] = measure(d, (enum face)f, one);
+        }
+    c->cairo_set_font_face(d->cr, d->face[REGULAR]);
+    c->cairo_set_font_size(d->cr, 100.0);
+    c->cairo_font_extents(d->cr, &fe);
+    d->ascent = fe.ascent / 100.0;
+    d->descent = fe.descent / 100.0;
+    c->cairo_set_source_rgb(d->cr, 0, 0, 0);
+    draw_title_page(d, m);
+    if (broken(d)) {
+        err_why(why, whylen, "the PDF library failed to draw the title");
+        pdf_free(d);
+        return -1;
+    }
+    *out = d;
+    return 0;
+oom:
+    err_why(why, whylen, "out of memory");
+    pdf_free(d);
+    return -1;
+}
+
+int pdf_table(struct pdf_doc *d, const char *heading, size_t ncols, const char *const *labels)
+{
+    struct table *t;
+    if (!d || d->failed || d->closed || ncols == 0 || ncols > PDF_MAX_COLS)
+        goto fail;
+    if (flush_sample(d) != 0)
+        goto fail;
+    if (d->ntables > 0) { /* a later table starts on a page of its own */
+        if (end_page(d) != 0)
+            goto fail;
+        begin_page(d);
+    }
+    free_table(&d->t);
+    t = &d->t;
+    t->labels = calloc(ncols, sizeof(char *));
+    t->width = calloc(ncols, sizeof(double));
+    t->sample = calloc(SAMPLE_ROWS * ncols, sizeof(char *));
+    if (!t->labels || !t->width || !t->sample)
+        goto fail;
+    t->ncols = ncols;
+    for (size_t i = 0; i < ncols; i++)
+        if (!(t->labels[i] = strdup(labels && labels[i] ? labels[i] : "")))
+            goto fail;
+    d->ntables++;
+    if (heading) {
+        d->c->cairo_set_source_rgb(d->cr, 0, 0, 0);
+        draw_line(d, BOLD, HEADING_SIZE, MARGIN, d->y + d->ascent * HEADING_SIZE,
+                  PAGE_W - 2 * MARGIN, heading);
+        d->y += HEADING_SIZE * 1.6;
+    }
+    return broken(d) ? -1 : 0;
+fail:
+    if (d)
+        d->failed = 1;
+    return -1;
+}
+
+int pdf_row(struct pdf_doc *d, const char *const *cells)
+{
+    struct table *t;
+    if (!d || d->failed || d->closed || !d->t.labels)
+        goto fail;
+    t = &d->t;
+    if (t->laid_out)
+        return draw_row(d, cells) == 0 && !broken(d) ? 0 : -1;
+    for (size_t i = 0; i < t->ncols; i++) {
+        const char *s = cells && cells[i] ? cells[i] : "";
+        size_t n = strnlen(s, CELL_BYTES);
+        char **slot = &t->sample[t->nsample * t->ncols + i];
+        if (!(*slot = strndup(s, n))) {
+            for (size_t k = 0; k < i; k++) { /* keep the sample whole rows only */
+                free(t->sample[t->nsample * t->ncols + k]);
+                t->sample[t->nsample * t->ncols + k] = NULL;
+            }
+            goto fail;
+        }
+    }
+    t->nsample++;
+    if (t->nsample == SAMPLE_ROWS)
+        return flush_sample(d) == 0 ? 0 : (d->failed = 1, -1);
+    return 0;
+fail:
+    if (d)
+        d->failed = 1;
+    return -1;
+}
+
+int pdf_close(struct pdf_doc *d)
+{
+    if (!d || d->failed || d->closed)
+        return -1;
+    d->closed = 1;
+    if (flush_sample(d) != 0 || end_page(d) != 0) {
+        d->failed = 1;
+        return -1;
+    }
+    d->c->cairo_surface_finish(d->surface);
+    if (d->c->cairo_surface_status(d->surface) != CAIRO_STATUS_SUCCESS) {
+        d->failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
+int pdf_pages(const struct pdf_doc *d)
+{
+    return d ? d->pages : 0;
+}
+
+void pdf_free(struct pdf_doc *d)
+{
+    if (!d)
+        return;
+    if (d->cr) {
+        d->failed = 1; /* an unclosed document writes nothing more */
+        d->c->cairo_destroy(d->cr);
+    }
+    for (int f = REGULAR; f <= BOLD; f++)
+        if (d->face[f])
+            d->c->cairo_font_face_destroy(d->face[f]);
+    if (d->surface)
+        d->c->cairo_surface_destroy(d->surface);
+    free_table(&d->t);
+    free(d->title);
+    free(d);
+}
