@@ -3,11 +3,14 @@
  * connection. Compiling SQL was a third of the server's CPU per request;
  * with the cache a statement is compiled once and then only reset.
  *
- * Callers hold the store lock from store_prepare() to store_release(), so a
- * cached statement is used by one caller at a time. A second prepare of the
- * same text while the first is still in use gets a fresh, uncached statement
- * that store_release() finalizes. Slots are reused least recently used
- * first; SQLite re-prepares cached statements itself after a schema change.
+ * Callers hold the connection (store_enter() in query.h) from
+ * store_prepare() to store_release(), so a cached statement is used by one
+ * caller at a time. A second prepare of the same text while the first is
+ * still in use compiles another copy into a free slot (the cache may then
+ * hold the text twice); only when every slot is in use is the statement left
+ * uncached, and store_release() finalizes it. Slots are reused least
+ * recently used first; SQLite re-prepares cached statements itself after a
+ * schema change.
  */
 #include <stdint.h>
 #include <string.h>

@@ -5,11 +5,17 @@
  * mutex: every function here is thread-safe and holds the lock only for its
  * own duration. Nothing outside server/store/ includes sqlite3.h.
  *
- * Conventions: functions return 0 on success, 1 for "not found / not
- * applicable" where documented, and -1 on a database error (whose detail is
- * logged here, never returned to a client). Output structs are caller-owned;
- * the heap strings inside a struct store_task are released with
- * store_task_clear(). Input strings are copied; none is retained.
+ * Conventions: functions return an enum store_rc: STORE_OK, STORE_NOT_FOUND
+ * ("not found / not applicable", only where a function documents it) or
+ * STORE_ERROR (a database error whose detail is logged here, never returned
+ * to a client). Output structs are caller-owned; the heap strings inside a
+ * struct store_task are released with store_task_clear(). Input strings are
+ * copied; none is retained.
+ *
+ * Callbacks (the `fn` of every *_each and *_find function here and in
+ * control_store.h, and tenant_page's) run while the store holds its
+ * connection: they must not call into the store, and what they are given is
+ * valid during the call only.
  */
 #ifndef ISC_STORE_STORE_H
 #define ISC_STORE_STORE_H
@@ -18,6 +24,13 @@
 #include <stdint.h>
 
 struct store;
+
+/* What the store's functions return (as int). */
+enum store_rc {
+    STORE_ERROR = -1,    /* a database error (logged) or out of memory */
+    STORE_OK = 0,        /* done */
+    STORE_NOT_FOUND = 1, /* no such row, or nothing to do, where documented */
+};
 
 /* One embedded or on-disk text file (a schema step or a fixture). */
 struct store_file {
@@ -42,8 +55,9 @@ void store_close(struct store *s);
  * loads the fixtures again, in one transaction. */
 int store_reset(struct store *s);
 
-/* Key/value settings that must survive a restart (signing key, clock). */
-int store_meta_get(struct store *s, const char *key, char *out, size_t outlen); /* 1: absent */
+/* Key/value settings that must survive a restart (signing key, clock).
+ * store_meta_get gives STORE_NOT_FOUND when the key is absent. */
+int store_meta_get(struct store *s, const char *key, char *out, size_t outlen);
 int store_meta_set(struct store *s, const char *key, const char *value);
 
 /* ---- API clients ---- */
@@ -58,9 +72,9 @@ struct store_client {
     char identity_id[40]; /* "" for client credentials */
 };
 int store_client_get(struct store *s, const char *client_id,
-                     struct store_client *out);                      /* 1: none */
+                     struct store_client *out);                      /* STORE_NOT_FOUND: none */
 int store_client_put(struct store *s, const struct store_client *c); /* insert or replace */
-int store_client_delete(struct store *s, const char *client_id);     /* 1: none */
+int store_client_delete(struct store *s, const char *client_id);     /* STORE_NOT_FOUND: none */
 /* Calls fn for each client in client_id order; stops early when fn returns nonzero. */
 int store_client_each(struct store *s, int (*fn)(void *ud, const struct store_client *c), void *ud);
 
@@ -106,11 +120,14 @@ void store_task_clear(struct store_task *t);
  * and *existing is set to 1. The check and the insert are atomic.
  */
 int store_task_start(struct store *s, struct store_task *t, int64_t now_ms, int *existing);
-int store_task_get(struct store *s, const char *id, struct store_task *out); /* 1: none */
-/* Ends a running task. 0: done, 1: it had already ended, -1: error. */
+/* STORE_NOT_FOUND: no task with that id. */
+int store_task_get(struct store *s, const char *id, struct store_task *out);
+/* Ends a running task. STORE_NOT_FOUND: no running task with that id (it
+ * had already ended). */
 int store_task_finish(struct store *s, const char *id, const char *status, int64_t completed_ms,
                       int64_t rows, const char *messages_json);
-/* Counts one result poll on a task that completes by polls; *left gets what remains. */
+/* Counts one result poll on a task that completes by polls; *left gets what
+ * remains. STORE_NOT_FOUND: no running task with that id completes by polls. */
 int store_task_poll(struct store *s, const char *id, int *left);
 /* Calls fn for each task, newest first, at most `limit`; stops when fn returns nonzero. */
 int store_task_each(struct store *s, int limit, int (*fn)(void *ud, const struct store_task *t),

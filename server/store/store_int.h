@@ -1,7 +1,8 @@
 /*
  * store_int.h - the inside of `struct store`, shared by the files of
- * server/store/ only. Every public function takes `lock` for its whole
- * duration; helpers named *_locked expect the caller to hold it.
+ * server/store/ only. Every public function holds the connection for its
+ * whole duration (store_enter() in query.h decides which and how); helpers
+ * named *_locked expect the caller to hold it.
  */
 #ifndef ISC_STORE_STORE_INT_H
 #define ISC_STORE_STORE_INT_H
@@ -49,5 +50,7 @@ int store_fail_locked(struct store *s, const char *what);
 void store_col_copy(sqlite3_stmt *st, int col, char *out, size_t outlen);
 /* A malloc'd copy of column `col` ("" for NULL); NULL on OOM. */
 char *store_col_dup(sqlite3_stmt *st, int col);
+/* Column `col` as an integer, or `dflt` when it is NULL. */
+int64_t store_col_int_or(sqlite3_stmt *st, int col, int64_t dflt);
 
 #endif

@@ -1,0 +1,160 @@
+/*
+ * query.c - the store's statement pattern, written once (see query.h): the
+ * connection and its lock, binding values from descriptors, stepping a
+ * write or walking a read's rows, scripts, transactions, and the column
+ * readers. It knows no table; the files per table family call it.
+ */
+#include "query.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/log.h"
+
+void store_enter(struct store *s, enum store_mode mode)
+{
+    (void)mode; /* one connection behind one mutex serves every mode */
+    pthread_mutex_lock(&s->lock);
+}
+
+void store_leave(struct store *s)
+{
+    pthread_mutex_unlock(&s->lock);
+}
+
+int store_fail_locked(struct store *s, const char *what)
+{
+    log_msg("error", NULL, "store: %s: %s", what, sqlite3_errmsg(s->db));
+    return STORE_ERROR;
+}
+
+static int bind_one(sqlite3_stmt *st, int i, const struct store_arg *a)
+{
+    switch (a->kind) {
+    case STORE_ARG_TEXT_OR_NULL:
+        if (!a->text || !a->text[0])
+            return sqlite3_bind_null(st, i);
+        return sqlite3_bind_text(st, i, a->text, -1, SQLITE_TRANSIENT);
+    case STORE_ARG_TEXT:
+        if (!a->text)
+            return sqlite3_bind_null(st, i);
+        return sqlite3_bind_text(st, i, a->text, -1, SQLITE_TRANSIENT);
+    case STORE_ARG_INT:
+        return sqlite3_bind_int64(st, i, a->num);
+    case STORE_ARG_REAL:
+        return sqlite3_bind_double(st, i, a->real);
+    case STORE_ARG_NULL:
+        break;
+    }
+    return sqlite3_bind_null(st, i);
+}
+
+/* The cached statement for `sql` with `args` bound; NULL (logged) on failure. */
+static sqlite3_stmt *prepare_locked(struct store *s, const char *what, const char *sql,
+                                    struct store_args args)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = store_prepare(s, sql, &st);
+    for (size_t i = 0; rc == SQLITE_OK && i < args.n; i++)
+        rc = bind_one(st, (int)i + 1, &args.v[i]);
+    if (rc == SQLITE_OK)
+        return st;
+    store_fail_locked(s, what);
+    store_release(s, st);
+    return NULL;
+}
+
+int store_write_locked(struct store *s, const char *what, const char *sql, struct store_args args)
+{
+    sqlite3_stmt *st = prepare_locked(s, what, sql, args);
+    int rc = STORE_ERROR;
+    if (!st)
+        return rc;
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = store_fail_locked(s, what);
+    else
+        rc = sqlite3_changes(s->db) > 0 ? STORE_OK : STORE_NOT_FOUND;
+    store_release(s, st);
+    return rc;
+}
+
+int store_write(struct store *s, const char *what, const char *sql, struct store_args args)
+{
+    store_enter(s, STORE_WRITE);
+    int rc = store_write_locked(s, what, sql, args);
+    store_leave(s);
+    return rc;
+}
+
+int store_read_locked(struct store *s, const char *what, const char *sql, struct store_args args,
+                      int (*row)(void *ud, sqlite3_stmt *st), void *ud)
+{
+    sqlite3_stmt *st = prepare_locked(s, what, sql, args);
+    int rc = STORE_NOT_FOUND, step = SQLITE_DONE, next = STORE_ROW_NEXT;
+    if (!st)
+        return STORE_ERROR;
+    while (next == STORE_ROW_NEXT && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = STORE_OK;
+        next = row(ud, st);
+    }
+    if (next < 0)
+        rc = STORE_ERROR;
+    else if (next == STORE_ROW_NEXT && step != SQLITE_DONE)
+        rc = store_fail_locked(s, what);
+    store_release(s, st);
+    return rc;
+}
+
+int store_read(struct store *s, const char *what, const char *sql, struct store_args args,
+               int (*row)(void *ud, sqlite3_stmt *st), void *ud)
+{
+    store_enter(s, STORE_READ);
+    int rc = store_read_locked(s, what, sql, args, row, ud);
+    store_leave(s);
+    return rc;
+}
+
+int store_script_locked(struct store *s, const char *what, const char *sql, char *err,
+                        size_t errlen)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+        return STORE_OK;
+    if (err)
+        snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(s->db));
+    else
+        log_msg("error", NULL, "store: %s: %s", what, msg ? msg : sqlite3_errmsg(s->db));
+    sqlite3_free(msg);
+    return STORE_ERROR;
+}
+
+int store_tx_locked(struct store *s, const char *what, int (*body)(struct store *s, void *ud),
+                    void *ud)
+{
+    if (store_script_locked(s, what, "BEGIN IMMEDIATE", NULL, 0) != STORE_OK)
+        return STORE_ERROR;
+    int rc = body(s, ud);
+    if (rc != STORE_ERROR && store_script_locked(s, what, "COMMIT", NULL, 0) != STORE_OK)
+        rc = STORE_ERROR;
+    if (rc == STORE_ERROR)
+        store_script_locked(s, what, "ROLLBACK", NULL, 0);
+    return rc;
+}
+
+void store_col_copy(sqlite3_stmt *st, int col, char *out, size_t outlen)
+{
+    const unsigned char *v = sqlite3_column_text(st, col);
+    snprintf(out, outlen, "%s", v ? (const char *)v : "");
+}
+
+char *store_col_dup(sqlite3_stmt *st, int col)
+{
+    const unsigned char *v = sqlite3_column_text(st, col);
+    return strdup(v ? (const char *)v : "");
+}
+
+int64_t store_col_int_or(sqlite3_stmt *st, int col, int64_t dflt)
+{
+    return sqlite3_column_type(st, col) == SQLITE_NULL ? dflt : sqlite3_column_int64(st, col);
+}
