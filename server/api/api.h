@@ -96,22 +96,6 @@ enum err api_report_run(struct api_req *rq, struct api_res *rs);    /* api/repor
 enum err api_report_result(struct api_req *rq, struct api_res *rs); /* api/reports.c */
 enum err api_report_file(struct api_req *rq, struct api_res *rs);   /* api/reports.c */
 enum err api_report_cancel(struct api_req *rq, struct api_res *rs); /* api/reports.c */
-enum err api_mock_health(struct api_req *rq, struct api_res *rs);   /* api/control.c */
-enum err api_mock_reset(struct api_req *rq, struct api_res *rs);    /* api/control.c */
-enum err api_mock_clock(struct api_req *rq, struct api_res *rs);    /* api/control.c */
-enum err api_mock_tasks(struct api_req *rq, struct api_res *rs);    /* api/control.c */
-enum err api_mock_audit(struct api_req *rq, struct api_res *rs);    /* api/control.c */
-
-/* The rest of the control API, api/control.c: behaviours, faults, tokens,
- * clients, the request journal. */
-enum err api_mock_reports(struct api_req *rq, struct api_res *rs);
-enum err api_mock_reports_next(struct api_req *rq, struct api_res *rs);
-enum err api_mock_report_type(struct api_req *rq, struct api_res *rs);
-enum err api_mock_faults(struct api_req *rq, struct api_res *rs);
-enum err api_mock_fault(struct api_req *rq, struct api_res *rs);
-enum err api_mock_tokens(struct api_req *rq, struct api_res *rs);
-enum err api_mock_clients(struct api_req *rq, struct api_res *rs);
-enum err api_mock_client(struct api_req *rq, struct api_res *rs);
-enum err api_mock_requests(struct api_req *rq, struct api_res *rs);
+/* The control API under /mock/: control_routes.h. */
 
 #endif

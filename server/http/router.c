@@ -5,6 +5,8 @@
  */
 #include "router.h"
 
+#include "../api/control_routes.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -18,31 +20,31 @@ static const struct route routes[] = {
     {"GET", "/{ver}/reports/{id}", api_report_file, ROUTE_BEARER, "getReport"},
     {"GET", "/mock/health", api_mock_health, ROUTE_ADMIN, "mock.health"},
     {"POST", "/mock/reset", api_mock_reset, ROUTE_ADMIN, "mock.reset"},
-    {"GET", "/mock/clock", api_mock_clock, ROUTE_ADMIN, "mock.clock"},
-    {"POST", "/mock/clock", api_mock_clock, ROUTE_ADMIN, "mock.clock"},
+    {"GET", "/mock/clock", api_mock_clock_get, ROUTE_ADMIN, "mock.clock"},
+    {"POST", "/mock/clock", api_mock_clock_set, ROUTE_ADMIN, "mock.clock"},
     {"GET", "/mock/tasks", api_mock_tasks, ROUTE_ADMIN, "mock.tasks"},
     {"GET", "/mock/audit", api_mock_audit, ROUTE_ADMIN, "mock.audit"},
-    {"GET", "/mock/reports", api_mock_reports, ROUTE_ADMIN, "mock.reports"},
-    {"DELETE", "/mock/reports", api_mock_reports, ROUTE_ADMIN, "mock.reports"},
-    {"GET", "/mock/reports/next", api_mock_reports_next, ROUTE_ADMIN, "mock.reports.next"},
-    {"POST", "/mock/reports/next", api_mock_reports_next, ROUTE_ADMIN, "mock.reports.next"},
-    {"DELETE", "/mock/reports/next", api_mock_reports_next, ROUTE_ADMIN, "mock.reports.next"},
-    {"GET", "/mock/reports/{id}", api_mock_report_type, ROUTE_ADMIN, "mock.reports.type"},
-    {"PUT", "/mock/reports/{id}", api_mock_report_type, ROUTE_ADMIN, "mock.reports.type"},
-    {"POST", "/mock/reports/{id}", api_mock_report_type, ROUTE_ADMIN, "mock.reports.type"},
-    {"DELETE", "/mock/reports/{id}", api_mock_report_type, ROUTE_ADMIN, "mock.reports.type"},
-    {"GET", "/mock/faults", api_mock_faults, ROUTE_ADMIN, "mock.faults"},
-    {"POST", "/mock/faults", api_mock_faults, ROUTE_ADMIN, "mock.faults"},
-    {"DELETE", "/mock/faults", api_mock_faults, ROUTE_ADMIN, "mock.faults"},
-    {"GET", "/mock/faults/{id}", api_mock_fault, ROUTE_ADMIN, "mock.fault"},
-    {"DELETE", "/mock/faults/{id}", api_mock_fault, ROUTE_ADMIN, "mock.fault"},
+    {"GET", "/mock/reports", api_mock_reports_get, ROUTE_ADMIN, "mock.reports"},
+    {"DELETE", "/mock/reports", api_mock_reports_delete, ROUTE_ADMIN, "mock.reports"},
+    {"GET", "/mock/reports/next", api_mock_next_get, ROUTE_ADMIN, "mock.reports.next"},
+    {"POST", "/mock/reports/next", api_mock_next_post, ROUTE_ADMIN, "mock.reports.next"},
+    {"DELETE", "/mock/reports/next", api_mock_next_delete, ROUTE_ADMIN, "mock.reports.next"},
+    {"GET", "/mock/reports/{id}", api_mock_report_type_get, ROUTE_ADMIN, "mock.reports.type"},
+    {"PUT", "/mock/reports/{id}", api_mock_report_type_put, ROUTE_ADMIN, "mock.reports.type"},
+    {"POST", "/mock/reports/{id}", api_mock_report_type_put, ROUTE_ADMIN, "mock.reports.type"},
+    {"DELETE", "/mock/reports/{id}", api_mock_report_type_delete, ROUTE_ADMIN, "mock.reports.type"},
+    {"GET", "/mock/faults", api_mock_faults_get, ROUTE_ADMIN, "mock.faults"},
+    {"POST", "/mock/faults", api_mock_faults_post, ROUTE_ADMIN, "mock.faults"},
+    {"DELETE", "/mock/faults", api_mock_faults_delete, ROUTE_ADMIN, "mock.faults"},
+    {"GET", "/mock/faults/{id}", api_mock_fault_get, ROUTE_ADMIN, "mock.fault"},
+    {"DELETE", "/mock/faults/{id}", api_mock_fault_delete, ROUTE_ADMIN, "mock.fault"},
     {"POST", "/mock/tokens", api_mock_tokens, ROUTE_ADMIN, "mock.tokens"},
-    {"GET", "/mock/clients", api_mock_clients, ROUTE_ADMIN, "mock.clients"},
-    {"POST", "/mock/clients", api_mock_clients, ROUTE_ADMIN, "mock.clients"},
-    {"GET", "/mock/clients/{id}", api_mock_client, ROUTE_ADMIN, "mock.client"},
-    {"DELETE", "/mock/clients/{id}", api_mock_client, ROUTE_ADMIN, "mock.client"},
-    {"GET", "/mock/requests", api_mock_requests, ROUTE_ADMIN, "mock.requests"},
-    {"DELETE", "/mock/requests", api_mock_requests, ROUTE_ADMIN, "mock.requests"},
+    {"GET", "/mock/clients", api_mock_clients_get, ROUTE_ADMIN, "mock.clients"},
+    {"POST", "/mock/clients", api_mock_clients_post, ROUTE_ADMIN, "mock.clients"},
+    {"GET", "/mock/clients/{id}", api_mock_client_get, ROUTE_ADMIN, "mock.client"},
+    {"DELETE", "/mock/clients/{id}", api_mock_client_delete, ROUTE_ADMIN, "mock.client"},
+    {"GET", "/mock/requests", api_mock_requests_get, ROUTE_ADMIN, "mock.requests"},
+    {"DELETE", "/mock/requests", api_mock_requests_delete, ROUTE_ADMIN, "mock.requests"},
 };
 
 static int is_version(const char *s, size_t n)
