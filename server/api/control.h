@@ -2,7 +2,7 @@
  * control.h - the parts of the control API that act on ordinary requests:
  * injected faults, the request journal, and how the next report runs.
  * The HTTP layer and the report handlers call these; the /mock/ routes
- * (control.c) configure them. All state is kept in the database.
+ * (control_routes.h) configure them. All state is kept in the database.
  */
 #ifndef ISC_API_CONTROL_H
 #define ISC_API_CONTROL_H
@@ -46,23 +46,30 @@ struct journal_entry {
 /* Records a request (not /mock/ ones); keeps the journal bounded. Errors are logged. */
 void control_journal_record(struct app *app, const struct journal_entry *e);
 
+/* A report plan's values and strings, held for as long as the plan is used. */
+struct control_plan;
+
 /*
  * How a new report of `report_type` should run: the one-shot plan queued
  * for the next task (consumed here), else the plan set for that type, else
- * the one set for all types, else the server's default duration with SUCCESS. Strings in `plan`
- * point into
- * `*owned` (free() it after use; may be NULL). 0, or -1 on a database error.
+ * the one set for all types, else the server's default duration with
+ * SUCCESS. Strings in `plan` point into `*held` (NULL when the server's
+ * default applies); release it with control_plan_free() after use. 0, or -1
+ * on a database error (*held is then NULL).
  */
 int control_report_plan(struct app *app, const char *report_type, struct lifecycle_plan *plan,
-                        char **owned);
+                        struct control_plan **held);
 
 /*
  * Gives back a one-shot plan that control_report_plan() took when no new
  * task came of it (startReport returned the running task with the same type
  * and arguments): it returns to its place at the head of the queue. Call it
- * before freeing `owned`; a NULL `owned`, or one from a plan that did not
+ * before control_plan_free(); a NULL `held`, or one from a plan that did not
  * come from the queue, is a no-op. Errors are logged.
  */
-void control_report_plan_unused(struct app *app, const char *owned);
+void control_report_plan_unused(struct app *app, const struct control_plan *held);
+
+/* Releases what control_report_plan() held; NULL is a no-op. */
+void control_plan_free(struct control_plan *held);
 
 #endif

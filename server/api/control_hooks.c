@@ -2,7 +2,8 @@
  * control_hooks.c - where the control API reaches into ordinary requests
  * (see control.h): picking an injected fault, writing the request journal,
  * and choosing how a new report runs. The /mock/ routes that configure all
- * this are in control.c; the state is in the database (store/control.c).
+ * this are the control_*.c route files; the state is in the database
+ * (store/control.c).
  *
  * control_fault_pick runs on every API request, so it asks the database only
  * when store_fault_maybe() says a fault may apply. Control routes ("mock.*")
@@ -58,19 +59,19 @@ void control_journal_record(struct app *app, const struct journal_entry *e)
         log_msg("error", e->tracking_id, "control: the request could not be journaled");
 }
 
-/* What *owned points to: the plan's values and strings, in one allocation. */
-struct plan_block {
+/* A held plan: its values and its messages text, in one allocation. */
+struct control_plan {
     struct store_behaviour b; /* b.messages points into text (not separately owned) */
     int from_queue;
     char text[]; /* the messages JSON, NUL-terminated ("" when none) */
 };
 
 int control_report_plan(struct app *app, const char *report_type, struct lifecycle_plan *plan,
-                        char **owned)
+                        struct control_plan **held)
 {
     struct store_behaviour b;
     int from_queue = 0;
-    *owned = NULL;
+    *held = NULL;
     plan->duration_ms = app->cfg.report_duration_ms;
     plan->polls = -1;
     plan->outcome = NULL;
@@ -81,7 +82,7 @@ int control_report_plan(struct app *app, const char *report_type, struct lifecyc
     if (rc != 0)
         return -1;
     size_t mlen = b.messages ? strlen(b.messages) : 0;
-    struct plan_block *blk = malloc(sizeof(*blk) + mlen + 1);
+    struct control_plan *blk = malloc(sizeof(*blk) + mlen + 1);
     if (!blk) {
         /* Keep a one-shot plan for the next task rather than lose it. */
         if (from_queue)
@@ -103,15 +104,19 @@ int control_report_plan(struct app *app, const char *report_type, struct lifecyc
         plan->duration_ms = blk->b.duration_ms;
     plan->outcome = blk->b.outcome[0] ? blk->b.outcome : NULL;
     plan->outcome_messages = blk->b.messages;
-    *owned = (char *)blk;
+    *held = blk;
     return 0;
 }
 
-void control_report_plan_unused(struct app *app, const char *owned)
+void control_report_plan_unused(struct app *app, const struct control_plan *blk)
 {
-    const struct plan_block *blk = (const struct plan_block *)(const void *)owned;
     if (!app || !blk || !blk->from_queue)
         return;
     if (store_next_restore(app->store, &blk->b) != 0)
         log_msg("error", NULL, "control: a one-shot report plan could not be put back");
+}
+
+void control_plan_free(struct control_plan *held)
+{
+    free(held);
 }

@@ -55,8 +55,8 @@ enum err api_report_run(struct api_req *rq, struct api_res *rs)
     if (e != ERR_OK)
         return api_fail(rs, e, "%s", why);
     struct lifecycle_plan plan;
-    char *owned = NULL;
-    if (control_report_plan(rq->app, type->name, &plan, &owned) != 0) {
+    struct control_plan *held = NULL;
+    if (control_report_plan(rq->app, type->name, &plan, &held) != 0) {
         free(args);
         return ERR_INTERNAL;
     }
@@ -66,8 +66,8 @@ enum err api_report_run(struct api_req *rq, struct api_res *rs)
     e = lifecycle_start(rq->app->store, now, type, args, formats, rq->principal->client_id,
                         launcher_of(rq->principal), &plan, &t, &existing);
     if (e != ERR_OK || existing)
-        control_report_plan_unused(rq->app, owned); /* no new task: a one-shot plan waits */
-    free(owned);
+        control_report_plan_unused(rq->app, held); /* no new task: a one-shot plan waits */
+    control_plan_free(held);
     free(args);
     if (e != ERR_OK)
         return e;
