@@ -11,9 +11,10 @@
 
 #include "../core/clock.h"
 #include "../core/log.h"
-#include "../reports/content.h"
 #include "../reports/lifecycle.h"
-#include "../reports/report.h"
+#include "../reports/outcome.h"
+#include "../reports/stream.h"
+#include "../reports/validate.h"
 #include "api.h"
 #include "app.h"
 #include "control.h"
@@ -157,14 +158,12 @@ enum err api_report_file(struct api_req *rq, struct api_res *rs)
             goto out;
         }
     }
-    if (!lifecycle_done(&t) ||
-        (strcmp(t.completion_status, "SUCCESS") != 0 &&
-         strcmp(t.completion_status, "WARNING") != 0) ||
-        !has_format(t.formats, fmt_upper)) {
+    const struct report_outcome *ended = report_outcome_find(t.completion_status);
+    if (!lifecycle_done(&t) || !ended || !ended->has_file || !has_format(t.formats, fmt_upper)) {
         e = ERR_FILE_NOT_FOUND;
         goto out;
     }
-    e = report_content_open(rq->app->store, &t, format, &st, &content_type, &ext);
+    e = report_stream_open(rq->app->store, &t, format, &st, &content_type, &ext);
     if (e != ERR_OK)
         goto out;
     if (api_content_disposition(rq->query(rq, "name"), t.task_def_name, ext, disposition,

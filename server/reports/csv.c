@@ -1,6 +1,6 @@
 /*
- * csv.c - RFC 4180 field quoting and records (see csv.h). Pure functions over
- * a caller's buffer; nothing retained.
+ * csv.c - RFC 4180 field quoting and records, and the CSV writer built on
+ * them (see csv.h). Pure functions over a caller's buffer; nothing retained.
  */
 #include "csv.h"
 
@@ -46,3 +46,26 @@ int csv_record(struct buf *b, size_t n, const char *const *fields)
     }
     return buf_puts(b, "\r\n");
 }
+
+/* ---- the writer: no state, the header is the first record ---- */
+
+static int csv_begin(const struct report_part *p, struct buf *out, void **state)
+{
+    *state = NULL;
+    return csv_record(out, p->ncolumns, p->labels);
+}
+
+static int csv_row(void *state, struct buf *out, size_t n, const char *const *cells)
+{
+    (void)state;
+    return csv_record(out, n, cells);
+}
+
+static int csv_end(void *state, struct buf *out)
+{
+    (void)state;
+    (void)out;
+    return 0;
+}
+
+const struct report_writer csv_writer = {csv_begin, csv_row, csv_end};

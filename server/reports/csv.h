@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "../core/buf.h"
+#include "writer.h"
 
 /* 1 when `s` must be quoted. */
 int csv_needs_quotes(const char *s);
@@ -22,5 +23,8 @@ int csv_field(struct buf *b, const char *s);
 /* Appends a whole record of `n` fields and its CRLF (a record of one empty
  * field is written as "" so that it is not an empty line). */
 int csv_record(struct buf *b, size_t n, const char *const *fields);
+
+/* The CSV writer: a header record of the labels, then one record per row. */
+extern const struct report_writer csv_writer;
 
 #endif

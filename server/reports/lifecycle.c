@@ -3,7 +3,7 @@
  *
  * A task's end is decided when it is started (the plan: a duration or a
  * number of polls, and an outcome) and carried out by the first read after
- * it is due. Row counts come from report_content_count(), so `rows` always
+ * it is due. Row counts come from report_rows_total(), so `rows` always
  * matches the file a client downloads.
  */
 #include "lifecycle.h"
@@ -17,24 +17,13 @@
 #include "../core/ids.h"
 #include "../core/log.h"
 #include "../core/utf8.h"
-#include "content.h"
-
-static const struct {
-    const char *completion;
-    const char *status;
-} status_map[] = {
-    {"SUCCESS", "SUCCESS"},    {"WARNING", "WARNING"},       {"ERROR", "FAILURE"},
-    {"TEMP_ERROR", "FAILURE"}, {"TERMINATED", "TERMINATED"},
-};
+#include "outcome.h"
+#include "rows.h"
 
 const char *lifecycle_status(const char *completion_status)
 {
-    if (!completion_status)
-        return NULL;
-    for (size_t i = 0; i < sizeof(status_map) / sizeof(status_map[0]); i++)
-        if (strcmp(status_map[i].completion, completion_status) == 0)
-            return status_map[i].status;
-    return NULL;
+    const struct report_outcome *o = report_outcome_find(completion_status);
+    return o ? o->status : NULL;
 }
 
 int lifecycle_done(const struct store_task *t)
@@ -66,10 +55,14 @@ out:
     return out;
 }
 
-static int valid_outcome(const char *o)
+/* The messages a task planned to end as `o` ends with: `given`, or o's default. */
+static char *outcome_messages(const struct report_outcome *o, const char *given)
 {
-    return strcmp(o, "SUCCESS") == 0 || strcmp(o, "WARNING") == 0 || strcmp(o, "ERROR") == 0 ||
-           strcmp(o, "TEMP_ERROR") == 0;
+    if (given)
+        return strdup(given);
+    if (o->message_type)
+        return message_json(o->message_type, o->message);
+    return strdup("[]");
 }
 
 enum err lifecycle_start(struct store *s, int64_t now_ms, const struct report_type *type,
@@ -87,8 +80,10 @@ enum err lifecycle_start(struct store *s, int64_t now_ms, const struct report_ty
     snprintf(t.client_id, sizeof(t.client_id), "%s", client_id);
     snprintf(t.formats, sizeof(t.formats), "%s", formats && *formats ? formats : "CSV,PDF");
     snprintf(t.progress, sizeof(t.progress), "Initializing...");
-    const char *outcome = plan->outcome && valid_outcome(plan->outcome) ? plan->outcome : "SUCCESS";
-    snprintf(t.outcome, sizeof(t.outcome), "%s", outcome);
+    const struct report_outcome *o = report_outcome_find(plan->outcome);
+    if (!o || !o->plannable)
+        o = report_outcome_find("SUCCESS");
+    snprintf(t.outcome, sizeof(t.outcome), "%s", o->name);
     t.created_ms = now_ms;
     t.launched_ms = now_ms;
     t.polls_left = plan->polls >= 0 ? plan->polls : -1;
@@ -97,17 +92,7 @@ enum err lifecycle_start(struct store *s, int64_t now_ms, const struct report_ty
     t.rows = -1;
     t.arguments = strdup(canonical_args);
     t.messages = strdup("[]");
-    if (plan->outcome_messages)
-        t.outcome_messages = strdup(plan->outcome_messages);
-    else if (strcmp(outcome, "WARNING") == 0)
-        t.outcome_messages = message_json("WARN", "The report finished with warnings.");
-    else if (strcmp(outcome, "ERROR") == 0)
-        t.outcome_messages = message_json("ERROR", "The report failed.");
-    else if (strcmp(outcome, "TEMP_ERROR") == 0)
-        t.outcome_messages =
-            message_json("ERROR", "The report failed with a temporary error; run it again.");
-    else
-        t.outcome_messages = strdup("[]");
+    t.outcome_messages = outcome_messages(o, plan->outcome_messages);
     if (!t.arguments || !t.messages || !t.outcome_messages) {
         store_task_clear(&t);
         return ERR_INTERNAL;
@@ -123,16 +108,17 @@ enum err lifecycle_start(struct store *s, int64_t now_ms, const struct report_ty
 /* Finishes `t` (which is due) with its planned outcome; reloads it into t. */
 static enum err finish(struct store *s, struct store_task *t, int64_t completed_ms)
 {
+    const struct report_outcome *o = report_outcome_find(t->outcome);
     const char *status = t->outcome;
     int64_t rows = 0;
     char *messages = NULL;
     enum err rc = ERR_INTERNAL;
-    if (strcmp(status, "SUCCESS") == 0 || strcmp(status, "WARNING") == 0) {
+    if (o && o->has_file) {
         char why[256] = "";
-        int c = report_content_count(s, t->report_type, t->arguments, &rows, why, sizeof(why));
-        if (c < 0)
+        enum err c = report_rows_total(s, t->report_type, t->arguments, &rows, why, sizeof(why));
+        if (c == ERR_INTERNAL)
             goto out;
-        if (c == 1) {
+        if (c != ERR_OK) {
             status = "ERROR";
             rows = 0;
             messages = message_json("ERROR", why[0] ? why : "The report could not run.");

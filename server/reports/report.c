@@ -1,318 +1,262 @@
 /*
- * report.c - the seven report types and startReport body validation (see
- * report.h).
+ * report.c - the report definition table and its lookups (see report.h).
  *
- * Both the types and each type's argument schema are static tables taken
- * from the contract (ReportDetails and the *-report-arguments schemas). The
- * body is parsed once with cJSON; every object in it gets its keys sorted
- * (which also finds duplicate keys), then the arguments are checked against
- * their table and printed compactly: that text is the canonical form used to
- * recognise "the same report with the same arguments".
+ * Names, texts and argument schemas are taken from the contract
+ * (ReportDetails, TaskResultDetails and the *-report-arguments schemas);
+ * columns name tenant fields (store/tenant_fields.c). A new report type, a
+ * new column or a new file format is a new row here, not a new branch in
+ * the code that validates, counts or streams reports.
  *
- * No database, no HTTP; owns nothing beyond one call.
+ * No database, no HTTP; nothing is allocated.
  */
 #include "report.h"
 
-#include "../core/utf8.h"
-
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
+#include "csv.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static const struct report_type types[] = {
-    {"ACCOUNTS", "Account Export", "A list of the accounts of one source and their identities.",
-     "Audit Report", 0},
-    {"IDENTITIES_DETAILS", "Identities Details Report",
-     "A detailed view of the identities in the system.", "Audit Report", 0},
-    {"IDENTITIES", "Identities Report", "A list of the identities in the system.", "Audit Report",
-     0},
-    {"IDENTITY_PROFILE_IDENTITY_ERROR", "Identity Profile Identity Error Report",
-     "Identities whose processing by an identity profile ended in an error.", "Audit Report", 0},
-    {"ORPHAN_IDENTITIES", "Orphan Identities Report",
-     "Identities without an account on the authoritative source of their identity profile.",
-     "Audit Report", 1},
-    {"SEARCH_EXPORT", "Search Export", "Extract query data from ElasticSearch to CSV", NULL, 0},
-    {"UNCORRELATED_ACCOUNTS", "Uncorrelated Accounts Report",
-     "Accounts that are not correlated to any identity.", "Audit Report", 1},
+/* ---- arguments ---- */
+
+/* Each list ends with a NULL name ({0}). */
+static const struct report_arg accounts_args[] = {
+    {"application", REPORT_ARG_STRING, 1}, {"sourceName", REPORT_ARG_STRING, 1}, {0}};
+static const struct report_arg identities_details_args[] = {{"correlatedOnly", REPORT_ARG_BOOL, 1},
+                                                            {0}};
+static const struct report_arg identities_args[] = {{"correlatedOnly", REPORT_ARG_BOOL, 0}, {0}};
+static const struct report_arg identity_error_args[] = {
+    {"authoritativeSource", REPORT_ARG_STRING, 1}, {0}};
+static const struct report_arg selected_formats_args[] = {
+    {"selectedFormats", REPORT_ARG_FORMATS, 0}, {0}};
+static const struct report_arg search_export_args[] = {{"query", REPORT_ARG_STRING, 1},
+                                                       {"indices", REPORT_ARG_INDICES, 0},
+                                                       {"columns", REPORT_ARG_STRING, 0},
+                                                       {"sort", REPORT_ARG_STRINGS, 0},
+                                                       {0}};
+
+/* ---- columns ---- */
+
+/* The columns that name an account and its source: the first ones of both account reports. */
+static const struct report_column account_lead[] = {
+    {"Account ID", "id"},
+    {"Account Name", "name"},
+    {"Native Identity", "nativeIdentity"},
+    {"Display Name", "displayName"},
+    {"Source ID", "source.id"},
+    {"Source Name", "source.name"},
+    {NULL, NULL},
 };
 
-#define TYPE_LIST                                                                                  \
-    "ACCOUNTS, IDENTITIES_DETAILS, IDENTITIES, IDENTITY_PROFILE_IDENTITY_ERROR, "                  \
-    "ORPHAN_IDENTITIES, SEARCH_EXPORT, UNCORRELATED_ACCOUNTS"
+/* The columns that name an identity: the first ones of both identity reports. */
+static const struct report_column identity_lead[] = {
+    {"Identity ID", "id"},
+    {"Username", "name"},
+    {"Display Name", "displayName"},
+    {"First Name", "firstName"},
+    {"Last Name", "lastName"},
+    {"Email", "email"},
+    {NULL, NULL},
+};
+
+static const struct report_column accounts_cols[] = {
+    {"Identity ID", "identity.id"},
+    {"Identity Name", "identity.name"},
+    {"Identity Display Name", "identity.displayName"},
+    {"Disabled", "disabled"},
+    {"Locked", "locked"},
+    {"Entitlements", "entitlementCount"},
+    {"Created", "created"},
+    {"Modified", "modified"},
+    {NULL, NULL},
+};
+
+static const struct report_column identities_cols[] = {
+    {"Lifecycle State", "attributes.cloudLifecycleState"},
+    {"Correlated", "correlated"},
+    {"Created", "created"},
+    {NULL, NULL},
+};
+
+static const struct report_column identities_details_cols[] = {
+    {"Department", "attributes.department"},
+    {"Job Title", "attributes.title"},
+    {"City", "attributes.city"},
+    {"Lifecycle State", "attributes.cloudLifecycleState"},
+    {"Manager", "manager.displayName"},
+    {"Manager Username", "manager.name"},
+    {"Identity Profile", "identityProfile.name"},
+    {"Authoritative Source", "source.name"},
+    {"Accounts", "accountCount"},
+    {"Correlated", "correlated"},
+    {"Processing State", "processingState"},
+    {"Created", "created"},
+    {"Modified", "modified"},
+    {NULL, NULL},
+};
+
+static const struct report_column identity_error_cols[] = {
+    {"Identity ID", "identity.id"},
+    {"Username", "identity.name"},
+    {"Display Name", "identity.displayName"},
+    {"Identity Profile", "identityProfile.name"},
+    {"Authoritative Source ID", "source.id"},
+    {"Authoritative Source", "source.name"},
+    {"Error", "message"},
+    {"Occurred", "occurred"},
+    {NULL, NULL},
+};
+
+static const struct report_column orphan_cols[] = {
+    {"Identity ID", "id"},
+    {"Username", "name"},
+    {"Display Name", "displayName"},
+    {"Email", "email"},
+    {"Department", "attributes.department"},
+    {"Lifecycle State", "attributes.cloudLifecycleState"},
+    {"Identity Profile", "identityProfile.name"},
+    {"Authoritative Source", "source.name"},
+    {"Accounts", "accountCount"},
+    {"Created", "created"},
+    {NULL, NULL},
+};
+
+static const struct report_column uncorrelated_cols[] = {
+    {"Disabled", "disabled"},
+    {"Locked", "locked"},
+    {"Created", "created"},
+    {NULL, NULL},
+};
+
+/* ---- the table ---- */
+
+#define AUDIT "Audit Report"
+#define ALL (REPORT_CSV | REPORT_PDF)
+
+/*
+ * One row per type, in the contract's enum order (also the order of "must be
+ * one of"). The columns of a row: name, taskDefName, description,
+ * parentName, arguments; dataset, lead, columns, sort; source argument,
+ * `only` field, `only_when` argument; formats, zip.
+ */
+static const struct report_type types[] = {
+    {"ACCOUNTS", "Account Export", "A list of the accounts of one source and their identities.",
+     AUDIT, accounts_args, "accounts", account_lead, accounts_cols, "name", "application", NULL,
+     NULL, ALL, 0},
+    {"IDENTITIES_DETAILS", "Identities Details Report",
+     "A detailed view of the identities in the system.", AUDIT, identities_details_args,
+     "identities", identity_lead, identities_details_cols, "name", NULL, "correlated",
+     "correlatedOnly", ALL, 0},
+    {"IDENTITIES", "Identities Report", "A list of the identities in the system.", AUDIT,
+     identities_args, "identities", identity_lead, identities_cols, "name", NULL, "correlated",
+     "correlatedOnly", ALL, 0},
+    {"IDENTITY_PROFILE_IDENTITY_ERROR", "Identity Profile Identity Error Report",
+     "Identities whose processing by an identity profile ended in an error.", AUDIT,
+     identity_error_args, "identityerrors", NULL, identity_error_cols, "occurred",
+     "authoritativeSource", NULL, NULL, ALL, 0},
+    {"ORPHAN_IDENTITIES", "Orphan Identities Report",
+     "Identities without an account on the authoritative source of their identity profile.", AUDIT,
+     selected_formats_args, "identities", NULL, orphan_cols, "name", NULL, "orphan", NULL, ALL, 0},
+    {"SEARCH_EXPORT", "Search Export", "Extract query data from ElasticSearch to CSV", NULL,
+     search_export_args, NULL, NULL, NULL, NULL, NULL, NULL, NULL, ALL, 1},
+    {"UNCORRELATED_ACCOUNTS", "Uncorrelated Accounts Report",
+     "Accounts that are not correlated to any identity.", AUDIT, selected_formats_args, "accounts",
+     account_lead, uncorrelated_cols, "name", NULL, "uncorrelated", NULL, ALL, 0},
+};
+
+/* In selectedFormats order; a format without a writer is advertised but not served. */
+static const struct report_format formats[] = {
+    {REPORT_CSV, "CSV", "csv", "application/csv", "csv", &csv_writer},
+    {REPORT_PDF, "PDF", "pdf", "application/pdf", "pdf", NULL},
+};
+
+/* ---- search indices (the contract's Index enum, in its order) ---- */
+
+static const char *const ap_default[] = {"id",          "name",       "description",
+                                         "source.name", "owner.name", "enabled",
+                                         "requestable", "created",    NULL};
+static const char *const act_default[] = {"id",      "action",         "stage",
+                                          "status",  "requester.name", "recipient.name",
+                                          "sources", "created",        NULL};
+static const char *const ent_default[] = {"id",         "name",    "displayName",
+                                          "attribute",  "value",   "source.name",
+                                          "privileged", "created", NULL};
+static const char *const event_default[] = {
+    "id", "name", "type", "technicalName", "status", "actor.name", "target.name", "created", NULL};
+static const char *const identity_default[] = {"id",
+                                               "name",
+                                               "displayName",
+                                               "firstName",
+                                               "lastName",
+                                               "email",
+                                               "attributes.department",
+                                               "attributes.city",
+                                               "attributes.cloudLifecycleState",
+                                               "created",
+                                               NULL};
+static const char *const role_default[] = {"id",      "name",        "description", "owner.name",
+                                           "enabled", "requestable", "created",     NULL};
+
+static const struct report_index indices[] = {
+    {"accessprofiles", ap_default},   {"accountactivities", act_default},
+    {"entitlements", ent_default},    {"events", event_default},
+    {"identities", identity_default}, {"roles", role_default},
+};
+
+/* ---- lookups ---- */
 
 const struct report_type *report_type_find(const char *name)
 {
-    if (!name)
-        return NULL;
-    for (size_t i = 0; i < N(types); i++)
+    for (size_t i = 0; name && i < N(types); i++)
         if (strcmp(types[i].name, name) == 0)
             return &types[i];
     return NULL;
 }
 
-/* ---- argument schemas ---- */
+const struct report_format *report_format_find(const char *name, int by_file_format)
+{
+    for (size_t i = 0; name && i < N(formats); i++)
+        if (strcmp(by_file_format ? formats[i].file_format : formats[i].name, name) == 0)
+            return &formats[i];
+    return NULL;
+}
 
-enum arg_kind {
-    ARG_STRING,  /* a string; required ones must not be empty */
-    ARG_BOOL,    /* true or false */
-    ARG_FORMATS, /* a non-empty array of "CSV" / "PDF" */
-    ARG_INDICES, /* an array of the Index enum */
-    ARG_STRINGS  /* an array of non-empty strings */
-};
+const struct report_format *report_format_at(size_t i)
+{
+    return i < N(formats) ? &formats[i] : NULL;
+}
 
-struct arg_spec {
-    const char *type; /* report type */
+const struct report_index *report_index_at(size_t i)
+{
+    return i < N(indices) ? &indices[i] : NULL;
+}
+
+/* The i-th name of a list, or NULL past its end. */
+static const char *list_name(enum report_list what, size_t i)
+{
+    switch (what) {
+    case REPORT_LIST_TYPES:
+        return i < N(types) ? types[i].name : NULL;
+    case REPORT_LIST_INDICES:
+        return i < N(indices) ? indices[i].name : (i == N(indices) ? "*" : NULL);
+    case REPORT_LIST_FORMATS:
+        return i < N(formats) ? formats[i].name : NULL;
+    }
+    return NULL;
+}
+
+void report_list(enum report_list what, char *out, size_t outlen)
+{
+    size_t len = 0;
     const char *name;
-    enum arg_kind kind;
-    int required;
-};
-
-static const struct arg_spec specs[] = {
-    {"ACCOUNTS", "application", ARG_STRING, 1},
-    {"ACCOUNTS", "sourceName", ARG_STRING, 1},
-    {"IDENTITIES_DETAILS", "correlatedOnly", ARG_BOOL, 1},
-    {"IDENTITIES", "correlatedOnly", ARG_BOOL, 0},
-    {"IDENTITY_PROFILE_IDENTITY_ERROR", "authoritativeSource", ARG_STRING, 1},
-    {"ORPHAN_IDENTITIES", "selectedFormats", ARG_FORMATS, 0},
-    {"SEARCH_EXPORT", "query", ARG_STRING, 1},
-    {"SEARCH_EXPORT", "indices", ARG_INDICES, 0},
-    {"SEARCH_EXPORT", "columns", ARG_STRING, 0},
-    {"SEARCH_EXPORT", "sort", ARG_STRINGS, 0},
-    {"UNCORRELATED_ACCOUNTS", "selectedFormats", ARG_FORMATS, 0},
-};
-
-static const char *const indices[] = {
-    "accessprofiles", "accountactivities", "entitlements", "events", "identities", "roles", "*"};
-#define INDEX_LIST "accessprofiles, accountactivities, entitlements, events, identities, roles, *"
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (why && whylen)
-        vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-static int is_index(const char *s)
-{
-    for (size_t i = 0; i < N(indices); i++)
-        if (strcmp(indices[i], s) == 0)
-            return 1;
-    return 0;
-}
-
-/* Checks one argument; *fmt_mask collects selectedFormats (1 CSV, 2 PDF). */
-static int check_arg(const struct arg_spec *sp, const cJSON *v, int *fmt_mask, char *why,
-                     size_t whylen)
-{
-    const cJSON *it;
-    int i = 0;
-    switch (sp->kind) {
-    case ARG_STRING:
-        if (!cJSON_IsString(v))
-            return fail(why, whylen, "arguments.%s must be a string", sp->name);
-        if (sp->required && v->valuestring[0] == '\0')
-            return fail(why, whylen, "arguments.%s must not be empty", sp->name);
-        return 0;
-    case ARG_BOOL:
-        if (!cJSON_IsBool(v))
-            return fail(why, whylen, "arguments.%s must be a boolean", sp->name);
-        return 0;
-    case ARG_FORMATS:
-    case ARG_INDICES:
-    case ARG_STRINGS:
-        if (!cJSON_IsArray(v))
-            return fail(why, whylen, "arguments.%s must be an array", sp->name);
-        if (sp->kind == ARG_FORMATS && !v->child)
-            return fail(why, whylen, "arguments.%s must hold at least one of CSV, PDF", sp->name);
-        cJSON_ArrayForEach(it, v)
-        {
-            const char *s = cJSON_IsString(it) ? it->valuestring : NULL;
-            if (sp->kind == ARG_FORMATS) {
-                if (s && strcmp(s, "CSV") == 0)
-                    *fmt_mask |= 1;
-                else if (s && strcmp(s, "PDF") == 0)
-                    *fmt_mask |= 2;
-                else
-                    return fail(why, whylen, "arguments.%s[%d] must be one of CSV, PDF", sp->name,
-                                i);
-            } else if (sp->kind == ARG_INDICES) {
-                if (!s || !is_index(s))
-                    return fail(why, whylen, "arguments.%s[%d] must be one of " INDEX_LIST,
-                                sp->name, i);
-            } else {
-                if (!s)
-                    return fail(why, whylen, "arguments.%s[%d] must be a string", sp->name, i);
-                if (s[0] == '\0' || ((s[0] == '+' || s[0] == '-') && s[1] == '\0'))
-                    return fail(why, whylen, "arguments.%s[%d] must name a field", sp->name, i);
-            }
-            i++;
-        }
-        return 0;
-    }
-    return fail(why, whylen, "arguments.%s is not supported", sp->name);
-}
-
-/* ---- canonical form ---- */
-
-static int cmp_keys(const void *a, const void *b)
-{
-    const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
-    return strcmp(x->string ? x->string : "", y->string ? y->string : "");
-}
-
-/*
- * Sorts the keys of every object under `node` (byte order of the UTF-8
- * text). Returns 0, -1 with a message on a duplicate key, -2 on OOM.
- */
-static int sort_keys(cJSON *node, char *why, size_t whylen)
-{
-    size_t n = 0, i;
-    cJSON *c, **v;
-    int rc;
-    for (c = node->child; c; c = c->next) {
-        if ((c->type & 0xFF) & (cJSON_Object | cJSON_Array)) {
-            if ((rc = sort_keys(c, why, whylen)) != 0)
-                return rc;
-        }
-        n++;
-    }
-    if (!cJSON_IsObject(node) || n < 2)
-        return 0;
-    v = malloc(n * sizeof(*v));
-    if (!v)
-        return -2;
-    for (i = 0, c = node->child; c; c = c->next)
-        v[i++] = c;
-    qsort(v, n, sizeof(*v), cmp_keys);
-    rc = 0;
-    for (i = 0; i + 1 < n; i++)
-        if (cmp_keys(&v[i], &v[i + 1]) == 0) {
-            rc = fail(why, whylen, "the key \"%.64s\" appears more than once in one object",
-                      v[i]->string ? v[i]->string : "");
+    if (!out || !outlen)
+        return;
+    out[0] = '\0';
+    for (size_t i = 0; (name = list_name(what, i)) != NULL && len < outlen; i++) {
+        int n = snprintf(out + len, outlen - len, "%s%s", i ? ", " : "", name);
+        if (n < 0)
             break;
-        }
-    /* Relink in order: cJSON lists are next-linked, with child->prev the tail. */
-    for (i = 0; i < n; i++) {
-        v[i]->prev = i ? v[i - 1] : v[n - 1];
-        v[i]->next = i + 1 < n ? v[i + 1] : NULL;
+        len += (size_t)n;
     }
-    node->child = v[0];
-    free(v);
-    return rc;
-}
-
-static int is_json_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-enum err report_validate(const char *body, size_t len, const struct report_type **type,
-                         char **canonical_args, char *formats, size_t formatslen, char *why,
-                         size_t whylen)
-{
-    cJSON *root = NULL;
-    const cJSON *rt, *args;
-    const char *end = NULL;
-    const struct report_type *t;
-    char *printed = NULL, *canon = NULL;
-    int fmt_mask = 0, src;
-    enum err rc = ERR_BAD_REQUEST;
-
-    if (why && whylen)
-        why[0] = '\0';
-    if (body && len && !utf8_valid_len(body, len)) {
-        fail(why, whylen, "request body is not valid UTF-8");
-        goto out;
-    }
-    if (body && len)
-        root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
-    if (!root) {
-        fail(why, whylen, "request body is not valid JSON");
-        goto out;
-    }
-    while (end < body + len && is_json_space(*end))
-        end++;
-    if (end != body + len) {
-        fail(why, whylen, "request body is not valid JSON: unexpected data after the value");
-        goto out;
-    }
-    if (!cJSON_IsObject(root)) {
-        fail(why, whylen, "request body must be a JSON object");
-        goto out;
-    }
-    if ((src = sort_keys(root, why, whylen)) != 0) {
-        if (src == -2)
-            rc = ERR_INTERNAL;
-        goto out;
-    }
-    rt = cJSON_GetObjectItemCaseSensitive(root, "reportType");
-    if (!rt) {
-        fail(why, whylen, "reportType is required");
-        goto out;
-    }
-    if (!cJSON_IsString(rt)) {
-        fail(why, whylen, "reportType must be a string");
-        goto out;
-    }
-    t = report_type_find(rt->valuestring);
-    if (!t) {
-        fail(why, whylen, "reportType must be one of " TYPE_LIST);
-        goto out;
-    }
-    args = cJSON_GetObjectItemCaseSensitive(root, "arguments");
-    if (args && !cJSON_IsObject(args)) {
-        fail(why, whylen, "arguments must be an object");
-        goto out;
-    }
-    for (size_t i = 0; i < N(specs); i++) {
-        const cJSON *v;
-        if (strcmp(specs[i].type, t->name) != 0)
-            continue;
-        v = args ? cJSON_GetObjectItemCaseSensitive(args, specs[i].name) : NULL;
-        if (!v) {
-            if (specs[i].required) {
-                fail(why, whylen, "arguments.%s is required", specs[i].name);
-                goto out;
-            }
-            continue;
-        }
-        if (check_arg(&specs[i], v, &fmt_mask, why, whylen) != 0)
-            goto out;
-    }
-    rc = ERR_INTERNAL;
-    if (args) {
-        printed = cJSON_PrintUnformatted(args);
-        canon = printed ? strdup(printed) : NULL;
-    } else {
-        canon = strdup("{}");
-    }
-    if (!canon) {
-        fail(why, whylen, "out of memory");
-        goto out;
-    }
-    if (!t->has_selected_formats || fmt_mask == 0)
-        fmt_mask = 3;
-    if (formats && formatslen)
-        snprintf(formats, formatslen, "%s",
-                 fmt_mask == 3 ? "CSV,PDF" : (fmt_mask == 1 ? "CSV" : "PDF"));
-    *type = t;
-    *canonical_args = canon;
-    canon = NULL;
-    rc = ERR_OK;
-out:
-    if (printed)
-        cJSON_free(printed);
-    free(canon);
-    cJSON_Delete(root);
-    return rc;
 }

@@ -44,14 +44,14 @@ static void refuse(struct parser *ps, const char *fmt, ...)
         return;
     ps->err = 1;
     va_start(ap, fmt);
-    vsnprintf(ps->why, ps->whylen, fmt, ap);
+    err_whyv(ps->why, ps->whylen, fmt, ap);
     va_end(ap);
 }
 
 static void oom(struct parser *ps)
 {
     if (!ps->err)
-        snprintf(ps->why, ps->whylen, "out of memory");
+        err_why(ps->why, ps->whylen, "out of memory");
     ps->err = -1;
 }
 
@@ -196,96 +196,88 @@ static int valid_field(const char *s, size_t n)
     return 1;
 }
 
-static int word_is(const char *p, const char *w)
+/* Reads an operator or a parenthesis at p into ps->tok (or refuses a
+ * character no term may start with): 1, or 0 when p starts a term. */
+static int lex_operator(struct parser *ps, const char *p)
 {
-    size_t n = strlen(w);
-    return strncmp(p, w, n) == 0 && ends_word(p[n]);
+    static const struct {
+        const char *text;
+        enum tok_type type;
+        int word; /* must end there, as a word */
+    } ops[] = {
+        {"(", T_LPAREN, 0}, {")", T_RPAREN, 0}, {"!", T_NOT, 0}, {"&&", T_AND, 0},
+        {"||", T_OR, 0},    {"AND", T_AND, 1},  {"OR", T_OR, 1}, {"NOT", T_NOT, 1},
+    };
+    if (*p == '+' || *p == '-') {
+        refuse(ps, "the + and - operators are not supported; use AND and NOT");
+        return 1;
+    }
+    if (*p == '@') {
+        refuse(ps, "nested queries (@...) are not supported");
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+        size_t n = strlen(ops[i].text);
+        if (strncmp(p, ops[i].text, n) == 0 && (!ops[i].word || ends_word(p[n]))) {
+            ps->tok.type = ops[i].type;
+            ps->p += n;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Reads "field:" at ps->p when the word has one, into ps->tok.field. */
+static void lex_field(struct parser *ps)
+{
+    const char *p = ps->p, *colon = p;
+    if (*p == '"')
+        return;
+    /* A field name is the run of name characters before an unescaped ':'. */
+    while (!ends_word(*colon) && *colon != ':' && *colon != '\\')
+        colon++;
+    if (*colon != ':')
+        return;
+    if (!valid_field(p, (size_t)(colon - p))) {
+        refuse(ps, "invalid field name '%.*s'", (int)(colon - p > 64 ? 64 : colon - p), p);
+        return;
+    }
+    if (!(ps->tok.field = strndup(p, (size_t)(colon - p)))) {
+        oom(ps);
+        return;
+    }
+    ps->p = colon + 1;
+    if (*ps->p == '(')
+        refuse(ps, "field:(...) groups are not supported; repeat the field for each term");
+    else if (ends_word(*ps->p))
+        refuse(ps, "'%.64s:' has no value", ps->tok.field);
 }
 
 /* Reads the next token into ps->tok. On failure ps->err is set. */
 static void lex(struct parser *ps)
 {
     struct buf v;
-    const char *p, *colon = NULL;
     token_clear(&ps->tok);
-    buf_init(&v, 1 << 20);
     while (is_space(*ps->p))
         ps->p++;
-    p = ps->p;
-    switch (*p) {
-    case '\0':
+    if (*ps->p == '\0') {
         ps->tok.type = T_END;
         return;
-    case '(':
-        ps->tok.type = T_LPAREN;
-        ps->p++;
-        return;
-    case ')':
-        ps->tok.type = T_RPAREN;
-        ps->p++;
-        return;
-    case '!':
-        ps->tok.type = T_NOT;
-        ps->p++;
-        return;
-    case '+':
-    case '-':
-        refuse(ps, "the + and - operators are not supported; use AND and NOT");
-        return;
-    case '@':
-        refuse(ps, "nested queries (@...) are not supported");
-        return;
-    default:
-        break;
     }
-    if (strncmp(p, "&&", 2) == 0 || strncmp(p, "||", 2) == 0) {
-        ps->tok.type = *p == '&' ? T_AND : T_OR;
-        ps->p += 2;
+    if (lex_operator(ps, ps->p))
         return;
-    }
-    if (word_is(p, "AND") || word_is(p, "OR") || word_is(p, "NOT")) {
-        ps->tok.type = p[0] == 'A' ? T_AND : (p[0] == 'O' ? T_OR : T_NOT);
-        ps->p += p[0] == 'O' ? 2 : 3;
-        return;
-    }
     ps->tok.type = T_TERM;
-    if (*p != '"') {
-        /* A field name is the run of name characters before an unescaped ':'. */
-        const char *q = p;
-        while (!ends_word(*q) && *q != ':' && *q != '\\')
-            q++;
-        if (*q == ':')
-            colon = q;
-    }
-    if (colon) {
-        if (!valid_field(p, (size_t)(colon - p))) {
-            refuse(ps, "invalid field name '%.*s'", (int)(colon - p > 64 ? 64 : colon - p), p);
-            goto out;
-        }
-        ps->tok.field = strndup(p, (size_t)(colon - p));
-        if (!ps->tok.field) {
-            oom(ps);
-            goto out;
-        }
-        ps->p = colon + 1;
-        if (*ps->p == '(') {
-            refuse(ps, "field:(...) groups are not supported; repeat the field for each term");
-            goto out;
-        }
-        if (ends_word(*ps->p)) {
-            refuse(ps, "'%.64s:' has no value", ps->tok.field);
-            goto out;
-        }
-    }
+    lex_field(ps);
+    if (ps->err)
+        return;
+    buf_init(&v, 1 << 20);
     if (*ps->p == '"') {
         ps->tok.quoted = 1;
-        if (lex_quoted(ps, &v) != 0)
-            goto out;
-    } else if (lex_bare(ps, &v, &ps->tok.star, 0) != 0) {
-        goto out;
+        if (lex_quoted(ps, &v) == 0)
+            ps->tok.value = buf_steal(&v, NULL);
+    } else if (lex_bare(ps, &v, &ps->tok.star, 0) == 0) {
+        ps->tok.value = buf_steal(&v, NULL);
     }
-    ps->tok.value = buf_steal(&v, NULL);
-out:
     buf_free(&v);
 }
 
@@ -359,12 +351,54 @@ static struct tenant_filter *term(struct parser *ps)
 }
 
 static struct tenant_filter *parse_list(struct parser *ps, int depth);
+static struct tenant_filter *parse_unary(struct parser *ps, int depth, int *bare_not);
+
+/* Moves past the token that ended `f`; frees it and returns NULL on error. */
+static struct tenant_filter *advance(struct parser *ps, struct tenant_filter *f)
+{
+    if (f)
+        lex(ps);
+    if (f && ps->err) {
+        search_filter_free(f);
+        return NULL;
+    }
+    return f;
+}
+
+/* NOT unary (the NOT token is current). */
+static struct tenant_filter *parse_not(struct parser *ps, int depth)
+{
+    struct tenant_filter *f, *inner;
+    int ignored;
+    lex(ps);
+    if (ps->err || !(inner = parse_unary(ps, depth + 1, &ignored)))
+        return NULL;
+    if (!(f = node(ps, TENANT_NOT))) {
+        search_filter_free(inner);
+        return NULL;
+    }
+    f->a = inner;
+    return f;
+}
+
+/* '(' list ')' (the '(' token is current). */
+static struct tenant_filter *parse_group(struct parser *ps, int depth)
+{
+    struct tenant_filter *f;
+    lex(ps);
+    if (ps->err || !(f = parse_list(ps, depth + 1)))
+        return NULL;
+    if (ps->tok.type != T_RPAREN) {
+        refuse(ps, "the query has an unclosed parenthesis");
+        search_filter_free(f);
+        return NULL;
+    }
+    return advance(ps, f);
+}
 
 /* *bare_not is set when the result is a NOT written without parentheses. */
 static struct tenant_filter *parse_unary(struct parser *ps, int depth, int *bare_not)
 {
-    struct tenant_filter *f = NULL, *inner;
-    int ignored;
     *bare_not = 0;
     if (depth > SEARCH_MAX_DEPTH) {
         refuse(ps, "the query nests deeper than %d levels", SEARCH_MAX_DEPTH);
@@ -372,48 +406,12 @@ static struct tenant_filter *parse_unary(struct parser *ps, int depth, int *bare
     }
     switch (ps->tok.type) {
     case T_NOT:
-        lex(ps);
-        if (ps->err)
-            return NULL;
-        inner = parse_unary(ps, depth + 1, &ignored);
-        if (!inner)
-            return NULL;
-        f = node(ps, TENANT_NOT);
-        if (!f) {
-            search_filter_free(inner);
-            return NULL;
-        }
-        f->a = inner;
         *bare_not = 1;
-        return f;
+        return parse_not(ps, depth);
     case T_LPAREN:
-        lex(ps);
-        if (ps->err)
-            return NULL;
-        f = parse_list(ps, depth + 1);
-        if (!f)
-            return NULL;
-        if (ps->tok.type != T_RPAREN) {
-            refuse(ps, "the query has an unclosed parenthesis");
-            search_filter_free(f);
-            return NULL;
-        }
-        lex(ps);
-        if (ps->err) {
-            search_filter_free(f);
-            return NULL;
-        }
-        return f;
+        return parse_group(ps, depth);
     case T_TERM:
-        f = term(ps);
-        if (!f)
-            return NULL;
-        lex(ps);
-        if (ps->err) {
-            search_filter_free(f);
-            return NULL;
-        }
-        return f;
+        return advance(ps, term(ps));
     case T_END:
         refuse(ps, "the query ends where a term is expected");
         return NULL;
@@ -479,38 +477,32 @@ fail:
     return NULL;
 }
 
-int search_parse(const char *query, struct tenant_filter **out, char *why, size_t whylen)
+enum err search_parse(const char *query, struct tenant_filter **out, char *why, size_t whylen)
 {
     struct parser ps = {0};
     struct tenant_filter *f = NULL;
-    char scratch[8];
-    if (!why || !whylen) {
-        why = scratch;
-        whylen = sizeof(scratch);
-    }
-    why[0] = '\0';
+    err_why(why, whylen, "%s", "");
     ps.p = query ? query : "";
     ps.why = why;
     ps.whylen = whylen;
     while (is_space(*ps.p))
         ps.p++;
     if (!*ps.p) {
-        snprintf(why, whylen, "the query is empty");
-        return 1;
+        err_why(why, whylen, "the query is empty");
+        return ERR_BAD_REQUEST;
     }
     lex(&ps);
     if (!ps.err)
         f = parse_list(&ps, 0);
-    if (f && !ps.err && ps.tok.type != T_END) {
+    if (f && !ps.err && ps.tok.type != T_END)
         refuse(&ps, "the query has an unmatched ')'");
-    }
     token_clear(&ps.tok);
     if (ps.err || !f) {
         search_filter_free(f);
         if (!ps.err)
             oom(&ps);
-        return ps.err < 0 ? -1 : 1;
+        return ps.err < 0 ? ERR_INTERNAL : ERR_BAD_REQUEST;
     }
     *out = f;
-    return 0;
+    return ERR_OK;
 }

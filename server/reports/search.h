@@ -24,17 +24,19 @@
 
 #include <stddef.h>
 
+#include "../core/err.h"
 #include "../store/tenant.h"
 
 #define SEARCH_MAX_TERMS 256
 #define SEARCH_MAX_DEPTH 32
 
 /*
- * Parses `query`. Returns 0 and sets *out to a tree the caller frees with
- * search_filter_free(); 1 when the query is empty, malformed or outside the
- * subset, with the reason in `why`; -1 on OOM. *out is untouched on failure.
+ * Parses `query` (NULL: empty). Returns ERR_OK and sets *out to a tree the
+ * caller frees with search_filter_free(); ERR_BAD_REQUEST when the query is
+ * empty, malformed or outside the subset, ERR_INTERNAL on OOM, both with
+ * the reason in `why`. *out is untouched on failure.
  */
-int search_parse(const char *query, struct tenant_filter **out, char *why, size_t whylen);
+enum err search_parse(const char *query, struct tenant_filter **out, char *why, size_t whylen);
 /* Frees a tree made by search_parse(); NULL is a no-op. */
 void search_filter_free(struct tenant_filter *f);
 

@@ -1,6 +1,6 @@
 /*
  * fuzz_report_validate.c - libFuzzer target for report_validate()
- * (reports/report.h): the whole input is a startReport body.
+ * (reports/validate.h): the whole input is a startReport body.
  *
  * Checks, besides "no crash, leak or UB": a refusal says why (in well-formed
  * UTF-8 once scrubbed, as the error body sends it) and leaves the outputs
@@ -15,7 +15,7 @@
 
 #include "core/utf8.h"
 #include "fuzz.h"
-#include "reports/report.h"
+#include "reports/validate.h"
 
 /* Keys of every object under `node` are in strict byte order (so no duplicates). */
 static int keys_sorted(const cJSON *node)

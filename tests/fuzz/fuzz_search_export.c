@@ -1,9 +1,9 @@
 /*
  * fuzz_search_export.c - libFuzzer target for the SEARCH_EXPORT path: the
  * query-string parser (reports/search.h), the column and sort arguments,
- * and the SQL they become (store/tenant.h), through report_content_count()
- * and, for one input in eight, report_content_open() and a full read of the
- * zip (reports/content.h). The store is the built-in tenant in memory,
+ * and the SQL they become (store/tenant.h), through report_rows_total()
+ * (reports/rows.h) and, for one input in eight, report_stream_open() and a
+ * full read of the zip (reports/stream.h). The store is the built-in tenant in memory,
  * opened once.
  *
  * Input: three flag bytes, then lines ('\n'): the query, the columns, then
@@ -30,8 +30,9 @@
 #include <cjson/cJSON.h>
 
 #include "fuzz.h"
-#include "reports/content.h"
-#include "reports/report.h"
+#include "reports/rows.h"
+#include "reports/stream.h"
+#include "reports/validate.h"
 #include "store/embedded.h"
 #include "store/store.h"
 
@@ -52,8 +53,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     db = store_open(":memory:", embedded_schema, embedded_schema_count, embedded_fixtures,
                     embedded_fixtures_count, err, sizeof(err));
     FUZZ_CHECK(db != NULL, "store_open: %s", err);
-    FUZZ_CHECK(report_content_count(db, "SEARCH_EXPORT", "{\"query\":\"*\"}", &all_rows, why,
-                                    sizeof(why)) == 0,
+    FUZZ_CHECK(report_rows_total(db, "SEARCH_EXPORT", "{\"query\":\"*\"}", &all_rows, why,
+                                 sizeof(why)) == ERR_OK,
                "count of everything: %s", why);
     return 0;
 }
@@ -227,7 +228,7 @@ static void drain(const struct ask *a, int counted, int64_t rows)
     t.arguments = a->args_txt;
     t.created_ms = 1767323045678;
     t.completed_ms = 1767323047678;
-    e = report_content_open(db, &t, "csv", &st, &ctype, &ext);
+    e = report_stream_open(db, &t, "csv", &st, &ctype, &ext);
     if (!counted) {
         FUZZ_CHECK(e == ERR_FILE_NOT_FOUND, "opened a file whose count was refused (%d)", (int)e);
         goto out;
@@ -259,7 +260,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *canon = NULL, *body, why[256] = "";
     cJSON *req;
     int64_t rows = -1;
-    int rc;
+    enum err rc;
 
     if (size < 3)
         return 0;
@@ -278,15 +279,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(a.args_txt != NULL, "out of memory");
 
     why[0] = '\0';
-    rc = report_content_count(db, "SEARCH_EXPORT", a.args_txt, &rows, why, sizeof(why));
-    FUZZ_CHECK(rc == 0 || rc == 1, "count of %s: %d (%s)", a.args_txt, rc, why);
-    if (rc == 1)
+    rc = report_rows_total(db, "SEARCH_EXPORT", a.args_txt, &rows, why, sizeof(why));
+    FUZZ_CHECK(rc == ERR_OK || rc == ERR_BAD_REQUEST, "count of %s: %d (%s)", a.args_txt, (int)rc,
+               why);
+    if (rc != ERR_OK)
         FUZZ_CHECK(why[0] != '\0', "refused without a reason: %s", a.args_txt);
     else
         FUZZ_CHECK(rows >= 0 && rows <= all_rows, "%lld rows of %lld", (long long)rows,
                    (long long)all_rows);
     if (a.drain)
-        drain(&a, rc == 0, rows);
+        drain(&a, rc == ERR_OK, rows);
 
     if (canon)
         free(canon);

@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reports/content.h"
+#include "reports/rows.h"
+#include "reports/stream.h"
 #include "reports/search.h"
 #include "store/embedded.h"
 #include "store/store.h"
@@ -190,7 +191,7 @@ static struct report_stream *open_task(const char *type, const char *args, const
     t.arguments = (char *)args;
     t.created_ms = 1767323045678;
     t.completed_ms = 1767323047678;
-    cr_assert_eq(report_content_open(s, &t, "csv", &st, ctype, ext), ERR_OK, "open %s %s", type,
+    cr_assert_eq(report_stream_open(s, &t, "csv", &st, ctype, ext), ERR_OK, "open %s %s", type,
                  args);
     return st;
 }
@@ -267,7 +268,7 @@ ParameterizedTest(struct ccase *c, content, count_equals_file_rows, .init = setu
 {
     int64_t rows = -1;
     char why[256] = "";
-    cr_assert_eq(report_content_count(s, c->type, c->args, &rows, why, sizeof(why)), 0, "%s: %s",
+    cr_assert_eq(report_rows_total(s, c->type, c->args, &rows, why, sizeof(why)), ERR_OK, "%s: %s",
                  c->id, why);
     cr_assert_eq(rows, c->rows, "%s: count %lld", c->id, (long long)rows);
     cr_assert_eq(file_rows(c->type, c->args), c->rows, "%s: file rows", c->id);
@@ -313,16 +314,15 @@ ParameterizedTest(struct rcase *c, content, cannot_run, .init = setup, .fini = t
     struct store_task t;
     struct report_stream *st = NULL;
     const char *ct = NULL, *ext = NULL;
-    cr_assert_eq(report_content_count(s, c->type, c->args, &rows, why, sizeof(why)), 1, "%s",
-                 c->id);
+    cr_assert_eq(report_rows_total(s, c->type, c->args, &rows, why, sizeof(why)), ERR_BAD_REQUEST,
+                 "%s", c->id);
     cr_assert_eq(rows, 12345, "%s: rows touched", c->id);
     cr_assert(strstr(why, c->why) != NULL, "%s: \"%s\" lacks \"%s\"", c->id, why, c->why);
     /* No file either. */
     memset(&t, 0, sizeof(t));
     snprintf(t.report_type, sizeof(t.report_type), "%s", c->type);
     t.arguments = c->args;
-    cr_assert_eq(report_content_open(s, &t, "csv", &st, &ct, &ext), ERR_FILE_NOT_FOUND, "%s",
-                 c->id);
+    cr_assert_eq(report_stream_open(s, &t, "csv", &st, &ct, &ext), ERR_FILE_NOT_FOUND, "%s", c->id);
     cr_assert_null(st);
 }
 
@@ -508,9 +508,9 @@ Test(content, pdf_and_other_formats_are_not_found, .init = setup, .fini = teardo
     memset(&t, 0, sizeof(t));
     snprintf(t.report_type, sizeof(t.report_type), "IDENTITIES");
     t.arguments = "{}";
-    cr_assert_eq(report_content_open(s, &t, "pdf", &st, &ct, &ext), ERR_FILE_NOT_FOUND);
-    cr_assert_eq(report_content_open(s, &t, "xlsx", &st, &ct, &ext), ERR_FILE_NOT_FOUND);
-    cr_assert_eq(report_content_open(s, &t, "CSV", &st, &ct, &ext), ERR_FILE_NOT_FOUND);
+    cr_assert_eq(report_stream_open(s, &t, "pdf", &st, &ct, &ext), ERR_FILE_NOT_FOUND);
+    cr_assert_eq(report_stream_open(s, &t, "xlsx", &st, &ct, &ext), ERR_FILE_NOT_FOUND);
+    cr_assert_eq(report_stream_open(s, &t, "CSV", &st, &ct, &ext), ERR_FILE_NOT_FOUND);
     cr_assert_null(st);
     cr_assert_null(ct);
 }
@@ -628,12 +628,12 @@ ParameterizedTest(struct qcase *c, search, identities, .init = setup, .fini = te
     }
     esc[n] = '\0';
     snprintf(args, sizeof(args), "{\"query\":\"%s\",\"indices\":[\"identities\"]}", esc);
-    int rc = report_content_count(s, "SEARCH_EXPORT", args, &rows, why, sizeof(why));
+    enum err rc = report_rows_total(s, "SEARCH_EXPORT", args, &rows, why, sizeof(why));
     if (c->rows < 0) {
-        cr_assert_eq(rc, 1, "%s: expected a refusal, got %d rows", c->id, (int)rows);
+        cr_assert_eq(rc, ERR_BAD_REQUEST, "%s: expected a refusal, got %d rows", c->id, (int)rows);
         cr_assert(why[0], "%s: no reason", c->id);
     } else {
-        cr_assert_eq(rc, 0, "%s: %s", c->id, why);
+        cr_assert_eq(rc, ERR_OK, "%s: %s", c->id, why);
         cr_assert_eq(rows, c->rows, "%s: %lld rows", c->id, (long long)rows);
     }
 }
@@ -642,25 +642,25 @@ Test(search, parse_shapes)
 {
     struct tenant_filter *f = NULL;
     char why[200];
-    cr_assert_eq(search_parse("a AND b AND NOT c", &f, why, sizeof(why)), 0, "%s", why);
+    cr_assert_eq(search_parse("a AND b AND NOT c", &f, why, sizeof(why)), ERR_OK, "%s", why);
     cr_assert_eq(f->op, TENANT_AND);
     cr_assert_eq(f->b->op, TENANT_NOT);
     cr_assert_eq(f->b->a->op, TENANT_TEXT_MATCH);
     cr_assert_str_eq(f->b->a->value, "c");
     search_filter_free(f);
     f = NULL;
-    cr_assert_eq(search_parse("name:jo*", &f, why, sizeof(why)), 0);
+    cr_assert_eq(search_parse("name:jo*", &f, why, sizeof(why)), ERR_OK);
     cr_assert_eq(f->op, TENANT_PREFIX);
     cr_assert_str_eq(f->field, "name");
     cr_assert_str_eq(f->value, "jo");
     search_filter_free(f);
     f = NULL;
-    cr_assert_eq(search_parse("*", &f, why, sizeof(why)), 0);
+    cr_assert_eq(search_parse("*", &f, why, sizeof(why)), ERR_OK);
     cr_assert_eq(f->op, TENANT_MATCH_ALL);
     search_filter_free(f);
     f = (struct tenant_filter *)0x1;
-    cr_assert_eq(search_parse("", &f, why, sizeof(why)), 1);
-    cr_assert_eq(search_parse(NULL, &f, why, sizeof(why)), 1);
+    cr_assert_eq(search_parse("", &f, why, sizeof(why)), ERR_BAD_REQUEST);
+    cr_assert_eq(search_parse(NULL, &f, why, sizeof(why)), ERR_BAD_REQUEST);
     cr_assert_eq(f, (struct tenant_filter *)0x1, "untouched on failure");
     search_filter_free(NULL);
 }
@@ -676,12 +676,12 @@ Test(search, limits)
     for (int i = 0; i < 40; i++)
         q[n++] = ')';
     q[n] = '\0';
-    cr_assert_eq(search_parse(q, &f, why, sizeof(why)), 1);
+    cr_assert_eq(search_parse(q, &f, why, sizeof(why)), ERR_BAD_REQUEST);
     cr_assert(strstr(why, "nests") != NULL, "%s", why);
     n = 0;
     for (int i = 0; i < SEARCH_MAX_TERMS + 1; i++)
         n += (size_t)snprintf(q + n, sizeof(q) - n, "%sa", i ? " OR " : "");
-    cr_assert_eq(search_parse(q, &f, why, sizeof(why)), 1);
+    cr_assert_eq(search_parse(q, &f, why, sizeof(why)), ERR_BAD_REQUEST);
     cr_assert(strstr(why, "terms") != NULL, "%s", why);
 }
 

@@ -1,7 +1,8 @@
 /*
  * test_lifecycle.c - report task states against a real in-memory database:
  * the completionStatus -> status mapping, the JSON shapes while running and
- * after, non-concurrency, finishing by time and by polls, cancel.
+ * after, non-concurrency, finishing by time and by polls, cancel; the
+ * outcome table and the lists its reasons quote.
  */
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
@@ -9,9 +10,10 @@
 #include <string.h>
 
 #include "core/utf8.h"
-#include "reports/content.h"
 #include "reports/lifecycle.h"
+#include "reports/outcome.h"
 #include "reports/report.h"
+#include "reports/rows.h"
 #include "store/embedded.h"
 
 static struct store *db;
@@ -126,8 +128,8 @@ Test(lifecycle, finishes_when_due_with_real_rows, .init = open_db, .fini = close
     cr_assert_eq(got.completed_ms, 11000);
     int64_t rows = -1;
     char why[128];
-    cr_assert_eq(report_content_count(db, "UNCORRELATED_ACCOUNTS", "{}", &rows, why, sizeof(why)),
-                 0);
+    cr_assert_eq(report_rows_total(db, "UNCORRELATED_ACCOUNTS", "{}", &rows, why, sizeof(why)),
+                 ERR_OK);
     cr_assert_gt(rows, 0);
     cr_assert_eq(got.rows, rows);
     cJSON *j = lifecycle_results_json(&got);
@@ -226,4 +228,30 @@ Test(lifecycle, failure_message_stays_valid_utf8, .init = open_db, .fini = close
     cr_assert(utf8_valid(got.messages), "messages: %s", got.messages);
     store_task_clear(&got);
     store_task_clear(&t);
+}
+
+Test(outcome, table_answers_each_question)
+{
+    const struct report_outcome *o = report_outcome_find("RUNNING");
+    cr_assert_not_null(o);
+    cr_assert_null(o->status, "a running task has no status");
+    cr_assert_not(o->plannable);
+    cr_assert_null(report_outcome_find(NULL));
+    cr_assert_null(report_outcome_find("success"));
+    cr_assert(report_outcome_find("WARNING")->has_file);
+    cr_assert_not(report_outcome_find("TEMP_ERROR")->has_file);
+    cr_assert_not(report_outcome_find("TERMINATED")->plannable);
+    cr_assert_str_eq(report_outcome_find("TEMP_ERROR")->message_type, "ERROR");
+}
+
+Test(outcome, lists_for_reasons)
+{
+    char out[128], tiny[6];
+    report_outcome_list(1, out, sizeof(out));
+    cr_assert_str_eq(out, "SUCCESS, WARNING, ERROR or TEMP_ERROR");
+    report_outcome_list(0, out, sizeof(out));
+    cr_assert_str_eq(out, "RUNNING, SUCCESS, WARNING, ERROR, TEMP_ERROR or TERMINATED");
+    report_outcome_list(0, tiny, sizeof(tiny));
+    cr_assert_str_eq(tiny, "RUNNI", "cut, and terminated");
+    report_outcome_list(0, NULL, 10); /* no-op */
 }

@@ -1,6 +1,6 @@
 /*
- * test_report.c - unit tests for server/reports/report.c: the report type
- * table and startReport body validation, as a table of cases with stable
+ * test_report.c - unit tests for server/reports/report.c and validate.c: the
+ * report definition table and startReport body validation, as a table of cases with stable
  * ids (every type valid and invalid, wrong types, enums, missing required
  * fields, non-object bodies, bad JSON), plus the canonical form.
  */
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reports/report.h"
+#include "reports/validate.h"
 
 struct vcase {
     char id[48];
@@ -398,7 +398,10 @@ ParameterizedTest(struct tcase *c, types, table)
         cr_assert_str_eq(t->parent_name, c->parent);
     else
         cr_assert_null(t->parent_name);
-    cr_assert_eq(t->has_selected_formats, c->has_selected_formats);
+    int selectable = 0;
+    for (const struct report_arg *a = t->args; a->name; a++)
+        selectable |= a->kind == REPORT_ARG_FORMATS && strcmp(a->name, "selectedFormats") == 0;
+    cr_assert_eq(selectable, c->has_selected_formats);
     /* The store's task columns hold these. */
     cr_assert_lt(strlen(t->task_def_name), 64);
     cr_assert_lt(strlen(t->description), 160);
@@ -423,4 +426,56 @@ Test(report_validate, invalid_utf8_is_refused)
                  ERR_BAD_REQUEST);
     cr_assert_null(args);
     cr_assert_not_null(strstr(why, "UTF-8"), "%s", why);
+}
+
+Test(types, lists_for_reasons)
+{
+    char out[256], tiny[5];
+    report_list(REPORT_LIST_TYPES, out, sizeof(out));
+    cr_assert_str_eq(out, "ACCOUNTS, IDENTITIES_DETAILS, IDENTITIES, "
+                          "IDENTITY_PROFILE_IDENTITY_ERROR, ORPHAN_IDENTITIES, SEARCH_EXPORT, "
+                          "UNCORRELATED_ACCOUNTS");
+    report_list(REPORT_LIST_INDICES, out, sizeof(out));
+    cr_assert_str_eq(
+        out, "accessprofiles, accountactivities, entitlements, events, identities, roles, *");
+    report_list(REPORT_LIST_FORMATS, out, sizeof(out));
+    cr_assert_str_eq(out, "CSV, PDF");
+    report_list(REPORT_LIST_TYPES, tiny, sizeof(tiny));
+    cr_assert_str_eq(tiny, "ACCO", "cut, and terminated");
+}
+
+Test(types, formats)
+{
+    const struct report_format *csv = report_format_find("csv", 1);
+    cr_assert_not_null(csv);
+    cr_assert_eq(csv, report_format_find("CSV", 0));
+    cr_assert_str_eq(csv->content_type, "application/csv");
+    cr_assert_not_null(csv->writer, "CSV is written");
+    cr_assert_null(report_format_find("CSV", 1), "fileFormat is lower case");
+    cr_assert_null(report_format_find(NULL, 0));
+    cr_assert_eq(report_format_at(0), csv);
+    cr_assert_null(report_format_at(2));
+    for (size_t i = 0; report_format_at(i); i++)
+        cr_assert_eq(report_format_find(report_format_at(i)->name, 0), report_format_at(i));
+}
+
+Test(types, every_type_is_complete)
+{
+    const char *names[] = {"ACCOUNTS",
+                           "IDENTITIES_DETAILS",
+                           "IDENTITIES",
+                           "IDENTITY_PROFILE_IDENTITY_ERROR",
+                           "ORPHAN_IDENTITIES",
+                           "SEARCH_EXPORT",
+                           "UNCORRELATED_ACCOUNTS"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        const struct report_type *t = report_type_find(names[i]);
+        cr_assert_not_null(t, "%s", names[i]);
+        cr_assert_not_null(t->args, "%s", names[i]);
+        cr_assert(t->formats & REPORT_CSV, "%s", names[i]);
+        /* A file is one dataset with columns, or the search indices in a zip. */
+        cr_assert_eq(t->dataset != NULL, t->columns != NULL, "%s", names[i]);
+        cr_assert_eq(t->dataset == NULL, t->zip != 0, "%s", names[i]);
+        cr_assert(!t->dataset || t->sort, "%s", names[i]);
+    }
 }
