@@ -4,8 +4,9 @@
  * Callers say WHAT they want in neutral terms: a dataset ("identities",
  * "accounts", a search index...), a filter tree over named fields, the fields
  * to return and a sort order. This module owns the SQL: each dataset's table
- * and each field's expression come from a fixed table in tenant.c, and every
- * value a caller gives is bound as a parameter, never spliced into SQL.
+ * and each field's expression come from the fixed tables of tenant_fields.c,
+ * tenant_plan.c compiles a query from them, binding every value a caller
+ * gives as a parameter (never spliced into SQL), and tenant.c runs it.
  *
  * A compiled query (struct tenant_plan) pages through its rows by keyset:
  * ORDER BY the sort fields and then the row id (in the direction of the last
