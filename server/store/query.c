@@ -115,6 +115,12 @@ int store_read(struct store *s, const char *what, const char *sql, struct store_
     return rc;
 }
 
+int store_read_each(struct store *s, const char *what, const char *sql, struct store_args args,
+                    int (*row)(void *e, sqlite3_stmt *st), struct store_each e)
+{
+    return store_found_or_empty(store_read(s, what, sql, args, row, &e));
+}
+
 int store_script_locked(struct store *s, const char *what, const char *sql, char *err,
                         size_t errlen)
 {

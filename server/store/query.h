@@ -139,6 +139,11 @@ static inline int store_each_next(int caller_stopped)
     return caller_stopped ? STORE_ROW_STOP : STORE_ROW_NEXT;
 }
 
+/* Iteration: store_read() with row(&e, st) per row, where an empty result
+ * is STORE_OK too. */
+int store_read_each(struct store *s, const char *what, const char *sql, struct store_args args,
+                    int (*row)(void *e, sqlite3_stmt *st), struct store_each e);
+
 /* For iteration: an empty result is not a failure. */
 static inline int store_found_or_empty(int rc)
 {

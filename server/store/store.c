@@ -285,10 +285,9 @@ static int client_each_row(void *ud, sqlite3_stmt *st)
 
 int store_client_each(struct store *s, int (*fn)(void *ud, const struct store_client *c), void *ud)
 {
-    struct store_each e = {.fn.client = fn, .ud = ud};
-    return store_found_or_empty(store_read(s, "client list",
-                                           "SELECT " CLIENT_COLS " FROM clients ORDER BY client_id",
-                                           STORE_NO_ARGS, client_each_row, &e));
+    return store_read_each(s, "client list",
+                           "SELECT " CLIENT_COLS " FROM clients ORDER BY client_id", STORE_NO_ARGS,
+                           client_each_row, (struct store_each){.fn.client = fn, .ud = ud});
 }
 
 /* ---- tokens ---- */
@@ -499,10 +498,9 @@ static int task_each_row(void *ud, sqlite3_stmt *st)
 int store_task_each(struct store *s, int limit, int (*fn)(void *ud, const struct store_task *t),
                     void *ud)
 {
-    struct store_each e = {.fn.task = fn, .ud = ud};
-    return store_found_or_empty(
-        store_read(s, "task list", "SELECT " TASK_COLS " FROM tasks ORDER BY seq DESC LIMIT ?",
-                   STORE_ARGS(STORE_INT(limit)), task_each_row, &e));
+    return store_read_each(
+        s, "task list", "SELECT " TASK_COLS " FROM tasks ORDER BY seq DESC LIMIT ?",
+        STORE_ARGS(STORE_INT(limit)), task_each_row, (struct store_each){.fn.task = fn, .ud = ud});
 }
 
 /* ---- audit ---- */
@@ -538,10 +536,10 @@ static int audit_each_row(void *ud, sqlite3_stmt *st)
 int store_audit_each(struct store *s, int limit, int (*fn)(void *ud, const struct store_audit *a),
                      void *ud)
 {
-    struct store_each e = {.fn.audit = fn, .ud = ud};
-    return store_found_or_empty(store_read(s, "audit list",
-                                           "SELECT id, at_ms, client_id, user_name, task_id,"
-                                           " report_type, file_format, file_name, tracking_id"
-                                           " FROM audit_events ORDER BY id DESC LIMIT ?",
-                                           STORE_ARGS(STORE_INT(limit)), audit_each_row, &e));
+    return store_read_each(s, "audit list",
+                           "SELECT id, at_ms, client_id, user_name, task_id,"
+                           " report_type, file_format, file_name, tracking_id"
+                           " FROM audit_events ORDER BY id DESC LIMIT ?",
+                           STORE_ARGS(STORE_INT(limit)), audit_each_row,
+                           (struct store_each){.fn.audit = fn, .ud = ud});
 }
