@@ -26,7 +26,7 @@ struct api_req {
     struct app *app;
     const char *method;
     const char *path;    /* decoded path, without the query */
-    const char *version; /* "v2024", "v3", "v2025", "v2026"; NULL outside versioned routes */
+    const char *version; /* "v2024", "v3", "v2025", "v2026", "reports/v1"; NULL outside them */
     const char *param;   /* the {id} path segment, decoded; NULL when the route has none */
     const char *body;    /* request body (not NUL-terminated); NULL when empty */
     size_t body_len;

@@ -23,11 +23,15 @@ struct fault_decision {
 
 /*
  * Decides whether a fault applies to this call of `operation` (the route's
- * operation name). Returns 1 and fills `out` when one does (consuming one of
- * its "next N calls", or drawing from its seeded generator), 0 when none
- * does, -1 on a database error. Cheap when no fault is configured.
+ * operationId, such as startReportV1) of `family` (the operation across API
+ * versions, such as startReport; may be NULL). A fault applies when it names
+ * the operation, its family, or "*". Returns 1 and fills `out` when one
+ * does (consuming one of its "next N calls", or drawing from its seeded
+ * generator), 0 when none does, -1 on a database error. Cheap when no fault
+ * is configured.
  */
-int control_fault_pick(struct app *app, const char *operation, struct fault_decision *out);
+int control_fault_pick(struct app *app, const char *operation, const char *family,
+                       struct fault_decision *out);
 
 /* One line of the request journal (strings borrowed for the call). */
 struct journal_entry {

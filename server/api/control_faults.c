@@ -22,8 +22,14 @@
 #define TIMES_MAX 1000000000LL
 #define SEED_MAX 9007199254740992LL /* 2^53: whole numbers a double holds exactly */
 
+/* A family name (startReport) covers the operation under every API version;
+ * an operationId with a version (startReportV1) covers that path alone. */
+/* clang-format off */
 static const char *const fault_operations[] = {
-    "startReport", "getReportResult", "getReport", "cancelReport", "createOauthToken", "*", NULL};
+    "startReport", "getReportResult", "getReport", "cancelReport",
+    "startReportV1", "getReportResultV1", "getReportV1", "cancelReportV1",
+    "createOauthToken", "*", NULL};
+/* clang-format on */
 static const int fault_statuses[] = {400, 401, 403, 404, 429, 500, 502, 503, 504, 0};
 
 enum { F_OPERATION, F_STATUS, F_DELAY, F_DROP, F_TIMES, F_PROBABILITY, F_SEED, F_COUNT };

@@ -20,7 +20,8 @@
 
 #define JOURNAL_MAX_DEFAULT 10000
 
-int control_fault_pick(struct app *app, const char *operation, struct fault_decision *out)
+int control_fault_pick(struct app *app, const char *operation, const char *family,
+                       struct fault_decision *out)
 {
     memset(out, 0, sizeof(*out));
     if (!app || !operation || strncmp(operation, "mock.", 5) == 0)
@@ -28,7 +29,7 @@ int control_fault_pick(struct app *app, const char *operation, struct fault_deci
     if (!store_fault_maybe(app->store))
         return 0;
     struct store_fault f;
-    int rc = store_fault_pick(app->store, operation, &f);
+    int rc = store_fault_pick(app->store, operation, family, &f);
     if (rc != 0)
         return rc == 1 ? 0 : -1;
     out->status = f.status;

@@ -1,6 +1,7 @@
 /*
  * limiter.h - the rate limit: COUNT requests per WINDOW per client_id per
- * API version, as ISC counts them (/v2024 and /v3 apart).
+ * API version, as ISC counts them (/v2024, /v3 and /reports/v1 apart). The
+ * version is the router's string: "v2024"... or "reports/v1".
  *
  * Fixed windows per key, started by the key's first request: a request
  * over the limit is refused with the whole seconds until the window ends,

@@ -133,7 +133,7 @@ static int stage_fault(struct pipe *p)
     if (p->route->auth == ROUTE_ADMIN)
         return ERR_OK;
     if (pr->fault_state == FAULT_UNDECIDED) {
-        int f = control_fault_pick(p->app, p->route->operation, &pr->fault);
+        int f = control_fault_pick(p->app, p->route->operation, p->route->family, &pr->fault);
         if (f < 0)
             return api_fail(&p->rs, ERR_INTERNAL, "fault lookup failed");
         pr->fault_state = f == 1 ? FAULT_SOME : FAULT_NONE;
@@ -160,8 +160,7 @@ static int stage_scope(struct pipe *p)
 {
     if (!p->rq.principal)
         return ERR_OK;
-    return scope_check(p->rq.principal, p->route->operation, p->rs.err_text,
-                       sizeof(p->rs.err_text));
+    return scope_check(p->rq.principal, p->route->family, p->rs.err_text, sizeof(p->rs.err_text));
 }
 
 static int stage_size(struct pipe *p)

@@ -2,6 +2,12 @@
  * router.c - the route table and its matcher (see router.h). Matching walks
  * pattern and path segment by segment; a path that matches some pattern
  * under another method is a 405, anything else a 404.
+ *
+ * A route's API version comes from a "{ver}" segment (the date-named
+ * versions of router_versions: /v2024/reports/run), or from the row itself
+ * when its literal pattern belongs to one version (/reports/v1/run is
+ * "reports/v1"). An unknown version of either kind (/v2023/..., /reports/v2/,
+ * /reports/beta/) fits no row and is a 404.
  */
 #include "router.h"
 
@@ -13,38 +19,59 @@
 const char *const router_versions[] = {"v2024", "v3", "v2025", "v2026", NULL};
 
 static const struct route routes[] = {
-    {"POST", "/oauth/token", api_token, ROUTE_PUBLIC, "createOauthToken"},
-    {"POST", "/{ver}/reports/run", api_report_run, ROUTE_BEARER, "startReport"},
-    {"GET", "/{ver}/reports/{id}/result", api_report_result, ROUTE_BEARER, "getReportResult"},
-    {"POST", "/{ver}/reports/{id}/cancel", api_report_cancel, ROUTE_BEARER, "cancelReport"},
-    {"GET", "/{ver}/reports/{id}", api_report_file, ROUTE_BEARER, "getReport"},
-    {"GET", "/mock/health", api_mock_health, ROUTE_ADMIN, "mock.health"},
-    {"POST", "/mock/reset", api_mock_reset, ROUTE_ADMIN, "mock.reset"},
-    {"GET", "/mock/clock", api_mock_clock_get, ROUTE_ADMIN, "mock.clock"},
-    {"POST", "/mock/clock", api_mock_clock_set, ROUTE_ADMIN, "mock.clock"},
-    {"GET", "/mock/tasks", api_mock_tasks, ROUTE_ADMIN, "mock.tasks"},
-    {"GET", "/mock/audit", api_mock_audit, ROUTE_ADMIN, "mock.audit"},
-    {"GET", "/mock/reports", api_mock_reports_get, ROUTE_ADMIN, "mock.reports"},
-    {"DELETE", "/mock/reports", api_mock_reports_delete, ROUTE_ADMIN, "mock.reports"},
-    {"GET", "/mock/reports/next", api_mock_next_get, ROUTE_ADMIN, "mock.reports.next"},
-    {"POST", "/mock/reports/next", api_mock_next_post, ROUTE_ADMIN, "mock.reports.next"},
-    {"DELETE", "/mock/reports/next", api_mock_next_delete, ROUTE_ADMIN, "mock.reports.next"},
-    {"GET", "/mock/reports/{id}", api_mock_report_type_get, ROUTE_ADMIN, "mock.reports.type"},
-    {"PUT", "/mock/reports/{id}", api_mock_report_type_put, ROUTE_ADMIN, "mock.reports.type"},
-    {"POST", "/mock/reports/{id}", api_mock_report_type_put, ROUTE_ADMIN, "mock.reports.type"},
-    {"DELETE", "/mock/reports/{id}", api_mock_report_type_delete, ROUTE_ADMIN, "mock.reports.type"},
-    {"GET", "/mock/faults", api_mock_faults_get, ROUTE_ADMIN, "mock.faults"},
-    {"POST", "/mock/faults", api_mock_faults_post, ROUTE_ADMIN, "mock.faults"},
-    {"DELETE", "/mock/faults", api_mock_faults_delete, ROUTE_ADMIN, "mock.faults"},
-    {"GET", "/mock/faults/{id}", api_mock_fault_get, ROUTE_ADMIN, "mock.fault"},
-    {"DELETE", "/mock/faults/{id}", api_mock_fault_delete, ROUTE_ADMIN, "mock.fault"},
-    {"POST", "/mock/tokens", api_mock_tokens, ROUTE_ADMIN, "mock.tokens"},
-    {"GET", "/mock/clients", api_mock_clients_get, ROUTE_ADMIN, "mock.clients"},
-    {"POST", "/mock/clients", api_mock_clients_post, ROUTE_ADMIN, "mock.clients"},
-    {"GET", "/mock/clients/{id}", api_mock_client_get, ROUTE_ADMIN, "mock.client"},
-    {"DELETE", "/mock/clients/{id}", api_mock_client_delete, ROUTE_ADMIN, "mock.client"},
-    {"GET", "/mock/requests", api_mock_requests_get, ROUTE_ADMIN, "mock.requests"},
-    {"DELETE", "/mock/requests", api_mock_requests_delete, ROUTE_ADMIN, "mock.requests"},
+    {"POST", "/oauth/token", api_token, ROUTE_PUBLIC, "createOauthToken", "createOauthToken", NULL},
+    {"POST", "/{ver}/reports/run", api_report_run, ROUTE_BEARER, "startReport", "startReport",
+     NULL},
+    {"GET", "/{ver}/reports/{id}/result", api_report_result, ROUTE_BEARER, "getReportResult",
+     "getReportResult", NULL},
+    {"POST", "/{ver}/reports/{id}/cancel", api_report_cancel, ROUTE_BEARER, "cancelReport",
+     "cancelReport", NULL},
+    {"GET", "/{ver}/reports/{id}", api_report_file, ROUTE_BEARER, "getReport", "getReport", NULL},
+    /* The same operations where SailPoint now publishes them per service, with
+     * the version in the path: one API version of their own (rate limit). */
+    {"POST", "/reports/v1/run", api_report_run, ROUTE_BEARER, "startReportV1", "startReport",
+     "reports/v1"},
+    {"GET", "/reports/v1/{id}/result", api_report_result, ROUTE_BEARER, "getReportResultV1",
+     "getReportResult", "reports/v1"},
+    {"POST", "/reports/v1/{id}/cancel", api_report_cancel, ROUTE_BEARER, "cancelReportV1",
+     "cancelReport", "reports/v1"},
+    {"GET", "/reports/v1/{id}", api_report_file, ROUTE_BEARER, "getReportV1", "getReport",
+     "reports/v1"},
+    {"GET", "/mock/health", api_mock_health, ROUTE_ADMIN, "mock.health", NULL, NULL},
+    {"POST", "/mock/reset", api_mock_reset, ROUTE_ADMIN, "mock.reset", NULL, NULL},
+    {"GET", "/mock/clock", api_mock_clock_get, ROUTE_ADMIN, "mock.clock", NULL, NULL},
+    {"POST", "/mock/clock", api_mock_clock_set, ROUTE_ADMIN, "mock.clock", NULL, NULL},
+    {"GET", "/mock/tasks", api_mock_tasks, ROUTE_ADMIN, "mock.tasks", NULL, NULL},
+    {"GET", "/mock/audit", api_mock_audit, ROUTE_ADMIN, "mock.audit", NULL, NULL},
+    {"GET", "/mock/reports", api_mock_reports_get, ROUTE_ADMIN, "mock.reports", NULL, NULL},
+    {"DELETE", "/mock/reports", api_mock_reports_delete, ROUTE_ADMIN, "mock.reports", NULL, NULL},
+    {"GET", "/mock/reports/next", api_mock_next_get, ROUTE_ADMIN, "mock.reports.next", NULL, NULL},
+    {"POST", "/mock/reports/next", api_mock_next_post, ROUTE_ADMIN, "mock.reports.next", NULL,
+     NULL},
+    {"DELETE", "/mock/reports/next", api_mock_next_delete, ROUTE_ADMIN, "mock.reports.next", NULL,
+     NULL},
+    {"GET", "/mock/reports/{id}", api_mock_report_type_get, ROUTE_ADMIN, "mock.reports.type", NULL,
+     NULL},
+    {"PUT", "/mock/reports/{id}", api_mock_report_type_put, ROUTE_ADMIN, "mock.reports.type", NULL,
+     NULL},
+    {"POST", "/mock/reports/{id}", api_mock_report_type_put, ROUTE_ADMIN, "mock.reports.type", NULL,
+     NULL},
+    {"DELETE", "/mock/reports/{id}", api_mock_report_type_delete, ROUTE_ADMIN, "mock.reports.type",
+     NULL, NULL},
+    {"GET", "/mock/faults", api_mock_faults_get, ROUTE_ADMIN, "mock.faults", NULL, NULL},
+    {"POST", "/mock/faults", api_mock_faults_post, ROUTE_ADMIN, "mock.faults", NULL, NULL},
+    {"DELETE", "/mock/faults", api_mock_faults_delete, ROUTE_ADMIN, "mock.faults", NULL, NULL},
+    {"GET", "/mock/faults/{id}", api_mock_fault_get, ROUTE_ADMIN, "mock.fault", NULL, NULL},
+    {"DELETE", "/mock/faults/{id}", api_mock_fault_delete, ROUTE_ADMIN, "mock.fault", NULL, NULL},
+    {"POST", "/mock/tokens", api_mock_tokens, ROUTE_ADMIN, "mock.tokens", NULL, NULL},
+    {"GET", "/mock/clients", api_mock_clients_get, ROUTE_ADMIN, "mock.clients", NULL, NULL},
+    {"POST", "/mock/clients", api_mock_clients_post, ROUTE_ADMIN, "mock.clients", NULL, NULL},
+    {"GET", "/mock/clients/{id}", api_mock_client_get, ROUTE_ADMIN, "mock.client", NULL, NULL},
+    {"DELETE", "/mock/clients/{id}", api_mock_client_delete, ROUTE_ADMIN, "mock.client", NULL,
+     NULL},
+    {"GET", "/mock/requests", api_mock_requests_get, ROUTE_ADMIN, "mock.requests", NULL, NULL},
+    {"DELETE", "/mock/requests", api_mock_requests_delete, ROUTE_ADMIN, "mock.requests", NULL,
+     NULL},
 };
 
 static int is_version(const char *s, size_t n)
@@ -111,6 +138,8 @@ enum router_result router_match(const char *method, const char *path, struct rou
         if (specificity(routes[i].pattern) != best || !fits(routes[i].pattern, path, &tmp))
             continue;
         if (strcmp(routes[i].method, method) == 0) {
+            if (routes[i].version)
+                snprintf(tmp.version, sizeof(tmp.version), "%s", routes[i].version);
             memcpy(m->version, tmp.version, sizeof(m->version));
             memcpy(m->param, tmp.param, sizeof(m->param));
             m->route = &routes[i];

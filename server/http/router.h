@@ -19,7 +19,13 @@ struct route {
     const char *pattern; /* segments; "{ver}" = an API version, "{id}" = any one segment */
     api_handler handler;
     enum route_auth auth;
-    const char *operation; /* contract operationId or a control name, for logs and scopes */
+    const char *operation; /* contract operationId (startReportV1) or a control name (mock.*) */
+    /* The operation across API versions (startReport for startReport and
+     * startReportV1): scopes and injected faults go by it. NULL on /mock/. */
+    const char *family;
+    /* The API version of a pattern without "{ver}" ("reports/v1"); NULL: the
+     * "{ver}" segment, or no version at all. */
+    const char *version;
 };
 
 enum router_result { ROUTER_OK, ROUTER_NOT_FOUND, ROUTER_METHOD_NOT_ALLOWED };
@@ -27,7 +33,7 @@ enum router_result { ROUTER_OK, ROUTER_NOT_FOUND, ROUTER_METHOD_NOT_ALLOWED };
 #define ROUTER_PARAM_MAX 256
 struct router_match {
     const struct route *route;
-    char version[8];              /* "v2024"... or "" */
+    char version[16];             /* "v2024"..., "reports/v1", or "" */
     char param[ROUTER_PARAM_MAX]; /* the {id} segment or "" */
     char allow[32];               /* on ROUTER_METHOD_NOT_ALLOWED: "GET, POST"... */
 };

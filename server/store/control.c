@@ -366,16 +366,18 @@ static int candidate_row(void *ud, sqlite3_stmt *st)
     return STORE_ROW_STOP;
 }
 
-/* The next fault after `after_id` that may apply to `operation`. STORE_NOT_FOUND: none. */
-static int fault_next_locked(struct store *s, const char *operation, int64_t after_id,
-                             struct fault_candidate *out)
+/* The next fault after `after_id` that may apply to `operation` of `family`
+ * (NULL: none). STORE_NOT_FOUND: none. */
+static int fault_next_locked(struct store *s, const char *operation, const char *family,
+                             int64_t after_id, struct fault_candidate *out)
 {
-    return store_read_locked(s, "fault pick",
-                             "SELECT id, remaining IS NOT NULL, probability, rng_state FROM faults"
-                             " WHERE id > ?1 AND (operation = ?2 OR operation = '*')"
-                             " AND (remaining IS NULL OR remaining > 0) ORDER BY id LIMIT 1",
-                             STORE_ARGS(STORE_INT(after_id), STORE_TEXT(operation)), candidate_row,
-                             out);
+    return store_read_locked(
+        s, "fault pick",
+        "SELECT id, remaining IS NOT NULL, probability, rng_state FROM faults"
+        " WHERE id > ?1 AND operation IN (?2, ?3, '*')"
+        " AND (remaining IS NULL OR remaining > 0) ORDER BY id LIMIT 1",
+        STORE_ARGS(STORE_INT(after_id), STORE_TEXT(operation), STORE_TEXT_OR_NULL(family)),
+        candidate_row, out);
 }
 
 /* Records one call on fault `id`: hit or not, the generator's new state. */
@@ -394,6 +396,7 @@ static int fault_count_locked(struct store *s, int64_t id, int hit, int random, 
 
 struct fault_pick {
     const char *operation;
+    const char *family;
     struct store_fault *out;
 };
 
@@ -404,7 +407,7 @@ static int fault_pick_tx(struct store *s, void *ud)
     int64_t after = 0;
     for (;;) {
         struct fault_candidate c = {.probability = -1};
-        int next = fault_next_locked(s, p->operation, after, &c);
+        int next = fault_next_locked(s, p->operation, p->family, after, &c);
         if (next != STORE_OK)
             return next;
         int random = !c.limited && c.probability >= 0;
@@ -417,9 +420,10 @@ static int fault_pick_tx(struct store *s, void *ud)
     }
 }
 
-int store_fault_pick(struct store *s, const char *operation, struct store_fault *out)
+int store_fault_pick(struct store *s, const char *operation, const char *family,
+                     struct store_fault *out)
 {
-    struct fault_pick p = {operation, out};
+    struct fault_pick p = {operation, family, out};
     store_enter(s, STORE_WRITE);
     int rc = store_tx_locked(s, "fault pick", fault_pick_tx, &p);
     if (rc != STORE_ERROR)

@@ -106,13 +106,13 @@ int store_fault_clear(struct store *s);
 int store_fault_maybe(struct store *s);
 
 /*
- * For one call of `operation`: walks the faults for it or for "*" in id
- * order; a fault with calls left applies (and uses one), a random one draws
- * from its generator (saving the new state) and applies on a hit. The first
- * that applies wins and is copied into `out` (after the update). 0: one
- * applies, 1: none does.
+ * For one call of `operation` of `family` (NULL: none): walks the faults for
+ * either name or for "*" in id order; a fault with calls left applies (and uses one), a random one
+ * draws from its generator (saving the new state) and applies on a hit. The first that applies wins
+ * and is copied into `out` (after the update). 0: one applies, 1: none does.
  */
-int store_fault_pick(struct store *s, const char *operation, struct store_fault *out);
+int store_fault_pick(struct store *s, const char *operation, const char *family,
+                     struct store_fault *out);
 
 /*
  * The generator behind random faults (splitmix64): advances *state and
