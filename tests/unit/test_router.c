@@ -78,6 +78,15 @@ ParameterizedTestParameters(router, match)
         {"POST", "/v2024/reports/v1/run", ROUTER_NOT_FOUND, "", "", "", ""},
         {"POST", "/reports/reports/v1/run", ROUTER_NOT_FOUND, "", "", "", ""},
         {"GET", "/v1/reports/abc123", ROUTER_NOT_FOUND, "", "", "", ""},
+        /* //oauth/token (a base URL ending in '/') and no other empty segment */
+        {"POST", "//oauth/token", ROUTER_OK, "createOauthToken", "createOauthToken", "", ""},
+        {"GET", "//oauth/token", ROUTER_METHOD_NOT_ALLOWED, "", "", "", ""},
+        {"POST", "///oauth/token", ROUTER_NOT_FOUND, "", "", "", ""},
+        {"POST", "/oauth//token", ROUTER_NOT_FOUND, "", "", "", ""},
+        {"POST", "/oauth/token/", ROUTER_NOT_FOUND, "", "", "", ""},
+        {"POST", "//reports/v1/run", ROUTER_NOT_FOUND, "", "", "", ""},
+        {"POST", "//v2024/reports/run", ROUTER_NOT_FOUND, "", "", "", ""},
+        {"GET", "//mock/health", ROUTER_NOT_FOUND, "", "", "", ""},
     };
     return cr_make_param_array(struct route_case, cases, sizeof(cases) / sizeof(cases[0]));
 }
