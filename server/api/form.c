@@ -2,10 +2,12 @@
  * form.c - parsers for url-encoded and multipart/form-data request bodies
  * (see form.h). They read the borrowed body by (pointer, length) only, never
  * past it, and build a caller-owned `struct form`; every failure frees what
- * was built. No HTTP, no store: the token endpoint is the main user.
+ * was built. No HTTP, no store: the token endpoint is the main user, and
+ * it also reads HTTP Basic client credentials through form_parse_basic().
  */
 #include "form.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -169,6 +171,135 @@ enum form_status form_parse_urlencoded(const char *body, size_t len, struct form
             goto out;
     }
 out:
+    if (st != FORM_OK) {
+        form_free(f);
+        f = NULL;
+    }
+    *out = f;
+    return st;
+}
+
+/* ---- HTTP Basic client credentials ---- */
+
+/* The 6-bit value of a standard base64 character, or -1. */
+static int b64val(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    return -1;
+}
+
+/*
+ * Decodes base64 s[0..n) into d (room for n bytes); *dn gets the length.
+ * Padding is optional, but when present it completes the last quantum; a
+ * lone trailing character and bits left over in the last one are refused, so
+ * one text has one meaning. -1 when malformed.
+ */
+static int b64_decode(const char *s, size_t n, unsigned char *d, size_t *dn)
+{
+    size_t pad = 0;
+    while (pad < 2 && n > pad && s[n - 1 - pad] == '=')
+        pad++;
+    if (pad && (n % 4) != 0)
+        return -1;
+    n -= pad;
+    if (n % 4 == 1)
+        return -1;
+    uint32_t acc = 0;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        int v = b64val((unsigned char)s[i]);
+        if (v < 0)
+            return -1;
+        acc = acc << 6 | (uint32_t)v;
+        if (i % 4 == 3) {
+            d[o++] = (unsigned char)(acc >> 16);
+            d[o++] = (unsigned char)(acc >> 8);
+            d[o++] = (unsigned char)acc;
+            acc = 0;
+        }
+    }
+    size_t rest = n % 4;
+    if (rest == 2) {
+        if (acc & 0xF)
+            return -1;
+        d[o++] = (unsigned char)(acc >> 4);
+    } else if (rest == 3) {
+        if (acc & 0x3)
+            return -1;
+        d[o++] = (unsigned char)(acc >> 10);
+        d[o++] = (unsigned char)(acc >> 2);
+    }
+    if (pad && pad != (4 - rest) % 4)
+        return -1;
+    *dn = o;
+    return 0;
+}
+
+enum form_status form_parse_basic(const char *authorization, struct form **out)
+{
+    enum form_status st = FORM_MALFORMED;
+    unsigned char *plain = NULL;
+    char *id = NULL, *secret = NULL;
+    struct form *f = NULL;
+    if (!out)
+        return FORM_MALFORMED;
+    *out = NULL;
+    if (!authorization || strncasecmp(authorization, "Basic", 5) != 0 ||
+        (authorization[5] != '\0' && authorization[5] != ' '))
+        return FORM_UNSUPPORTED;
+    const char *p = authorization + 5;
+    while (*p == ' ')
+        p++;
+    size_t n = strlen(p);
+    while (n > 0 && p[n - 1] == ' ')
+        n--;
+    if (n == 0)
+        return FORM_MALFORMED;
+    if (n > FORM_MAX_VALUE)
+        return FORM_TOO_BIG;
+    size_t plen = 0;
+    if (!(plain = malloc(n))) {
+        st = FORM_NOMEM;
+        goto out;
+    }
+    if (b64_decode(p, n, plain, &plen) != 0)
+        goto out;
+    const unsigned char *colon = memchr(plain, ':', plen);
+    if (!colon || colon == plain || memchr(plain, '\0', plen))
+        goto out;
+    size_t idlen = (size_t)(colon - plain);
+    if ((st = url_decode((const char *)plain, idlen, FORM_MAX_VALUE, &id)) != FORM_OK ||
+        (st = url_decode((const char *)colon + 1, plen - idlen - 1, FORM_MAX_VALUE, &secret)) !=
+            FORM_OK)
+        goto out;
+    char *nid = strdup("client_id"), *nsecret = strdup("client_secret");
+    if (!(f = calloc(1, sizeof *f)) || !nid || !nsecret) {
+        free(nid);
+        free(nsecret);
+        st = FORM_NOMEM;
+        goto out;
+    }
+    st = form_add(f, nid, id);
+    id = NULL;
+    if (st == FORM_OK) {
+        st = form_add(f, nsecret, secret);
+        secret = NULL;
+    } else {
+        free(nsecret);
+    }
+out:
+    free(plain);
+    free(id);
+    free(secret);
     if (st != FORM_OK) {
         form_free(f);
         f = NULL;

@@ -75,6 +75,24 @@ enum form_status form_parse_multipart(const char *content_type, const char *body
 enum form_status form_parse(const char *content_type, const char *body, size_t len,
                             struct form **out);
 
+/*
+ * Reads client credentials sent by HTTP Basic authentication (RFC 7617, as
+ * RFC 6749 §2.3.1 uses it) from an Authorization header value: the scheme
+ * "Basic" (any case), one or more spaces, then base64 (RFC 4648 §4, the
+ * standard alphabet; the '=' padding may be left out but never misplaced) of
+ * "client_id:client_secret". The decoded text splits at its first ':'; each
+ * half was form-urlencoded by the client (§2.3.1) and is decoded as
+ * form_parse_urlencoded() decodes a value ('+' is a space, %XX a byte).
+ *
+ * On FORM_OK *out holds exactly two fields, "client_id" (never empty) and
+ * "client_secret" (may be empty), in that order. FORM_UNSUPPORTED: the value
+ * is NULL or has another scheme (Bearer...), so it carries no client
+ * credentials. FORM_MALFORMED: the scheme is Basic but nothing else is right
+ * (no credentials, bad base64, no ':', an empty client_id, a bad %-escape, a
+ * NUL byte). FORM_TOO_BIG: the encoded part is over FORM_MAX_VALUE bytes.
+ */
+enum form_status form_parse_basic(const char *authorization, struct form **out);
+
 /* The value of the first field called `name` (case-sensitive), or NULL.
  * f NULL or name NULL give NULL. The pointer lives as long as `f`. */
 const char *form_get(const struct form *f, const char *name);

@@ -4,8 +4,20 @@
  * Parameters (grant_type, client_id, client_secret) come from the body, as
  * multipart/form-data (what the TypeScript SDK sends) or url-encoded (the
  * Python SDK), or from the query string; a body parameter wins over the
- * query. Refusals follow RFC 6749 §5.2 through the ERR_OAUTH_* codes; the
- * HTTP layer writes {"error": ..., "error_description": ...}. The answer
+ * query. The client may instead authenticate with HTTP Basic (RFC 6749
+ * §2.3.1), and then must not also send client_id or client_secret as
+ * parameters (§2.3: one method per request). An Authorization header with
+ * another scheme carries no client credentials and is ignored.
+ *
+ * Refusals follow RFC 6749 §5.2 through the ERR_OAUTH_* codes; the HTTP
+ * layer writes {"error": ..., "error_description": ...}. The first refusal
+ * answers, in this order: an unreadable body or a repeated parameter (400
+ * invalid_request), a malformed Basic header (401 invalid_client), Basic and
+ * parameter credentials at once (400 invalid_request), grant_type missing
+ * (400 invalid_request) or not client_credentials (400
+ * unsupported_grant_type), client_id or client_secret missing (400
+ * invalid_request), then wrong credentials (401 invalid_client). A 401 to a
+ * client that used Basic carries WWW-Authenticate: Basic (§5.2). The answer
  * carries the field set of a real ISC token response, read back from the
  * claims of the token just minted so both always agree.
  *
@@ -25,6 +37,7 @@
 #include "form.h"
 
 #define TOKEN_GRANT "client_credentials"
+#define TOKEN_BASIC_CHALLENGE "Basic realm=\"oauth\", charset=\"UTF-8\""
 
 /*
  * Compares two secrets in time independent of where they differ and of
@@ -124,7 +137,8 @@ fail:
 enum err api_token(struct api_req *rq, struct api_res *rs)
 {
     struct app *app = rq->app;
-    struct form *body = NULL;
+    struct form *body = NULL, *basic = NULL;
+    enum form_status bs = FORM_UNSUPPORTED; /* the Authorization header's credentials */
     struct store_client client;
     char jti[IDS_UUID_LEN];
     char *token = NULL;
@@ -159,6 +173,26 @@ enum err api_token(struct api_req *rq, struct api_res *rs)
         e = api_fail(rs, ERR_OAUTH_INVALID_REQUEST, "A parameter is repeated in the request body");
         goto out;
     }
+    bs = form_parse_basic(rq->header ? rq->header(rq, "Authorization") : NULL, &basic);
+    if (bs == FORM_NOMEM) {
+        e = api_fail(rs, ERR_INTERNAL, "out of memory reading the Authorization header");
+        goto out;
+    }
+    if (bs != FORM_UNSUPPORTED) {
+        if (bs != FORM_OK) {
+            e = api_fail(rs, ERR_OAUTH_INVALID_CLIENT,
+                         "Malformed Basic credentials: send base64 of client_id:client_secret");
+            goto out;
+        }
+        if (id || secret) {
+            e = api_fail(rs, ERR_OAUTH_INVALID_REQUEST,
+                         "Client credentials sent both by HTTP Basic and as parameters: use one "
+                         "method");
+            goto out;
+        }
+        id = form_get(basic, "client_id");
+        secret = form_get(basic, "client_secret");
+    }
     if (!grant || !*grant) {
         e = api_fail(rs, ERR_OAUTH_INVALID_REQUEST, "Missing grant_type parameter");
         goto out;
@@ -172,7 +206,7 @@ enum err api_token(struct api_req *rq, struct api_res *rs)
         e = api_fail(rs, ERR_OAUTH_INVALID_REQUEST, "Missing client_id parameter");
         goto out;
     }
-    if (!secret || !*secret) {
+    if (!secret || (!*secret && !basic)) {
         e = api_fail(rs, ERR_OAUTH_INVALID_REQUEST, "Missing client_secret parameter");
         goto out;
     }
@@ -219,7 +253,10 @@ enum err api_token(struct api_req *rq, struct api_res *rs)
         api_res_header(rs, "Pragma", "no-cache");
     }
 out:
+    if (e == ERR_OAUTH_INVALID_CLIENT && bs != FORM_UNSUPPORTED)
+        api_res_header(rs, "WWW-Authenticate", "%s", TOKEN_BASIC_CHALLENGE);
     free(token);
+    form_free(basic);
     form_free(body);
     return e;
 }

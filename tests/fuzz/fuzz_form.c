@@ -1,19 +1,22 @@
 /*
  * fuzz_form.c - libFuzzer target for the form parsers (api/form.h), which
- * read token request bodies.
+ * read token request bodies and HTTP Basic client credentials.
  *
- * The first byte picks the mode ('0'..'2'); the rest is:
+ * The first byte picks the mode ('0'..'3'); the rest is:
  *   0  an url-encoded body (form_parse with the url-encoded media type);
  *   1  a multipart body under a fixed boundary (form_parse with
  *      "multipart/form-data; boundary=" FIXED_BOUNDARY);
  *   2  a Content-Type line, then '\n', then a body of either kind (the
- *      media type and the boundary are fuzzed too).
+ *      media type and the boundary are fuzzed too);
+ *   3  an Authorization header value (form_parse_basic).
  *
  * Checks, besides "no crash, leak or UB": *out is NULL exactly when the
  * status is not FORM_OK; a parsed form respects the caps, and form_get and
  * form_count agree with its fields; and every parsed form survives a round
  * trip: encoded again, url-encoded and as multipart, it parses back to the
- * same fields in the same order.
+ * same fields in the same order. Basic credentials are exactly client_id
+ * (not empty) and client_secret, and survive the same kind of round trip:
+ * url-encoded, joined by ':', in base64 after "Basic ".
  */
 #include <string.h>
 
@@ -155,15 +158,65 @@ static void round_trip(const struct form *f)
     free(t.p);
 }
 
+static void put_base64(struct text *t, const char *s, size_t n)
+{
+    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)(unsigned char)s[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned)(unsigned char)s[i + 1] << 8;
+        if (i + 2 < n)
+            v |= (unsigned char)s[i + 2];
+        char q[4] = {a[v >> 18 & 63], a[v >> 12 & 63], i + 1 < n ? a[v >> 6 & 63] : '=',
+                     i + 2 < n ? a[v & 63] : '='};
+        put(t, q, 4);
+    }
+}
+
+static void basic(const uint8_t *rest, size_t n)
+{
+    char *h = fuzz_str(rest, n);
+    struct form *f = (struct form *)&f, *g = NULL;
+    enum form_status st = form_parse_basic(h, &f);
+    FUZZ_CHECK(st == FORM_OK || st == FORM_MALFORMED || st == FORM_TOO_BIG ||
+                   st == FORM_UNSUPPORTED,
+               "basic: status %d", (int)st);
+    FUZZ_CHECK((st == FORM_OK) == (f != NULL), "basic: status %d with out %p", (int)st, (void *)f);
+    if (f) {
+        FUZZ_CHECK(f->n == 2 && strcmp(f->fields[0].name, "client_id") == 0 &&
+                       strcmp(f->fields[1].name, "client_secret") == 0,
+                   "basic: %zu fields", f->n);
+        FUZZ_CHECK(f->fields[0].value[0] != '\0', "basic: empty client_id");
+        struct text plain = {0}, t = {0};
+        put_urlencoded(&plain, f->fields[0].value);
+        put(&plain, ":", 1);
+        put_urlencoded(&plain, f->fields[1].value);
+        puts_(&t, "Basic ");
+        put_base64(&t, plain.p, plain.len);
+        st = form_parse_basic(t.p, &g);
+        FUZZ_CHECK(st == FORM_OK, "basic again: %s: %s", form_status_text(st), t.p);
+        check_same(f, g, "basic");
+        form_free(g);
+        free(plain.p);
+        free(t.p);
+    }
+    form_free(f);
+    free(h);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    unsigned mode = fuzz_mode(data, size, 3);
+    unsigned mode = fuzz_mode(data, size, 4);
     const uint8_t *rest = size ? data + 1 : data;
     size_t n = size ? size - 1 : 0;
     char *ct = NULL, *body;
     struct form *f = (struct form *)&f;
     enum form_status st;
 
+    if (mode == 3) {
+        basic(rest, n);
+        return 0;
+    }
     if (mode == 2) {
         const uint8_t *nl = memchr(rest, '\n', n);
         size_t ctlen = nl ? (size_t)(nl - rest) : n;
