@@ -121,6 +121,18 @@ int store_read_each(struct store *s, const char *what, const char *sql, struct s
     return store_found_or_empty(store_read(s, what, sql, args, row, &e));
 }
 
+int store_row_int64(void *ud, sqlite3_stmt *st)
+{
+    *(int64_t *)ud = sqlite3_column_int64(st, 0);
+    return STORE_ROW_STOP;
+}
+
+int store_row_int(void *ud, sqlite3_stmt *st)
+{
+    *(int *)ud = sqlite3_column_int(st, 0);
+    return STORE_ROW_STOP;
+}
+
 int store_script_locked(struct store *s, const char *what, const char *sql, char *err,
                         size_t errlen)
 {
@@ -133,6 +145,14 @@ int store_script_locked(struct store *s, const char *what, const char *sql, char
         log_msg("error", NULL, "store: %s: %s", what, msg ? msg : sqlite3_errmsg(s->db));
     sqlite3_free(msg);
     return STORE_ERROR;
+}
+
+int store_script(struct store *s, const char *what, const char *sql)
+{
+    store_enter(s, STORE_WRITE);
+    int rc = store_script_locked(s, what, sql, NULL, 0);
+    store_leave(s);
+    return rc;
 }
 
 int store_tx_locked(struct store *s, const char *what, int (*body)(struct store *s, void *ud),

@@ -119,6 +119,11 @@ int store_read_locked(struct store *s, const char *what, const char *sql, struct
 int store_read(struct store *s, const char *what, const char *sql, struct store_args args,
                int (*row)(void *ud, sqlite3_stmt *st), void *ud);
 
+/* Row callbacks for a one-value result: column 0 as an int64_t / an int
+ * into the variable at ud; they stop after the first row. */
+int store_row_int64(void *ud, sqlite3_stmt *st);
+int store_row_int(void *ud, sqlite3_stmt *st);
+
 /* A caller's per-row callback and its data, carried through store_read()
  * by the *_each and *_find functions (the member names the row type). */
 struct store_each {
@@ -156,6 +161,9 @@ static inline int store_found_or_empty(int rc)
  */
 int store_script_locked(struct store *s, const char *what, const char *sql, char *err,
                         size_t errlen);
+
+/* store_script_locked() under the connection (STORE_WRITE), logging failures. */
+int store_script(struct store *s, const char *what, const char *sql);
 
 /*
  * Runs body(s, ud) in one BEGIN IMMEDIATE transaction: rolled back when body

@@ -1,0 +1,89 @@
+/*
+ * journal.c - the request journal (see control_store.h): one row per
+ * request, trimmed to the newest rows, and filtered reads of it.
+ */
+#include "query.h"
+
+int store_journal_add(struct store *s, const struct store_journal *j, size_t max_rows)
+{
+    store_enter(s, STORE_WRITE);
+    int rc = store_write_locked(
+        s, "journal add",
+        "INSERT INTO journal (at_ms, method, path, query, operation, version, client_id,"
+        " status, tracking_id, duration_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        STORE_ARGS(STORE_INT(j->at_ms), STORE_TEXT(j->method ? j->method : ""),
+                   STORE_TEXT(j->path ? j->path : ""), STORE_TEXT(j->query ? j->query : ""),
+                   STORE_TEXT_OR_NULL(j->operation), STORE_TEXT_OR_NULL(j->version),
+                   STORE_TEXT_OR_NULL(j->client_id), STORE_INT(j->status),
+                   STORE_TEXT(j->tracking_id ? j->tracking_id : ""), STORE_INT(j->duration_us)));
+    /* Rows only ever leave from the old end (or all at once), so ids are
+     * contiguous and this keeps exactly the newest max_rows. */
+    sqlite3_int64 last = sqlite3_last_insert_rowid(s->db);
+    if (rc == STORE_OK && last > (sqlite3_int64)max_rows)
+        rc = store_write_locked(s, "journal trim", "DELETE FROM journal WHERE id <= ?",
+                                STORE_ARGS(STORE_INT(last - (sqlite3_int64)max_rows)));
+    store_leave(s);
+    return rc == STORE_ERROR ? STORE_ERROR : STORE_OK;
+}
+
+#define JOURNAL_WHERE                                                                              \
+    " WHERE (?1 IS NULL OR method = ?1)"                                                           \
+    " AND (?2 IS NULL OR (CASE WHEN ?3 THEN substr(path, 1, length(?2)) = ?2"                      \
+    " ELSE path = ?2 END))"                                                                        \
+    " AND (?4 IS NULL OR operation = ?4) AND (?5 IS NULL OR client_id = ?5)"                       \
+    " AND (?6 IS NULL OR version = ?6) AND (?7 IS NULL OR tracking_id = ?7)"                       \
+    " AND (?8 = 0 OR status = ?8) AND at_ms >= ?9"
+
+#define JOURNAL_COLS                                                                               \
+    "id, at_ms, method, path, query, operation, version, client_id, status, tracking_id,"          \
+    " duration_us"
+
+/* The values of JOURNAL_WHERE's ?1 to ?9 (a NULL string matches anything). */
+#define JOURNAL_FILTER_VALUES(f)                                                                   \
+    STORE_TEXT((f)->method), STORE_TEXT((f)->path), STORE_INT((f)->path_prefix ? 1 : 0),           \
+        STORE_TEXT((f)->operation), STORE_TEXT((f)->client_id), STORE_TEXT((f)->version),          \
+        STORE_TEXT((f)->tracking_id), STORE_INT((f)->status), STORE_INT((f)->since_ms)
+
+static int journal_each_row(void *ud, sqlite3_stmt *st)
+{
+    const struct store_each *e = ud;
+    struct store_journal j = {
+        .id = sqlite3_column_int64(st, 0),
+        .at_ms = sqlite3_column_int64(st, 1),
+        .method = (const char *)sqlite3_column_text(st, 2),
+        .path = (const char *)sqlite3_column_text(st, 3),
+        .query = (const char *)sqlite3_column_text(st, 4),
+        .operation = (const char *)sqlite3_column_text(st, 5),
+        .version = (const char *)sqlite3_column_text(st, 6),
+        .client_id = (const char *)sqlite3_column_text(st, 7),
+        .status = sqlite3_column_int(st, 8),
+        .tracking_id = (const char *)sqlite3_column_text(st, 9),
+        .duration_us = sqlite3_column_int64(st, 10),
+    };
+    return store_each_next(e->fn.journal(e->ud, &j));
+}
+
+int store_journal_find(struct store *s, const struct store_journal_filter *f, int64_t *count,
+                       int (*fn)(void *ud, const struct store_journal *j), void *ud)
+{
+    struct store_each e = {.fn.journal = fn, .ud = ud};
+    const char *sql = f->oldest_first ? "SELECT " JOURNAL_COLS " FROM journal" JOURNAL_WHERE
+                                        " ORDER BY id LIMIT ?10"
+                                      : "SELECT " JOURNAL_COLS " FROM journal" JOURNAL_WHERE
+                                        " ORDER BY id DESC LIMIT ?10";
+    store_enter(s, STORE_READ);
+    int rc = store_read_locked(s, "journal count", "SELECT count(*) FROM journal" JOURNAL_WHERE,
+                               STORE_ARGS(JOURNAL_FILTER_VALUES(f)), store_row_int64, count);
+    if (rc == STORE_OK)
+        rc = store_found_or_empty(store_read_locked(
+            s, "journal find", sql,
+            STORE_ARGS(JOURNAL_FILTER_VALUES(f), STORE_INT(f->limit > 0 ? f->limit : 0)),
+            journal_each_row, &e));
+    store_leave(s);
+    return rc == STORE_OK ? STORE_OK : STORE_ERROR;
+}
+
+int store_journal_clear(struct store *s)
+{
+    return store_script(s, "journal clear", "DELETE FROM journal");
+}

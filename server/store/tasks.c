@@ -1,0 +1,221 @@
+/*
+ * tasks.c - report tasks and the audit events of their downloads (see
+ * store.h): starting a task atomically against a running twin, reading,
+ * finishing and polling it, and the audit trail.
+ */
+#include "query.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TASK_COLS                                                                                  \
+    "id, report_type, task_def_name, description, launcher, client_id, arguments, created_ms,"     \
+    " launched_ms, completed_ms, completion_status, finish_at_ms, polls_left, outcome,"            \
+    " outcome_messages, messages, rows, formats, progress"
+
+void store_task_clear(struct store_task *t)
+{
+    if (!t)
+        return;
+    free(t->arguments);
+    free(t->outcome_messages);
+    free(t->messages);
+    memset(t, 0, sizeof(*t));
+}
+
+/* Row callback: a row of TASK_COLS into the struct store_task at ud (owned
+ * strings allocated; STORE_ERROR and a cleared task on OOM). */
+static int task_row(void *ud, sqlite3_stmt *st)
+{
+    struct store_task *t = ud;
+    memset(t, 0, sizeof(*t));
+    store_col_copy(st, 0, t->id, sizeof(t->id));
+    store_col_copy(st, 1, t->report_type, sizeof(t->report_type));
+    store_col_copy(st, 2, t->task_def_name, sizeof(t->task_def_name));
+    store_col_copy(st, 3, t->description, sizeof(t->description));
+    store_col_copy(st, 4, t->launcher, sizeof(t->launcher));
+    store_col_copy(st, 5, t->client_id, sizeof(t->client_id));
+    t->arguments = store_col_dup(st, 6);
+    t->created_ms = sqlite3_column_int64(st, 7);
+    t->launched_ms = sqlite3_column_int64(st, 8);
+    t->completed_ms = sqlite3_column_int64(st, 9);
+    store_col_copy(st, 10, t->completion_status, sizeof(t->completion_status));
+    t->finish_at_ms = sqlite3_column_int64(st, 11);
+    t->polls_left = (int)store_col_int_or(st, 12, -1);
+    store_col_copy(st, 13, t->outcome, sizeof(t->outcome));
+    t->outcome_messages = store_col_dup(st, 14);
+    t->messages = store_col_dup(st, 15);
+    t->rows = store_col_int_or(st, 16, -1);
+    store_col_copy(st, 17, t->formats, sizeof(t->formats));
+    store_col_copy(st, 18, t->progress, sizeof(t->progress));
+    if (!t->arguments || !t->outcome_messages || !t->messages) {
+        store_task_clear(t);
+        return STORE_ERROR;
+    }
+    return STORE_ROW_STOP;
+}
+
+static int task_get_locked(struct store *s, const char *id, struct store_task *out)
+{
+    return store_read_locked(s, "task get", "SELECT " TASK_COLS " FROM tasks WHERE id = ?",
+                             STORE_ARGS(STORE_TEXT(id)), task_row, out);
+}
+
+static int task_insert_locked(struct store *s, const struct store_task *t)
+{
+    int by_polls = t->polls_left >= 0;
+    return store_write_locked(
+        s, "task insert",
+        "INSERT INTO tasks (id, report_type, task_def_name, description, launcher, client_id,"
+        " arguments, created_ms, launched_ms, finish_at_ms, polls_left, outcome,"
+        " outcome_messages, messages, formats, progress)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(t->report_type), STORE_TEXT(t->task_def_name),
+                   STORE_TEXT(t->description), STORE_TEXT(t->launcher), STORE_TEXT(t->client_id),
+                   STORE_TEXT(t->arguments), STORE_INT(t->created_ms), STORE_INT(t->launched_ms),
+                   STORE_INT_IF(!by_polls, t->finish_at_ms), STORE_INT_IF(by_polls, t->polls_left),
+                   STORE_TEXT(t->outcome[0] ? t->outcome : "SUCCESS"),
+                   STORE_TEXT(t->outcome_messages ? t->outcome_messages : "[]"),
+                   STORE_TEXT(t->messages ? t->messages : "[]"),
+                   STORE_TEXT(t->formats[0] ? t->formats : "CSV,PDF"),
+                   STORE_TEXT_OR_NULL(t->progress)));
+}
+
+struct task_start {
+    struct store_task *t;
+    int64_t now_ms;
+    int *existing;
+};
+
+/* Row callback: copies the id in column 0. */
+static int task_id_row(void *ud, sqlite3_stmt *st)
+{
+    store_col_copy(st, 0, ud, STORE_ID_LEN);
+    return STORE_ROW_STOP;
+}
+
+/* The body of store_task_start's transaction. */
+static int task_start_tx(struct store *s, void *ud)
+{
+    struct task_start *ts = ud;
+    char id[STORE_ID_LEN];
+    /* A task is running while it has no completion and is not yet due. */
+    int rc = store_read_locked(s, "task start",
+                               "SELECT id FROM tasks WHERE report_type = ? AND arguments = ?"
+                               " AND completed_ms IS NULL"
+                               " AND (finish_at_ms IS NULL OR finish_at_ms > ?)"
+                               " ORDER BY seq DESC LIMIT 1",
+                               STORE_ARGS(STORE_TEXT(ts->t->report_type),
+                                          STORE_TEXT(ts->t->arguments), STORE_INT(ts->now_ms)),
+                               task_id_row, id);
+    if (rc == STORE_NOT_FOUND)
+        return task_insert_locked(s, ts->t);
+    if (rc != STORE_OK)
+        return STORE_ERROR;
+    struct store_task found;
+    if (task_get_locked(s, id, &found) != STORE_OK)
+        return STORE_ERROR;
+    store_task_clear(ts->t);
+    *ts->t = found;
+    *ts->existing = 1;
+    return STORE_OK;
+}
+
+int store_task_start(struct store *s, struct store_task *t, int64_t now_ms, int *existing)
+{
+    struct task_start ts = {t, now_ms, existing};
+    *existing = 0;
+    store_enter(s, STORE_WRITE);
+    int rc = store_tx_locked(s, "task start", task_start_tx, &ts);
+    store_leave(s);
+    return rc;
+}
+
+int store_task_get(struct store *s, const char *id, struct store_task *out)
+{
+    store_enter(s, STORE_READ);
+    int rc = task_get_locked(s, id, out);
+    store_leave(s);
+    return rc;
+}
+
+int store_task_finish(struct store *s, const char *id, const char *status, int64_t completed_ms,
+                      int64_t rows, const char *messages_json)
+{
+    return store_write(
+        s, "task finish",
+        "UPDATE tasks SET completed_ms = ?, completion_status = ?, rows = ?,"
+        " messages = ?, progress = NULL, polls_left = NULL"
+        " WHERE id = ? AND completed_ms IS NULL",
+        STORE_ARGS(STORE_INT(completed_ms), STORE_TEXT(status), STORE_INT_IF(rows >= 0, rows),
+                   STORE_TEXT(messages_json ? messages_json : "[]"), STORE_TEXT(id)));
+}
+
+int store_task_poll(struct store *s, const char *id, int *left)
+{
+    return store_read(s, "task poll",
+                      "UPDATE tasks SET polls_left = max(polls_left - 1, 0)"
+                      " WHERE id = ? AND completed_ms IS NULL AND polls_left IS NOT NULL"
+                      " RETURNING polls_left",
+                      STORE_ARGS(STORE_TEXT(id)), store_row_int, left);
+}
+
+static int task_each_row(void *ud, sqlite3_stmt *st)
+{
+    const struct store_each *e = ud;
+    struct store_task t;
+    if (task_row(&t, st) == STORE_ERROR)
+        return STORE_ERROR;
+    int stop = e->fn.task(e->ud, &t);
+    store_task_clear(&t);
+    return store_each_next(stop);
+}
+
+int store_task_each(struct store *s, int limit, int (*fn)(void *ud, const struct store_task *t),
+                    void *ud)
+{
+    return store_read_each(
+        s, "task list", "SELECT " TASK_COLS " FROM tasks ORDER BY seq DESC LIMIT ?",
+        STORE_ARGS(STORE_INT(limit)), task_each_row, (struct store_each){.fn.task = fn, .ud = ud});
+}
+
+/* ---- audit ---- */
+
+int store_audit_add(struct store *s, const struct store_audit *a)
+{
+    return store_write(s, "audit add",
+                       "INSERT INTO audit_events (at_ms, client_id, user_name, task_id,"
+                       " report_type, file_format, file_name, tracking_id)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       STORE_ARGS(STORE_INT(a->at_ms), STORE_TEXT(a->client_id),
+                                  STORE_TEXT(a->user_name), STORE_TEXT(a->task_id),
+                                  STORE_TEXT(a->report_type), STORE_TEXT(a->file_format),
+                                  STORE_TEXT(a->file_name), STORE_TEXT(a->tracking_id)));
+}
+
+static int audit_each_row(void *ud, sqlite3_stmt *st)
+{
+    const struct store_each *e = ud;
+    struct store_audit a;
+    a.id = sqlite3_column_int64(st, 0);
+    a.at_ms = sqlite3_column_int64(st, 1);
+    store_col_copy(st, 2, a.client_id, sizeof(a.client_id));
+    store_col_copy(st, 3, a.user_name, sizeof(a.user_name));
+    store_col_copy(st, 4, a.task_id, sizeof(a.task_id));
+    store_col_copy(st, 5, a.report_type, sizeof(a.report_type));
+    store_col_copy(st, 6, a.file_format, sizeof(a.file_format));
+    store_col_copy(st, 7, a.file_name, sizeof(a.file_name));
+    store_col_copy(st, 8, a.tracking_id, sizeof(a.tracking_id));
+    return store_each_next(e->fn.audit(e->ud, &a));
+}
+
+int store_audit_each(struct store *s, int limit, int (*fn)(void *ud, const struct store_audit *a),
+                     void *ud)
+{
+    return store_read_each(s, "audit list",
+                           "SELECT id, at_ms, client_id, user_name, task_id,"
+                           " report_type, file_format, file_name, tracking_id"
+                           " FROM audit_events ORDER BY id DESC LIMIT ?",
+                           STORE_ARGS(STORE_INT(limit)), audit_each_row,
+                           (struct store_each){.fn.audit = fn, .ud = ud});
+}
