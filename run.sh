@@ -6,6 +6,8 @@
 #   ./run.sh test --sanitize           the same in an ASan+UBSan build (build-asan/)
 #   ./run.sh build                     install what is missing and build only
 #
+# `test` passes any further -Dname=value options to meson (CI adds -Dwerror=true).
+#
 # Installing needs root (or sudo) on Debian 12 / Ubuntu; nothing is installed
 # when every package is already there.
 set -euo pipefail
@@ -18,9 +20,19 @@ PACKAGES=(build-essential meson ninja-build pkg-config python3
   libcairo2-dev fonts-dejavu-core
   libcriterion-dev libcurl4-openssl-dev clang-format poppler-utils nodejs npm)
 
-install_missing() {
+# The sanitizer build uses clang 19 (Debian 12 ships it) rather than GCC 12.
+# Criterion forks every test from a runner that has other threads (nanomsg's
+# and BoxFort's), and the child allocates before it execs. GCC 12's ASan (and
+# clang 14's) has no fork handler for its allocator, so a fork while another
+# thread holds an allocator lock leaves the child blocked on that lock for
+# good, and the runner waits for it without a timeout. LLVM 18 and later lock
+# the allocator around fork (pthread_atfork in the ASan runtime).
+SANITIZE_CC=clang-19
+SANITIZE_PACKAGES=(clang-19 libclang-rt-19-dev)
+
+install_missing() { # install_missing [more packages...]
   local missing=() p
-  for p in "${PACKAGES[@]}"; do
+  for p in "${PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
   done
   # A Node.js and npm installed outside Debian's packages do as well.
@@ -38,11 +50,16 @@ install_missing() {
     "${missing[@]}" >/dev/null
 }
 
-build() { # build DIR [meson options...]
+# Options given on the command line (-Dname=value), applied to new and existing builds.
+user_options=()
+
+build() { # build DIR [meson setup options...]
   local dir=$1
   shift
   if [ ! -f "$dir/build.ninja" ]; then
-    meson setup "$dir" "$@" >/dev/null
+    meson setup "$dir" "$@" "${user_options[@]}" >/dev/null
+  elif [ ${#user_options[@]} -gt 0 ]; then
+    meson configure "$dir" "${user_options[@]}" >/dev/null
   fi
   ninja -C "$dir" >/dev/null
 }
@@ -60,13 +77,26 @@ case "$cmd" in
     build build
     ;;
   test)
-    install_missing
+    sanitize=0
     if [ "${1:-}" = "--sanitize" ]; then
+      sanitize=1
+      shift
+    fi
+    user_options=("$@")
+    if [ $sanitize -eq 1 ]; then
+      install_missing "${SANITIZE_PACKAGES[@]}"
       dir=build-asan
-      build "$dir" -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+      # A folder configured with another compiler is set up again.
+      if [ -f "$dir/build.ninja" ] && ! grep -q "command = $SANITIZE_CC " "$dir/build.ninja"; then
+        echo "run.sh: $dir was not set up with $SANITIZE_CC; setting it up again" >&2
+        rm -rf "$dir"
+      fi
+      CC=$SANITIZE_CC build "$dir" -Db_sanitize=address,undefined -Db_lundef=false \
+        -Dbuildtype=debug
       export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
       export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
     else
+      install_missing
       dir=build
       build "$dir"
     fi
@@ -79,7 +109,7 @@ case "$cmd" in
     exit $rc
     ;;
   *)
-    echo "usage: ./run.sh serve [flags] | build | test [--sanitize]" >&2
+    echo "usage: ./run.sh serve [flags] | build | test [--sanitize] [-Dname=value...]" >&2
     exit 2
     ;;
 esac
