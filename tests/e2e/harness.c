@@ -230,7 +230,10 @@ int mock_proc_start(struct mock_proc *p, const char *const *args, const char *co
     char line[256];
     if (read_first_line(p->out_fd, line, sizeof line, START_TIMEOUT_MS) != 0) {
         char *err = read_file(p->err_path);
-        fprintf(stderr, "server printed no first line; stderr:\n%s\n", err);
+        fprintf(stderr,
+                "waited %d ms for the server's first line (\"listening on ...\"); none came; "
+                "its stderr:\n%s\n",
+                START_TIMEOUT_MS, err);
         free(err);
         goto out;
     }
@@ -266,10 +269,18 @@ out:
 
 int mock_proc_stop(struct mock_proc *p)
 {
+    return mock_proc_stop_log(p, NULL);
+}
+
+int mock_proc_stop_log(struct mock_proc *p, char **log)
+{
     int st = -1;
     if (p->pid > 0) {
         kill(p->pid, SIGTERM);
         st = reap(p->pid, STOP_TIMEOUT_MS);
+        if (st == -2)
+            fprintf(stderr, "the server did not exit within %d ms of SIGTERM; killed\n",
+                    STOP_TIMEOUT_MS);
         if (st != 0) {
             char *err = read_file(p->err_path);
             fprintf(stderr, "server exit status %d; its stderr:\n%s\n", st, err);
@@ -277,6 +288,8 @@ int mock_proc_stop(struct mock_proc *p)
         }
         p->pid = 0;
     }
+    if (log != NULL)
+        *log = read_file(p->err_path); /* "" when there is no file */
     if (p->out_fd >= 0) {
         close(p->out_fd);
         p->out_fd = -1;
@@ -395,7 +408,8 @@ void e2e_start(const char *const *args, const char *const *env, int defaults)
         cr_assert(curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK);
         curl_ready = 1;
     }
-    cr_assert(mock_proc_start(&e2e_srv, args, env, defaults) == 0, "the server did not start");
+    cr_assert(mock_proc_start(&e2e_srv, args, env, defaults) == 0,
+              "the server did not start (its stderr is above)");
 }
 
 void e2e_init(void)
@@ -478,6 +492,7 @@ void http_req_url(struct http_res *r, const char *base, const char *method, cons
     cr_assert(c != NULL);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);

@@ -55,6 +55,9 @@ int mock_proc_start(struct mock_proc *p, const char *const *args, const char *co
  * removes the stderr file.
  */
 int mock_proc_stop(struct mock_proc *p);
+/* The same, and hands back the child's whole stderr in *log (malloc'd, NUL-terminated;
+ * "" when there was none), read after it exited so that exit-time reports are in it. */
+int mock_proc_stop_log(struct mock_proc *p, char **log);
 
 /* The child's stderr so far, malloc'd and NUL-terminated ("" when none). */
 char *mock_proc_stderr(const struct mock_proc *p);
