@@ -78,6 +78,7 @@ case "$cmd" in
     ;;
   test)
     sanitize=0
+    timeout_options=()
     if [ "${1:-}" = "--sanitize" ]; then
       sanitize=1
       shift
@@ -93,6 +94,10 @@ case "$cmd" in
       fi
       CC=$SANITIZE_CC build "$dir" -Db_sanitize=address,undefined -Db_lundef=false \
         -Dbuildtype=debug
+      # ASan+UBSan code runs two to three times slower: so do meson's per-program
+      # timeouts and every test case's own (see tests/criterion_main.c).
+      timeout_options=(--timeout-multiplier 2)
+      export ISC_TEST_TIMEOUT_SCALE=2
       export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
       export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
     else
@@ -101,7 +106,8 @@ case "$cmd" in
       build "$dir"
     fi
     set +e
-    meson test -C "$dir" --print-errorlogs --num-processes 2 >"$dir/test-output.txt" 2>&1
+    meson test -C "$dir" --print-errorlogs --num-processes 2 "${timeout_options[@]}" \
+      >"$dir/test-output.txt" 2>&1
     rc=$?
     set -e
     tail -n 15 "$dir/test-output.txt"
