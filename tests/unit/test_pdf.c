@@ -382,7 +382,16 @@ Test(pdf, a_missing_library_is_named)
 
 /* ---- memory ---- */
 
-#ifdef __SANITIZE_ADDRESS__
+/* GCC says __SANITIZE_ADDRESS__, clang says __has_feature(address_sanitizer). */
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+
+#ifdef TEST_ASAN
 /* From the sanitizer runtime (sanitizer/allocator_interface.h). */
 size_t __sanitizer_get_current_allocated_bytes(void);
 static size_t heap_in_use(void)
