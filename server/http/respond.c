@@ -168,10 +168,13 @@ enum MHD_Result respond_queue(struct MHD_Connection *conn, enum err e, struct ap
         resp = success_response(rs);
         if (rs->content_type)
             content_type = rs->content_type;
-        if (!resp)
+        if (!resp) {
             e = ERR_INTERNAL;
-    } else if ((err_info(e)->flags & ERR_F_PRIVATE) && rs->err_text[0]) {
-        log_msg("error", tracking_id, "%s", rs->err_text); /* the detail stays here */
+            log_msg("error", tracking_id, "%s", "the response could not be built");
+        }
+    } else if (err_info(e)->flags & ERR_F_PRIVATE) {
+        /* The detail stays here; a 500 is logged even when its handler gave none. */
+        log_msg("error", tracking_id, "%s", rs->err_text[0] ? rs->err_text : "no detail given");
     }
     if (e != ERR_OK) {
         const struct err_info *info = err_info(e);
