@@ -13,6 +13,8 @@
 #include "daemon.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -231,15 +233,74 @@ static struct addrinfo *resolve(const struct app_config *cfg, char *err, size_t 
     return ai;
 }
 
-/* Starts libmicrohttpd on `ai` with d's handlers; NULL when it cannot listen. */
-static struct MHD_Daemon *mhd_start(struct http_daemon *d, const struct addrinfo *ai)
+/*
+ * A listening socket for `ai`, bound here rather than by libmicrohttpd so a
+ * port that is taken is refused with its own reason. SO_REUSEADDR only lets
+ * a restart bind over connections in TIME_WAIT; it never lets two servers
+ * listen on one port on Linux (SO_REUSEPORT would, and is not set: given
+ * MHD_OPTION_LISTENING_ADDRESS_REUSE, libmicrohttpd sets both). -1 with err set.
+ */
+static int listen_socket(const struct addrinfo *ai, const struct app_config *cfg, char *err,
+                         size_t errlen)
+{
+    int one = 1;
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot listen on %s port %d: %s", cfg->bind, cfg->port,
+                 strerror(errno));
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (ai->ai_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0) {
+        if (errno == EADDRINUSE)
+            snprintf(err, errlen, "port %d is already in use on %s (is another server running?)",
+                     cfg->port, cfg->bind);
+        else
+            snprintf(err, errlen, "cannot listen on %s port %d: %s", cfg->bind, cfg->port,
+                     strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* 1 when `sa` is a loopback address (127.0.0.0/8, ::1, ::ffff:127.x.y.z). */
+static int is_loopback(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr) >> 24) ==
+               127;
+    if (sa->sa_family != AF_INET6)
+        return 0;
+    const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+    return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+}
+
+/* The port `fd` is bound to; `fallback` when it cannot be read. */
+static int bound_port(int fd, int fallback)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+        return fallback;
+    if (ss.ss_family == AF_INET)
+        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return fallback;
+}
+
+/* Starts libmicrohttpd on the listening socket `fd` with d's handlers; NULL on failure. */
+static struct MHD_Daemon *mhd_start(struct http_daemon *d, int fd, int family)
 {
     /* poll(), not epoll: libmicrohttpd 0.9.75's MHD_quiesce_daemon races its own
      * epoll workers over removing the listening socket and can abort the
      * process (MHD_PANIC on ENOENT) during a graceful stop under load. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
-    if (ai->ai_family == AF_INET6)
+    if (family == AF_INET6)
         flags |= MHD_USE_IPv6;
     unsigned threads = d->app->cfg.threads > 0 ? (unsigned)d->app->cfg.threads : 2;
     /* One thread is the polling thread itself: a pool of one only draws a warning. */
@@ -250,12 +311,11 @@ static struct MHD_Daemon *mhd_start(struct http_daemon *d, const struct addrinfo
     /* clang-format off */
     return MHD_start_daemon(flags, 0, NULL, NULL, on_request, d,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, /* first, so MHD logs nothing itself */
-        MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
         MHD_OPTION_ARRAY, pool,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
         MHD_OPTION_END);
     /* clang-format on */
 }
@@ -275,11 +335,22 @@ struct http_daemon *http_start(struct app *app, char *err, size_t errlen)
     atomic_init(&d->in_flight, 0);
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->wake, NULL);
-    d->mhd = mhd_start(d, ai);
+    int fd = listen_socket(ai, &app->cfg, err, errlen);
+    int family = ai->ai_family;
+    if (fd >= 0 && !is_loopback(ai->ai_addr) && !app->cfg.admin_token)
+        log_msg("warn", NULL,
+                "listening on %s without --admin-token: anyone who can reach this address can "
+                "reset the mock, mint tokens and create clients",
+                app->cfg.bind);
     freeaddrinfo(ai);
+    if (fd < 0)
+        goto fail;
+    d->port = bound_port(fd, app->cfg.port);
+    d->mhd = mhd_start(d, fd, family);
     if (!d->mhd) {
-        snprintf(err, errlen, "cannot listen on %s port %d (in use, or not an address here?)",
-                 app->cfg.bind, app->cfg.port);
+        if (fcntl(fd, F_GETFD) != -1) /* still ours: libmicrohttpd did not take it */
+            close(fd);
+        snprintf(err, errlen, "cannot serve on %s port %d", app->cfg.bind, app->cfg.port);
         goto fail;
     }
     if (pthread_create(&d->timer, NULL, timer_main, d) != 0) {
@@ -288,8 +359,6 @@ struct http_daemon *http_start(struct app *app, char *err, size_t errlen)
         goto fail;
     }
     d->timer_running = 1;
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_BIND_PORT);
-    d->port = info ? info->port : app->cfg.port;
     return d;
 fail:
     pthread_cond_destroy(&d->wake);

@@ -1,0 +1,85 @@
+/*
+ * test_startup.c - what the server says and refuses when it starts: a port
+ * another server listens on, settings that would leave it open by mistake,
+ * fixtures that a database already past its first start does not load, and
+ * the pointers a newcomer finds on `GET /` and in --help.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+
+#define CLI_TIMEOUT_MS 15000
+
+static int url_port(const char *url)
+{
+    return atoi(strrchr(url, ':') + 1);
+}
+
+/* Asserts that starting with `args` exits 2 with one stderr line holding `part`. */
+static void expect_refused(const char *const *args, const char *const *env, const char *part)
+{
+    struct cli_result r;
+    cli_run(args, env, CLI_TIMEOUT_MS, &r);
+    cr_expect_eq(r.exit_code, 2, "exit %d (stdout \"%s\", stderr \"%s\")", r.exit_code, r.out,
+                 r.err);
+    cr_expect_eq(count_lines(r.err), 1, "stderr is not one line: \"%s\"", r.err);
+    cr_expect(strstr(r.err, part) != NULL, "stderr \"%s\" lacks \"%s\"", r.err, part);
+    cr_expect(strstr(r.out, "listening on") == NULL, "it started: %s", r.out);
+    cli_result_free(&r);
+}
+
+/* A second mock on the port of a running one exits 2 naming the port; the first serves on. */
+E2E_TEST(startup, port_of_a_running_mock_is_refused)
+{
+    char port[16];
+    snprintf(port, sizeof port, "%d", url_port(e2e_srv.url));
+    expect_refused((const char *[]){"--bind", "127.0.0.1", "--port", port, NULL}, NULL, port);
+    char *tok = e2e_token("demo-app"); /* the first server still answers */
+    free(tok);
+}
+
+/* Any other process listening on the port counts too. */
+Test(startup, port_of_another_listener_is_refused, .timeout = 30.)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert(fd >= 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    cr_assert(bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0);
+    cr_assert(listen(fd, 4) == 0);
+    cr_assert(getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
+    char port[16];
+    snprintf(port, sizeof port, "%d", ntohs(sa.sin_port));
+    expect_refused((const char *[]){"--bind", "127.0.0.1", "--port", port, NULL}, NULL, port);
+    close(fd);
+}
+
+/* Every address but loopback without an admin token: a warning at start; with one, none. */
+Test(startup, open_address_without_admin_token_warns, .fini = e2e_fini, .timeout = 60.)
+{
+    e2e_start((const char *[]){"--bind", "0.0.0.0", NULL}, NULL, 1);
+    char *err = mock_proc_stderr(&e2e_srv);
+    cr_expect(strstr(err, "without --admin-token") != NULL, "no warning: %s", err);
+    free(err);
+    e2e_finish();
+    e2e_start((const char *[]){"--bind", "0.0.0.0", "--admin-token", "s3cret", NULL}, NULL, 1);
+    err = mock_proc_stderr(&e2e_srv);
+    cr_expect(strstr(err, "without --admin-token") == NULL, "a warning with a token: %s", err);
+    free(err);
+    e2e_finish();
+    e2e_start(NULL, NULL, 1); /* loopback */
+    err = mock_proc_stderr(&e2e_srv);
+    cr_expect(strstr(err, "without --admin-token") == NULL, "a warning on loopback: %s", err);
+    free(err);
+    e2e_finish();
+}
