@@ -29,6 +29,25 @@ static const char *env_lookup(const char *name)
     return getenv(name);
 }
 
+/*
+ * Stops accepting, lets requests in flight finish for up to STOP_GRACE_MS,
+ * and stops at once on a second stop signal. What is still held then (an
+ * injected delay longer than the grace) is answered 503 by http_stop().
+ */
+static void graceful_stop(struct http_daemon *http, const sigset_t *stop)
+{
+    const struct timespec tick = {0, 10 * 1000 * 1000};
+    http_quiesce(http);
+    for (int waited = 0; http_in_flight(http) > 0 && waited < STOP_GRACE_MS; waited += 10) {
+        int sig = sigtimedwait(stop, NULL, &tick);
+        if (sig > 0) {
+            log_msg("info", NULL, "signal %d again: stopping now", sig);
+            break;
+        }
+    }
+    http_stop(http);
+}
+
 int main(int argc, char **argv)
 {
     struct app_config cfg;
@@ -80,7 +99,7 @@ int main(int argc, char **argv)
     int sig = 0;
     sigwait(&stop, &sig);
     log_msg("info", NULL, "signal %d: stopping", sig);
-    http_stop(http, STOP_GRACE_MS);
+    graceful_stop(http, &stop);
     app_close(app);
     return 0;
 fail:

@@ -51,7 +51,9 @@ struct http_daemon {
     pthread_mutex_t lock; /* guards delays and stopping */
     pthread_cond_t wake;
     struct delayed *delays;
-    int stopping;
+    int stopping;        /* the timer resumes every held request and ends */
+    atomic_int refusing; /* 1: every request from now on is answered 503 */
+    int quiesced;        /* the listening socket is closed (main thread only) */
 };
 
 struct conn_req {
@@ -134,6 +136,7 @@ static enum MHD_Result dispatch(struct http_daemon *d, struct MHD_Connection *co
 {
     cr->pr.body = cr->body.data;
     cr->pr.body_len = cr->body.len;
+    cr->pr.unavailable = atomic_load(&d->refusing);
     for (;;) {
         int64_t delay_ms = 0;
         switch (pipeline_run(d->app, conn, method, url, &cr->pr, &delay_ms)) {
@@ -333,6 +336,7 @@ struct http_daemon *http_start(struct app *app, char *err, size_t errlen)
     }
     d->app = app;
     atomic_init(&d->in_flight, 0);
+    atomic_init(&d->refusing, 0);
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->wake, NULL);
     int fd = listen_socket(ai, &app->cfg, err, errlen);
@@ -372,24 +376,40 @@ int http_port(const struct http_daemon *d)
     return d->port;
 }
 
-void http_stop(struct http_daemon *d, int grace_ms)
+void http_quiesce(struct http_daemon *d)
 {
-    if (!d)
+    if (!d || d->quiesced)
         return;
+    d->quiesced = 1;
     MHD_socket listener = MHD_quiesce_daemon(d->mhd); /* ours to close from here */
     if (listener != MHD_INVALID_SOCKET)
         close(listener);
-    /* Requests in flight finish, delayed ones included (the timer still runs). */
-    struct timespec tick = {0, 10 * 1000 * 1000};
-    for (int waited = 0; atomic_load(&d->in_flight) > 0 && waited < grace_ms; waited += 10)
-        nanosleep(&tick, NULL);
+}
+
+int http_in_flight(struct http_daemon *d)
+{
+    return d ? atomic_load(&d->in_flight) : 0;
+}
+
+void http_stop(struct http_daemon *d)
+{
+    if (!d)
+        return;
+    http_quiesce(d);
+    /* From here every request is answered 503, held ones too: the timer
+     * resumes them all and ends. Then they get a moment to be sent. */
+    atomic_store(&d->refusing, 1);
     if (d->timer_running) {
         pthread_mutex_lock(&d->lock);
-        d->stopping = 1; /* the timer resumes whatever still waits, then ends */
+        d->stopping = 1;
         pthread_cond_signal(&d->wake);
         pthread_mutex_unlock(&d->lock);
         pthread_join(d->timer, NULL);
     }
+    struct timespec tick = {0, 10 * 1000 * 1000};
+    for (int waited = 0; atomic_load(&d->in_flight) > 0 && waited < HTTP_STOP_DRAIN_MS;
+         waited += 10)
+        nanosleep(&tick, NULL);
     MHD_stop_daemon(d->mhd);
     pthread_cond_destroy(&d->wake);
     pthread_mutex_destroy(&d->lock);

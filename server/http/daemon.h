@@ -20,7 +20,17 @@ struct http_daemon;
 struct http_daemon *http_start(struct app *app, char *err, size_t errlen);
 /* The port actually bound (useful with port 0). */
 int http_port(const struct http_daemon *d);
-/* Stops accepting, waits up to grace_ms for requests in flight, then stops. */
-void http_stop(struct http_daemon *d, int grace_ms);
+/* How long http_stop() lets the 503 answers of held requests go out. */
+#define HTTP_STOP_DRAIN_MS 1000
+
+/* Stops accepting connections (closes the listening socket); requests in
+ * flight, held ones included, go on. Idempotent; NULL is a no-op. */
+void http_quiesce(struct http_daemon *d);
+/* Requests between their first byte and their completion (held ones too). */
+int http_in_flight(struct http_daemon *d);
+/* Quiesces, answers every request still held or still arriving with 503,
+ * waits up to HTTP_STOP_DRAIN_MS for those answers, then stops and frees. A
+ * graceful stop calls it once http_in_flight() is 0 or a grace has passed. */
+void http_stop(struct http_daemon *d);
 
 #endif

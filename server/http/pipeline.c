@@ -4,7 +4,7 @@
  * Each stage looks at the request and returns ERR_OK to go on, another
  * enum err to answer with it (the reason in the response's err_text), or
  * STAGE_SUSPEND / STAGE_DROP. The order is the table's:
- *   route (404/405) -> credentials (401; the admin token on /mock/) ->
+ *   stopping (503) -> route (404/405) -> credentials (401; the admin token on /mock/) ->
  *   rate limit (429) -> injected fault (any status, delay, drop) ->
  *   scope (403) -> body size (413) -> the handler.
  * A new check is one function and one row. Every request but /mock/ ones
@@ -56,6 +56,14 @@ static const char *req_header(const struct api_req *rq, const char *key)
 }
 
 /* ---- the stages ---- */
+
+/* Past the stop's grace, what still arrives or was held gets a 503. */
+static int stage_stopping(struct pipe *p)
+{
+    if (!p->pr->unavailable)
+        return ERR_OK;
+    return api_fail(&p->rs, ERR_UNAVAILABLE, "The server is stopping; try again later.");
+}
 
 static int stage_route(struct pipe *p)
 {
@@ -176,9 +184,15 @@ static const struct {
     const char *name;
     stage_fn run;
 } stages[] = {
-    {"route", stage_route},           {"credentials", stage_credentials},
-    {"rate limit", stage_rate_limit}, {"fault", stage_fault},
-    {"scope", stage_scope},           {"size", stage_size},
+    /* clang-format off */
+    {"stopping", stage_stopping},
+    {"route", stage_route},
+    {"credentials", stage_credentials},
+    {"rate limit", stage_rate_limit},
+    {"fault", stage_fault},
+    {"scope", stage_scope},
+    {"size", stage_size},
+    /* clang-format on */
 };
 
 /* ---- log line and journal ---- */
