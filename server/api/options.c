@@ -62,8 +62,9 @@ static const struct option_row rows[] = {
      "access token lifetime (a tenant's tokens last 749 s)"},
     {"rate-limit", "N/SECONDS", "ISC_MOCK_RATE_LIMIT", OPT_RATE, FIELD(rate_count), 0, 0, NULL,
      "100/10", NULL, "requests per window per client and API version; 0 turns it off"},
-    {"admin-token", "TOKEN", "ISC_MOCK_ADMIN_TOKEN", OPT_TEXT, FIELD(admin_token), 0, 0, NULL,
-     NULL, "none", "require Authorization: Bearer TOKEN on /mock/"},
+    {"admin-token", "TOKEN", "ISC_MOCK_ADMIN_TOKEN", OPT_TEXT, FIELD(admin_token), 0, 0,
+     "admin token", NULL, "none", "require Authorization: Bearer TOKEN on /mock/ (an empty "
+     "TOKEN is refused)"},
     {"journal-max", "N", "ISC_MOCK_JOURNAL_MAX", OPT_INT, FIELD(journal_max), 1, 10000000,
      "a row count", "10000", NULL, "request journal rows kept"},
     {"log-format", "text|json", "ISC_MOCK_LOG_FORMAT", OPT_CHOICE, FIELD(log_json), 0, 0,
@@ -175,9 +176,12 @@ static void set_defaults(struct app_config *cfg)
     cfg->threads = cpus > 0 ? (int)(cpus > 64 ? 64 : cpus) : 2;
 }
 
-/* One argv entry at *i (which may consume the next). 0, 1 to stop (result in *res), -1 bad. */
+/*
+ * One argv entry at *i (which may consume the next), applied to cfg; its row
+ * is marked in set[] (may be NULL). 0, 1 to stop (result in *res), -1 bad.
+ */
 static int parse_arg(int argc, char *const *argv, int *i, struct app_config *cfg,
-                     enum options_result *res, char *err, size_t errlen)
+                     unsigned char *set, enum options_result *res, char *err, size_t errlen)
 {
     const char *a = argv[*i];
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -208,28 +212,43 @@ static int parse_arg(int argc, char *const *argv, int *i, struct app_config *cfg
         }
         value = argv[++*i];
     }
+    if (set)
+        set[o - rows] = 1;
     return apply(o, value, a, cfg, err, errlen);
 }
 
-enum options_result options_parse(int argc, char *const *argv, options_env_fn env,
-                                  struct app_config *cfg, char *err, size_t errlen)
+/* The flags of argv over cfg. OPTIONS_RUN when all applied. */
+static enum options_result parse_args(int argc, char *const *argv, struct app_config *cfg,
+                                      unsigned char *set, char *err, size_t errlen)
 {
-    set_defaults(cfg);
-    /* Environment first, so flags win. */
-    for (size_t i = 0; env && i < NROWS; i++) {
-        const char *v = env(rows[i].env);
-        if (v && apply(&rows[i], v, rows[i].env, cfg, err, errlen) != 0)
-            return OPTIONS_BAD;
-    }
     for (int i = 1; i < argc; i++) {
         enum options_result res = OPTIONS_RUN;
-        int rc = parse_arg(argc, argv, &i, cfg, &res, err, errlen);
+        int rc = parse_arg(argc, argv, &i, cfg, set, &res, err, errlen);
         if (rc < 0)
             return OPTIONS_BAD;
         if (rc > 0)
             return res;
     }
     return OPTIONS_RUN;
+}
+
+enum options_result options_parse(int argc, char *const *argv, options_env_fn env,
+                                  struct app_config *cfg, char *err, size_t errlen)
+{
+    unsigned char set[NROWS] = {0};
+    /* The flags first, to learn which settings they give: a variable is not
+     * even read when its flag is there, so a bad one cannot stop a start. */
+    set_defaults(cfg);
+    enum options_result res = parse_args(argc, argv, cfg, set, err, errlen);
+    if (res != OPTIONS_RUN)
+        return res;
+    set_defaults(cfg);
+    for (size_t i = 0; env && i < NROWS; i++) {
+        const char *v = set[i] ? NULL : env(rows[i].env);
+        if (v && apply(&rows[i], v, rows[i].env, cfg, err, errlen) != 0)
+            return OPTIONS_BAD;
+    }
+    return parse_args(argc, argv, cfg, NULL, err, errlen);
 }
 
 /* Writes `text` wrapped at 78 columns, each line indented by `indent` spaces. */
@@ -265,5 +284,13 @@ void options_usage(FILE *out)
                 o->def ? o->def : o->shown);
         wrap(out, o->help, 6);
     }
-    fputs("  --help\n      this text\n  --version\n      the version\n", out);
+    fputs("  --help\n      this text\n  --version\n      the version\n"
+          "\n"
+          "Demo clients of the built-in fixtures (client_id / client_secret):\n"
+          "  demo-admin / demo-admin-secret     user token, ORG_ADMIN, sp:scopes:all\n"
+          "  demo-app / demo-app-secret         client credentials, sp:report:read and manage\n"
+          "  demo-reader / demo-reader-secret   user token, HELPDESK, sp:report:read\n"
+          "Tokens: POST /oauth/token; the API under /v2024/reports; the control API under\n"
+          "/mock/ (GET / lists them).\n",
+          out);
 }

@@ -64,6 +64,40 @@ Test(startup, port_of_another_listener_is_refused, .timeout = 30.)
     close(fd);
 }
 
+/* A bad variable does not stop a start when its flag is given ("the flag wins"). */
+Test(startup, bad_variable_under_a_flag_is_ignored, .fini = e2e_fini, .timeout = 60.)
+{
+    e2e_start(NULL, (const char *[]){"ISC_MOCK_PORT=abc", "ISC_MOCK_CLOCK=sideways", NULL}, 1);
+    struct http_res r;
+    http_req(&r, "GET", "/mock/clock", NULL, NULL, 0);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_str_eq(jstr(r.json, "mode"), "virtual");
+    http_res_free(&r);
+    e2e_finish();
+}
+
+/* --help names the demo clients, so a first token needs no other page. */
+Test(startup, help_names_the_demo_credentials, .timeout = 30.)
+{
+    struct cli_result r;
+    cli_run((const char *[]){"--help", NULL}, NULL, CLI_TIMEOUT_MS, &r);
+    cr_expect_eq(r.exit_code, 0);
+    static const char *const want[] = {"demo-admin",  "demo-admin-secret",
+                                       "demo-app",    "demo-app-secret",
+                                       "demo-reader", "demo-reader-secret"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        cr_expect(strstr(r.out, want[i]) != NULL, "--help lacks %s", want[i]);
+    cli_result_free(&r);
+}
+
+/* An empty admin token is a mistake, not a way to turn it off. */
+Test(startup, empty_admin_token_is_refused, .timeout = 30.)
+{
+    expect_refused((const char *[]){"--port", "0", "--admin-token", "", NULL}, NULL, "admin token");
+    expect_refused((const char *[]){"--port", "0", NULL},
+                   (const char *[]){"ISC_MOCK_ADMIN_TOKEN=", NULL}, "admin token");
+}
+
 /* Every address but loopback without an admin token: a warning at start; with one, none. */
 Test(startup, open_address_without_admin_token_warns, .fini = e2e_fini, .timeout = 60.)
 {

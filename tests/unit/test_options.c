@@ -86,6 +86,21 @@ Test(options, environment_and_flag_wins)
     cr_expect_eq(cfg.token_ttl_s, 60);
 }
 
+/* A variable whose flag is given is not read: a bad one does not stop the start. */
+Test(options, bad_variable_under_a_flag_is_ignored)
+{
+    struct app_config cfg;
+    char err[256] = "";
+    const char *env[] = {"ISC_MOCK_PORT=abc", "ISC_MOCK_CLOCK=sideways", NULL};
+    const char *args[] = {"--port=9", "--clock", "virtual", NULL};
+    cr_assert_eq(parse(args, env, &cfg, err, sizeof err), OPTIONS_RUN, "%s", err);
+    cr_expect_eq(cfg.port, 9);
+    cr_expect_eq(cfg.clock, CLOCK_MODE_VIRTUAL);
+    cr_expect_eq(parse((const char *[]){"--clock", "virtual", NULL}, env, &cfg, err, sizeof err),
+                 OPTIONS_BAD, "ISC_MOCK_PORT has no flag here and is bad");
+    cr_expect(strstr(err, "ISC_MOCK_PORT") != NULL, "%s", err);
+}
+
 Test(options, help_and_version_stop)
 {
     struct app_config cfg;
@@ -117,6 +132,8 @@ static const struct {
     {"threads_zero", {"--threads", "0", NULL}, {NULL}, "1-256"},
     {"ttl_zero", {"--token-ttl", "0", NULL}, {NULL}, "lifetime"},
     {"env_port", {NULL}, {"ISC_MOCK_PORT=abc", NULL}, "ISC_MOCK_PORT"},
+    {"empty_admin_token", {"--admin-token", "", NULL}, {NULL}, "empty admin token"},
+    {"env_empty_admin_token", {NULL}, {"ISC_MOCK_ADMIN_TOKEN=", NULL}, "ISC_MOCK_ADMIN_TOKEN"},
 };
 
 Test(options, refusals)
