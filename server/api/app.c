@@ -14,6 +14,7 @@
 
 #include "../auth/limiter.h"
 #include "../core/ids.h"
+#include "../core/log.h"
 #include "../store/embedded.h"
 
 #define FIXTURE_FILE_MAX (64L << 20) /* a fixture file larger than this is refused */
@@ -206,6 +207,11 @@ struct app *app_open(const struct app_config *cfg, const char *version, char *er
         goto fail;
     if (open_store(app, err, errlen) != 0)
         goto fail;
+    if (cfg->fixtures && !app->fresh)
+        log_msg("warn", NULL,
+                "fixtures %s not loaded: database %s already holds a tenant (POST /mock/reset "
+                "replaces it with them)",
+                cfg->fixtures, cfg->db);
     app->issuer = (struct auth_issuer){.key = app->jwt_key,
                                        .key_len = APP_KEY_LEN,
                                        .tenant_id = app->tenant_id,

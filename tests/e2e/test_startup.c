@@ -117,3 +117,37 @@ Test(startup, open_address_without_admin_token_warns, .fini = e2e_fini, .timeout
     free(err);
     e2e_finish();
 }
+
+/* --fixtures with a database that already holds a tenant says they were not loaded. */
+Test(startup, fixtures_over_an_existing_database_are_reported, .fini = e2e_fini, .timeout = 60.)
+{
+    char db[1024], dir[1024], sql[1100];
+    snprintf(db, sizeof db, "%s/mock.db", e2e_tmpdir());
+    snprintf(dir, sizeof dir, "%s/fixtures", e2e_tmpdir());
+    snprintf(sql, sizeof sql, "%s/empty.sql", dir);
+    cr_assert(mkdir(dir, 0700) == 0);
+    FILE *f = fopen(sql, "w");
+    cr_assert(f != NULL);
+    fputs("SELECT 1;\n", f);
+    fclose(f);
+
+    /* A new database takes the folder: no warning. */
+    char fresh[1100];
+    snprintf(fresh, sizeof fresh, "%s/fresh.db", e2e_tmpdir());
+    e2e_start((const char *[]){"--db", fresh, "--fixtures", dir, NULL}, NULL, 1);
+    char *err = mock_proc_stderr(&e2e_srv);
+    cr_expect(strstr(err, "not loaded") == NULL, "a new database: %s", err);
+    free(err);
+    e2e_finish();
+
+    /* A database made with the built-in fixtures keeps them, and says so. */
+    e2e_start((const char *[]){"--db", db, NULL}, NULL, 1);
+    e2e_finish();
+    e2e_start((const char *[]){"--db", db, "--fixtures", dir, NULL}, NULL, 1);
+    err = mock_proc_stderr(&e2e_srv);
+    cr_expect(strstr(err, "not loaded") != NULL && strstr(err, dir) != NULL, "no notice: %s", err);
+    free(err);
+    char *tok = e2e_token("demo-app"); /* the built-in clients are still there */
+    free(tok);
+    e2e_finish();
+}
