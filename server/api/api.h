@@ -91,6 +91,7 @@ int api_content_disposition(const char *name, const char *fallback, const char *
                             size_t outlen);
 
 /* Route handlers, one file per concern. */
+enum err api_index(struct api_req *rq, struct api_res *rs);         /* api/index.c */
 enum err api_token(struct api_req *rq, struct api_res *rs);         /* api/token.c */
 enum err api_report_run(struct api_req *rq, struct api_res *rs);    /* api/reports.c */
 enum err api_report_result(struct api_req *rq, struct api_res *rs); /* api/reports.c */

@@ -19,6 +19,7 @@
 const char *const router_versions[] = {"v2024", "v3", "v2025", "v2026", NULL};
 
 static const struct route routes[] = {
+    {"GET", "/", api_index, ROUTE_PUBLIC, "index", "index", NULL},
     {"POST", "/oauth/token", api_token, ROUTE_PUBLIC, "createOauthToken", "createOauthToken", NULL},
     {"POST", "/{ver}/reports/run", api_report_run, ROUTE_BEARER, "startReport", "startReport",
      NULL},

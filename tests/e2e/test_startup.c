@@ -76,6 +76,25 @@ Test(startup, bad_variable_under_a_flag_is_ignored, .fini = e2e_fini, .timeout =
     e2e_finish();
 }
 
+/* GET / points a newcomer to the API, the control API and the README, without a token. */
+E2E_TEST(startup, root_points_to_the_api)
+{
+    struct http_res r;
+    http_req(&r, "GET", "/", NULL, NULL, 0);
+    cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
+    char ct[128];
+    cr_expect(http_header(&r, "Content-Type", ct, sizeof ct) && strstr(ct, "application/json"),
+              "content type");
+    cr_assert(r.json != NULL, "not JSON: %s", r.body);
+    cr_expect(jstr(r.json, "token") && strstr(jstr(r.json, "token"), "/oauth/token"), "%s", r.body);
+    cr_expect(jstr(r.json, "reports") && strstr(jstr(r.json, "reports"), "/v2024/reports"), "%s",
+              r.body);
+    cr_expect(jstr(r.json, "control") && strstr(jstr(r.json, "control"), "/mock/"), "%s", r.body);
+    cr_expect(jstr(r.json, "docs") && strstr(jstr(r.json, "docs"), "README"), "%s", r.body);
+    cr_expect_str_eq(jstr(r.json, "version"), ISC_EXPECTED_VERSION);
+    http_res_free(&r);
+}
+
 /* --help names the demo clients, so a first token needs no other page. */
 Test(startup, help_names_the_demo_credentials, .timeout = 30.)
 {
