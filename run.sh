@@ -53,15 +53,16 @@ install_missing() { # install_missing [more packages...]
 # Options given on the command line (-Dname=value), applied to new and existing builds.
 user_options=()
 
-build() { # build DIR [meson setup options...]
-  local dir=$1
+build() { # build DIR [meson setup options...]; PROGRESS=1 shows meson's and ninja's output on stderr
+  local dir=$1 out=/dev/null
   shift
+  [ "${PROGRESS:-0}" = 1 ] && out=/dev/stderr
   if [ ! -f "$dir/build.ninja" ]; then
-    meson setup "$dir" "$@" "${user_options[@]}" >/dev/null
+    meson setup "$dir" "$@" "${user_options[@]}" >"$out"
   elif [ ${#user_options[@]} -gt 0 ]; then
-    meson configure "$dir" "${user_options[@]}" >/dev/null
+    meson configure "$dir" "${user_options[@]}" >"$out"
   fi
-  ninja -C "$dir" >/dev/null
+  ninja -C "$dir" >"$out"
 }
 
 cmd=${1:-serve}
@@ -69,12 +70,12 @@ cmd=${1:-serve}
 case "$cmd" in
   serve)
     install_missing
-    build build
+    PROGRESS=1 build build
     exec build/isc-reports-mock "$@"
     ;;
   build)
     install_missing
-    build build
+    PROGRESS=1 build build
     ;;
   test)
     sanitize=0
