@@ -31,6 +31,8 @@ static const struct err_info err_table[ERR__COUNT] = {
         "The request method is not supported for this resource.", ERR_SHAPE_DTO, 0, 0},
     [ERR_TOO_LARGE] = {413, "413 Payload Too Large", "The request body is larger than 1 MiB.",
         ERR_SHAPE_DTO, 0, 0},
+    [ERR_URI_TOO_LONG] = {414, "414 URI Too Long", "The request URI is too long.",
+        ERR_SHAPE_DTO, 0, 0},
     [ERR_RATE_LIMITED] = {429, "429 Too Many Requests", " Rate Limit Exceeded ",
         ERR_SHAPE_MESSAGE, 0, 1},
     [ERR_INTERNAL] = {500, "500.0 Internal Fault", "An internal fault occurred.",

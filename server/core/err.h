@@ -21,6 +21,7 @@ enum err {
     ERR_FILE_NOT_FOUND,     /* 404, the contract's "File Not Found" body */
     ERR_METHOD_NOT_ALLOWED, /* 405, ErrorResponseDto */
     ERR_TOO_LARGE,          /* 413, ErrorResponseDto */
+    ERR_URI_TOO_LONG,       /* 414, ErrorResponseDto; too many query parameters */
     ERR_RATE_LIMITED,       /* 429, {"message": " Rate Limit Exceeded "} */
     ERR_INTERNAL,           /* 500, ErrorResponseDto "500.0 Internal Fault"; detail only logged */
     ERR_UNAVAILABLE,        /* 503, ErrorResponseDto; used while shutting down */

@@ -318,7 +318,7 @@ static struct MHD_Daemon *mhd_start(struct http_daemon *d, int fd, int family)
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
         MHD_OPTION_ARRAY, pool,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY,
         MHD_OPTION_END);
     /* clang-format on */
 }

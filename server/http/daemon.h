@@ -15,6 +15,11 @@ struct app;
 struct http_daemon;
 
 #define HTTP_BODY_MAX ((size_t)1 << 20) /* 1 MiB: larger bodies get 413 */
+#define HTTP_QUERY_MAX 100              /* query parameters; more get 414 */
+/* libmicrohttpd's memory per connection: the request line and headers (up
+ * to half of it), then a record for each header and query parameter. Well
+ * above HTTP_QUERY_MAX parameters, so that refusal can always be sent. */
+#define HTTP_CONN_MEMORY ((size_t)256 * 1024)
 
 /* Starts listening on app->cfg.bind:app->cfg.port. NULL with a reason in err on failure. */
 struct http_daemon *http_start(struct app *app, char *err, size_t errlen);

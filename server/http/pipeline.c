@@ -4,9 +4,10 @@
  * Each stage looks at the request and returns ERR_OK to go on, another
  * enum err to answer with it (the reason in the response's err_text), or
  * STAGE_SUSPEND / STAGE_DROP. The order is the table's:
- *   stopping (503) -> route (404/405) -> credentials (401; the admin token on /mock/) ->
- *   rate limit (429) -> injected fault (any status, delay, drop) ->
- *   scope (403) -> body size (413) -> the handler.
+ *   stopping (503) -> query (414) -> route (404/405) ->
+ *   credentials (401; the admin token on /mock/) -> rate limit (429) ->
+ *   injected fault (any status, delay, drop) -> scope (403) ->
+ *   body size (413) -> the handler.
  * A new check is one function and one row. Every request but /mock/ ones
  * goes to the journal, and every request gets one log line.
  */
@@ -63,6 +64,16 @@ static int stage_stopping(struct pipe *p)
     if (!p->pr->unavailable)
         return ERR_OK;
     return api_fail(&p->rs, ERR_UNAVAILABLE, "The server is stopping; try again later.");
+}
+
+/* A client that sends more parameters than any route reads gets a JSON 414. */
+static int stage_query(struct pipe *p)
+{
+    int n = MHD_get_connection_values(p->conn, MHD_GET_ARGUMENT_KIND, NULL, NULL);
+    if (n <= HTTP_QUERY_MAX)
+        return ERR_OK;
+    return api_fail(&p->rs, ERR_URI_TOO_LONG,
+                    "The query has %d parameters; at most %d are accepted.", n, HTTP_QUERY_MAX);
 }
 
 static int stage_route(struct pipe *p)
@@ -186,6 +197,7 @@ static const struct {
 } stages[] = {
     /* clang-format off */
     {"stopping", stage_stopping},
+    {"query", stage_query},
     {"route", stage_route},
     {"credentials", stage_credentials},
     {"rate limit", stage_rate_limit},
