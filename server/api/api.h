@@ -33,6 +33,8 @@ struct api_req {
     /* Decoded query argument or request header; NULL when absent. */
     const char *(*query)(const struct api_req *rq, const char *key);
     const char *(*header)(const struct api_req *rq, const char *key);
+    /* The name of the i-th query argument (from 0), NULL past the last. */
+    const char *(*query_key)(const struct api_req *rq, unsigned i);
     void *conn;                             /* the HTTP layer's connection; opaque here */
     const struct auth_principal *principal; /* the caller, on authenticated routes */
     char tracking_id[IDS_HEX32_LEN];        /* fresh per request; also in the log line */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../core/clock.h"
+#include "../core/json.h"
 #include "../core/utf8.h"
 
 #define NAME_MAX_LEN 96
@@ -215,12 +216,15 @@ enum err control_body_parse(const cJSON *o, const struct body_field *fields, siz
 
 enum err control_body_object(const struct api_req *rq, struct api_res *rs, cJSON **out)
 {
-    *out = cJSON_ParseWithLength(rq->body ? rq->body : "", rq->body_len);
+    char why[128];
+    *out = json_parse_strict(rq->body, rq->body_len, why, sizeof(why));
     if (cJSON_IsObject(*out))
         return ERR_OK;
+    if (*out)
+        snprintf(why, sizeof(why), "it is another JSON value");
     cJSON_Delete(*out);
     *out = NULL;
-    return api_fail(rs, ERR_BAD_REQUEST, "The body must be a JSON object.");
+    return api_fail(rs, ERR_BAD_REQUEST, "The body must be a JSON object: %s.", why);
 }
 
 /* Appends one scope word to out (space separated); -1 when it does not fit. */
@@ -279,6 +283,19 @@ enum err control_parse_scopes(const cJSON *v, const struct body_field *f, const 
     if (rc == -2 || strlen(tmp) >= f->size)
         return bad(rs, name, "is too long (at most %zu bytes).", f->size - 1);
     snprintf(dst, f->size, "%s", tmp);
+    return ERR_OK;
+}
+
+enum err control_query_known(const struct api_req *rq, const char *const *names, struct api_res *rs)
+{
+    const char *key;
+    char list[256];
+    for (unsigned i = 0; (key = rq->query_key(rq, i)) != NULL; i++)
+        if (!control_one_of(key, names)) {
+            control_choices_text(names, list, sizeof(list));
+            return api_fail(rs, ERR_BAD_REQUEST, "Unknown query parameter '%.64s': use %s.", key,
+                            list);
+        }
     return ERR_OK;
 }
 

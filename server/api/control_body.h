@@ -90,6 +90,15 @@ int control_token_char(int c);
 enum err control_parse_scopes(const struct cJSON *v, const struct body_field *f, const char *name,
                               void *dst, struct api_res *rs);
 
+/* Refuses (400 naming it) a query argument whose name is not in the
+ * NULL-terminated `names`. */
+enum err control_query_known(const struct api_req *rq, const char *const *names,
+                             struct api_res *rs);
+
+/* The API operations faults and the journal name (control_faults.c):
+ * NULL-terminated, "*" (every operation) last. */
+extern const char *const control_operations[];
+
 /* A whole number query parameter `key` in [min, max]; dflt when absent. */
 enum err control_query_whole(const struct api_req *rq, const char *key, int64_t min, int64_t max,
                              int64_t dflt, int64_t *out, struct api_res *rs);

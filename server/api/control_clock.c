@@ -1,7 +1,8 @@
 /*
  * control_clock.c - the /mock/ routes for the whole mock: health, reset, and
- * the clock (read it; move a virtual one). A moved virtual clock is saved in
- * the database so a file database resumes from the same instant.
+ * the clock (read it; move a virtual one within CLOCK_MIN_MS..CLOCK_MAX_MS).
+ * A moved virtual clock is saved in the database so a file database resumes
+ * from the same instant.
  */
 #include <cjson/cJSON.h>
 #include <inttypes.h>
@@ -12,6 +13,7 @@
 #include "../store/control_store.h"
 #include "api.h"
 #include "app.h"
+#include "control_body.h"
 #include "control_routes.h"
 
 static const char *mode_name(struct clock *c)
@@ -74,35 +76,46 @@ enum err api_mock_clock_get(struct api_req *rq, struct api_res *rs)
     return api_json(rs, 200, o);
 }
 
-/* Moves the clock as `body` says. */
+/* A POST /mock/clock body: exactly one of the three. */
+struct clock_body {
+    int64_t advance_ms, epoch_ms;
+    char now[40];
+};
+
+enum { C_ADVANCE, C_NOW, C_EPOCH };
+static const struct body_field clock_fields[] = {
+    [C_ADVANCE] = {"advanceMs", BODY_WHOLE, BODY_AT(struct clock_body, advance_ms),
+                   .min = -CLOCK_MAX_MS, .max = CLOCK_MAX_MS},
+    [C_NOW] = {"now", BODY_TEXT, BODY_AT(struct clock_body, now)},
+    [C_EPOCH] = {"epochMs", BODY_WHOLE, BODY_AT(struct clock_body, epoch_ms), .min = CLOCK_MIN_MS,
+                 .max = CLOCK_MAX_MS},
+};
+
+#define CLOCK_RANGE "1970-01-01T00:00:00.000Z to 8999-12-31T23:59:59.999Z"
+
+/* Moves the clock as the body says. */
 static enum err clock_move(struct app *app, const cJSON *body, struct api_res *rs)
 {
-    const cJSON *adv = cJSON_GetObjectItemCaseSensitive(body, "advanceMs");
-    const cJSON *now = cJSON_GetObjectItemCaseSensitive(body, "now");
-    const cJSON *epoch = cJSON_GetObjectItemCaseSensitive(body, "epochMs");
+    struct clock_body cb = {0, 0, ""};
+    unsigned given;
     int64_t ms;
-    if ((adv != NULL) + (now != NULL) + (epoch != NULL) != 1)
+    enum err e = control_body_parse(
+        body, clock_fields, sizeof(clock_fields) / sizeof(clock_fields[0]), NULL, &cb, &given, rs);
+    if (e != ERR_OK)
+        return e;
+    if (BODY_GIVEN(given, C_ADVANCE) + BODY_GIVEN(given, C_NOW) + BODY_GIVEN(given, C_EPOCH) != 1)
         return api_fail(rs, ERR_BAD_REQUEST, "Give exactly one of advanceMs, now or epochMs.");
-    if (adv) {
-        if (!cJSON_IsNumber(adv) || adv->valuedouble != (double)(int64_t)adv->valuedouble ||
-            adv->valuedouble < -1e15 || adv->valuedouble > 1e15 ||
-            clock_advance(app->clock, (int64_t)adv->valuedouble) != 0)
-            return api_fail(rs, ERR_BAD_REQUEST,
-                            "advanceMs must be a whole number of milliseconds that keeps the "
-                            "clock after 1970.");
-    } else if (now) {
-        if (!cJSON_IsString(now) || clock_parse(now->valuestring, &ms) != 0 ||
-            clock_set(app->clock, ms) != 0)
-            return api_fail(
-                rs, ERR_BAD_REQUEST,
-                "now must be an RFC 3339 UTC date-time such as 2026-01-02T03:04:05.678Z.");
-    } else {
-        if (!cJSON_IsNumber(epoch) || epoch->valuedouble < 0 ||
-            epoch->valuedouble > 253402300799999.0 ||
-            epoch->valuedouble != (double)(int64_t)epoch->valuedouble ||
-            clock_set(app->clock, (int64_t)epoch->valuedouble) != 0)
-            return api_fail(rs, ERR_BAD_REQUEST, "epochMs must be a whole number of milliseconds.");
-    }
+    if (BODY_GIVEN(given, C_ADVANCE) && clock_advance(app->clock, cb.advance_ms) != 0)
+        return api_fail(rs, ERR_BAD_REQUEST,
+                        "Field 'advanceMs' would move the clock outside " CLOCK_RANGE ".");
+    if (BODY_GIVEN(given, C_NOW) && clock_parse(cb.now, &ms) != 0)
+        return api_fail(rs, ERR_BAD_REQUEST,
+                        "Field 'now' must be an RFC 3339 UTC date-time such as "
+                        "2026-01-02T03:04:05.678Z.");
+    if (BODY_GIVEN(given, C_NOW) && clock_set(app->clock, ms) != 0)
+        return api_fail(rs, ERR_BAD_REQUEST, "Field 'now' must be from " CLOCK_RANGE ".");
+    if (BODY_GIVEN(given, C_EPOCH))
+        clock_set(app->clock, cb.epoch_ms); /* in range: checked by the table */
     return ERR_OK;
 }
 
@@ -113,12 +126,9 @@ enum err api_mock_clock_set(struct api_req *rq, struct api_res *rs)
     if (clock_mode(app->clock) != CLOCK_MODE_VIRTUAL)
         return api_fail(rs, ERR_BAD_REQUEST,
                         "The clock is real; start the server with --clock virtual to move it.");
-    cJSON *body = cJSON_ParseWithLength(rq->body ? rq->body : "", rq->body_len);
-    enum err e;
-    if (!cJSON_IsObject(body))
-        e = api_fail(rs, ERR_BAD_REQUEST,
-                     "Body must be a JSON object with advanceMs, now or epochMs.");
-    else if ((e = clock_move(app, body, rs)) == ERR_OK)
+    cJSON *body = NULL;
+    enum err e = control_body_object(rq, rs, &body);
+    if (e == ERR_OK && (e = clock_move(app, body, rs)) == ERR_OK)
         e = clock_persist(app) == 0 ? api_mock_clock_get(rq, rs) : ERR_INTERNAL;
     cJSON_Delete(body);
     return e;

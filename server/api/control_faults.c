@@ -25,7 +25,7 @@
 /* A family name (startReport) covers the operation under every API version;
  * an operationId with a version (startReportV1) covers that path alone. */
 /* clang-format off */
-static const char *const fault_operations[] = {
+const char *const control_operations[] = {
     "startReport", "getReportResult", "getReport", "cancelReport",
     "startReportV1", "getReportResultV1", "getReportV1", "cancelReportV1",
     "createOauthToken", "*", NULL};
@@ -35,7 +35,7 @@ static const int fault_statuses[] = {400, 401, 403, 404, 429, 500, 502, 503, 504
 enum { F_OPERATION, F_STATUS, F_DELAY, F_DROP, F_TIMES, F_PROBABILITY, F_SEED, F_COUNT };
 static const struct body_field fault_fields[] = {
     [F_OPERATION] = {"operation", BODY_CHOICE, BODY_AT(struct store_fault, operation),
-                     .choices = fault_operations, .required = 1},
+                     .choices = control_operations, .required = 1},
     [F_STATUS] = {"status", BODY_CODE, BODY_AT(struct store_fault, status),
                   .codes = fault_statuses},
     [F_DELAY] = {"delayMs", BODY_WHOLE, BODY_AT(struct store_fault, delay_ms), .min = 0,

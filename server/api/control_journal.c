@@ -58,8 +58,20 @@ static int add_journal(void *ud, const struct store_journal *j)
 static enum err journal_filter(const struct api_req *rq, struct store_journal_filter *f,
                                char *prefix, size_t cap, struct api_res *rs)
 {
+    static const char *const names[] = {"method", "path",    "operation",  "clientId",
+                                        "status", "version", "trackingId", "since",
+                                        "limit",  "order",   NULL};
     int64_t status, limit;
-    enum err e;
+    char list[256];
+    enum err e = control_query_known(rq, names, rs);
+    if (e != ERR_OK)
+        return e;
+    if (f->operation &&
+        (!control_one_of(f->operation, control_operations) || strcmp(f->operation, "*") == 0)) {
+        control_choices_text(control_operations, list, sizeof(list));
+        return api_fail(rs, ERR_BAD_REQUEST,
+                        "Query parameter 'operation' must be an operation: %s (not *).", list);
+    }
     if ((e = control_query_whole(rq, "status", 100, 599, 0, &status, rs)) != ERR_OK ||
         (e = control_query_whole(rq, "limit", 0, JOURNAL_LIMIT_MAX, JOURNAL_LIMIT_DEFAULT, &limit,
                                  rs)) != ERR_OK)

@@ -85,7 +85,11 @@ enum err api_mock_tasks(struct api_req *rq, struct api_res *rs)
 {
     struct task_filter f = {rq->query(rq, "reportType"), rq->query(rq, "status"),
                             rq->query(rq, "clientId")};
+    static const char *const names[] = {"reportType", "status", "clientId", NULL};
     char list[128];
+    enum err e = control_query_known(rq, names, rs);
+    if (e != ERR_OK)
+        return e;
     if (f.type && !report_type_find(f.type))
         return api_fail(rs, ERR_BAD_REQUEST, "Query parameter 'reportType' is not a report type.");
     if (f.state && !control_one_of(f.state, task_states)) {
@@ -94,7 +98,7 @@ enum err api_mock_tasks(struct api_req *rq, struct api_res *rs)
     }
     struct id_list l = {calloc(LIST_MAX, STORE_ID_LEN), 0};
     cJSON *o = cJSON_CreateObject(), *arr = NULL;
-    enum err e = ERR_INTERNAL;
+    e = ERR_INTERNAL;
     if (l.ids && o && (arr = cJSON_AddArrayToObject(o, "tasks")) &&
         store_task_each(rq->app->store, LIST_MAX, collect_id, &l) == 0 &&
         add_tasks(arr, &l, &f, rq->app) == 0) {
@@ -137,8 +141,12 @@ static int add_audit(void *ud, const struct store_audit *a)
 /* GET /mock/audit?taskId=&clientId=&reportType= : newest first. */
 enum err api_mock_audit(struct api_req *rq, struct api_res *rs)
 {
+    static const char *const names[] = {"taskId", "clientId", "reportType", NULL};
     struct audit_list l = {NULL, rq->query(rq, "taskId"), rq->query(rq, "clientId"),
                            rq->query(rq, "reportType")};
+    enum err e = control_query_known(rq, names, rs);
+    if (e != ERR_OK)
+        return e;
     cJSON *o = cJSON_CreateObject();
     if (!o || !(l.arr = cJSON_AddArrayToObject(o, "events")) ||
         store_audit_each(rq->app->store, LIST_MAX, add_audit, &l) != 0) {

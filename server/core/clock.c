@@ -67,7 +67,7 @@ int64_t clock_now_ms(struct clock *c)
 
 int clock_set(struct clock *c, int64_t ms)
 {
-    if (c->mode != CLOCK_MODE_VIRTUAL || ms < 0)
+    if (c->mode != CLOCK_MODE_VIRTUAL || ms < CLOCK_MIN_MS || ms > CLOCK_MAX_MS)
         return -1;
     pthread_mutex_lock(&c->lock);
     c->virtual_ms = ms;
@@ -81,7 +81,7 @@ int clock_advance(struct clock *c, int64_t delta_ms)
         return -1;
     int rc = 0;
     pthread_mutex_lock(&c->lock);
-    if (delta_ms < 0 && c->virtual_ms + delta_ms < 0)
+    if (delta_ms < CLOCK_MIN_MS - c->virtual_ms || delta_ms > CLOCK_MAX_MS - c->virtual_ms)
         rc = -1;
     else
         c->virtual_ms += delta_ms;

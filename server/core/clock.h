@@ -22,7 +22,16 @@ struct clock *clock_new(enum clock_mode mode, int64_t start_ms);
 void clock_free(struct clock *c);
 enum clock_mode clock_mode(const struct clock *c);
 int64_t clock_now_ms(struct clock *c);
-/* Virtual clocks only: -1 on a real clock or a negative result, else 0. */
+/*
+ * The instants a virtual clock may hold: 1970-01-01T00:00:00.000Z to
+ * 8999-12-31T23:59:59.999Z. The upper bound leaves room for every time
+ * derived from the clock (a task's end, a token's expiry) to stay a real
+ * date before the year 10000.
+ */
+#define CLOCK_MIN_MS 0
+#define CLOCK_MAX_MS INT64_C(221845391999999)
+/* Virtual clocks only: -1 on a real clock or a result outside
+ * [CLOCK_MIN_MS, CLOCK_MAX_MS] (the clock is then unchanged), else 0. */
 int clock_set(struct clock *c, int64_t ms);
 int clock_advance(struct clock *c, int64_t delta_ms);
 

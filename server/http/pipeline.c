@@ -51,6 +51,31 @@ static const char *req_query(const struct api_req *rq, const char *key)
     return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
+/* Walks the query arguments to the i-th one. */
+struct nth_key {
+    unsigned left;
+    const char *key;
+};
+
+static enum MHD_Result find_nth(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    struct nth_key *n = cls;
+    (void)kind;
+    (void)value;
+    if (n->left-- > 0)
+        return MHD_YES;
+    n->key = key;
+    return MHD_NO;
+}
+
+static const char *req_query_key(const struct api_req *rq, unsigned i)
+{
+    struct nth_key n = {i, NULL};
+    MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, find_nth, &n);
+    return n.key;
+}
+
 static const char *req_header(const struct api_req *rq, const char *key)
 {
     return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, key);
@@ -285,6 +310,7 @@ static void pipe_init(struct pipe *p, struct app *app, struct MHD_Connection *co
     p->rq.path = url;
     p->rq.query = req_query;
     p->rq.header = req_header;
+    p->rq.query_key = req_query_key;
     p->rq.conn = conn;
     p->rq.body = pr->body;
     p->rq.body_len = pr->body_len;

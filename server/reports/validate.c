@@ -17,7 +17,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "../core/utf8.h"
+#include "../core/json.h"
 
 /* ---- one argument ---- */
 
@@ -177,32 +177,14 @@ static enum err sort_keys(cJSON *node, char *why, size_t whylen)
     return e;
 }
 
-static int is_json_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 /* Parses the body into one JSON object with sorted keys: *root on ERR_OK. */
 static enum err parse_body(const char *body, size_t len, cJSON **root, char *why, size_t whylen)
 {
-    const char *end = NULL;
-    cJSON *r = NULL;
     enum err e = ERR_BAD_REQUEST;
-    if (body && len && !utf8_valid_len(body, len)) {
-        err_why(why, whylen, "request body is not valid UTF-8");
+    cJSON *r = json_parse_strict(body, len, why, whylen);
+    if (!r)
         return e;
-    }
-    if (body && len)
-        r = cJSON_ParseWithLengthOpts(body, len, &end, 0);
-    if (!r) {
-        err_why(why, whylen, "request body is not valid JSON");
-        return e;
-    }
-    while (end < body + len && is_json_space(*end))
-        end++;
-    if (end != body + len)
-        err_why(why, whylen, "request body is not valid JSON: unexpected data after the value");
-    else if (!cJSON_IsObject(r))
+    if (!cJSON_IsObject(r))
         err_why(why, whylen, "request body must be a JSON object");
     else
         e = sort_keys(r, why, whylen);

@@ -116,6 +116,13 @@ ParameterizedTestParameters(validate, table)
         BAD("trailing_garbage", "{\"reportType\":\"IDENTITIES\"} x", "not valid JSON"),
         BAD("two_values", "{\"reportType\":\"IDENTITIES\"}{}", "not valid JSON"),
         BAD("single_quotes", "{'reportType':'IDENTITIES'}", "not valid JSON"),
+        BAD("nul_escape_in_argument",
+            "{\"reportType\":\"ACCOUNTS\",\"arguments\":{\"application\":\"x\",\"sourceName\":"
+            "\"A\\u0000D\"}}",
+            "field 'sourceName' holds a NUL character"),
+        BAD("number_beyond_double",
+            "{\"reportType\":\"IDENTITIES\",\"arguments\":{\"correlatedOnly\":1e400}}",
+            "number out of range"),
         BAD("array_body", "[{\"reportType\":\"IDENTITIES\"}]", "must be a JSON object"),
         BAD("string_body", "\"IDENTITIES\"", "must be a JSON object"),
         BAD("null_body", "null", "must be a JSON object"),
