@@ -135,7 +135,7 @@ prepare() {
   REPORT=$(api POST /v2024/reports/run -H "Authorization: Bearer $TOKEN" \
     -H 'Content-Type: application/json' \
     -d '{"reportType":"IDENTITIES_DETAILS","arguments":{"correlatedOnly":false}}' | json id)
-  api POST /mock/clock -d '{"advanceMs": 60000}' >/dev/null
+  api POST /mock/clock -H 'Content-Type: application/json' -d '{"advanceMs": 60000}' >/dev/null
   local status
   status=$(api GET "/v2024/reports/$REPORT/result" -H "Authorization: Bearer $TOKEN" | json status)
   if [ "$status" != SUCCESS ]; then

@@ -10,9 +10,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../core/err.h"
 #include "../reports/lifecycle.h"
 
 struct app;
+
+/*
+ * The control API's defence against web pages (cross-site requests and DNS
+ * rebinding), for every /mock/ route but health: a body must be declared
+ * application/json (else 400), Host must name this server and Origin, when
+ * present, must be http://<Host> (else 403). ERR_OK or the refusal, with its
+ * text in rs (control_guard.c).
+ */
+struct api_req;
+struct api_res;
+enum err control_guard(const struct api_req *rq, struct api_res *rs);
 
 /* What an injected fault does to one request. */
 struct fault_decision {

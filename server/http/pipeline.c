@@ -149,6 +149,12 @@ static int stage_credentials(struct pipe *p)
     return e;
 }
 
+/* Cross-site requests never reach the control API (control_guard). */
+static int stage_control_guard(struct pipe *p)
+{
+    return p->route->auth == ROUTE_ADMIN ? control_guard(&p->rq, &p->rs) : ERR_OK;
+}
+
 /* Counted once per request: not again when it comes back from a delay. */
 static int stage_rate_limit(struct pipe *p)
 {
@@ -224,6 +230,7 @@ static const struct {
     {"stopping", stage_stopping},
     {"query", stage_query},
     {"route", stage_route},
+    {"control guard", stage_control_guard},
     {"credentials", stage_credentials},
     {"rate limit", stage_rate_limit},
     {"fault", stage_fault},

@@ -43,7 +43,7 @@ static const struct route routes[] = {
      * is collapsed, so no path reaches a route it does not spell out. */
     {"POST", "//oauth/token", api_token, ROUTE_PUBLIC, "createOauthToken", "createOauthToken",
      NULL},
-    {"GET", "/mock/health", api_mock_health, ROUTE_ADMIN, "mock.health", NULL, NULL},
+    {"GET", "/mock/health", api_mock_health, ROUTE_PUBLIC, "mock.health", NULL, NULL},
     {"POST", "/mock/reset", api_mock_reset, ROUTE_ADMIN, "mock.reset", NULL, NULL},
     {"GET", "/mock/clock", api_mock_clock_get, ROUTE_ADMIN, "mock.clock", NULL, NULL},
     {"POST", "/mock/clock", api_mock_clock_set, ROUTE_ADMIN, "mock.clock", NULL, NULL},

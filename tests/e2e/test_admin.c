@@ -79,31 +79,46 @@ static const char *const wrong_auth[] = {
 };
 #define NWRONG (sizeof wrong_auth / sizeof wrong_auth[0])
 
-/* Checks the admin token "s3cret" guards GET /mock/health, and nothing else opens it. */
-static void expect_health_guarded(const char *setting)
+/* Checks the admin token "s3cret" guards GET /mock/clock, and nothing else opens it. */
+static void expect_control_guarded(const char *setting)
 {
     for (size_t i = 0; i < NWRONG; i++) {
         struct http_res r;
         char what[256];
         snprintf(what, sizeof what, "%s, %s", setting, wrong_auth[i] ? wrong_auth[i] : "no header");
-        ctl_as(&r, "GET", "/mock/health", wrong_auth[i], NULL);
+        ctl_as(&r, "GET", "/mock/clock", wrong_auth[i], NULL);
         expect_admin_401(&r, what);
         http_res_free(&r);
     }
     struct http_res r;
-    ctl_as(&r, "GET", "/mock/health", GOOD, NULL);
+    ctl_as(&r, "GET", "/mock/clock", GOOD, NULL);
     cr_expect_eq(r.status, 200, "%s, the admin token: %ld %s", setting, r.status, r.body);
     http_res_free(&r);
     /* The scheme is case-insensitive (RFC 7235). */
-    ctl_as(&r, "GET", "/mock/health", "Authorization: bearer " ADMIN, NULL);
+    ctl_as(&r, "GET", "/mock/clock", "Authorization: bearer " ADMIN, NULL);
     cr_expect_eq(r.status, 200, "%s, lower-case scheme: %ld %s", setting, r.status, r.body);
     http_res_free(&r);
 }
 
-Test(admin, health_needs_the_token, .fini = e2e_fini, .timeout = 90.)
+Test(admin, control_needs_the_token, .fini = e2e_fini, .timeout = 90.)
 {
     e2e_start((const char *[]){"--admin-token", ADMIN, NULL}, NULL, 1);
-    expect_health_guarded("--admin-token");
+    expect_control_guarded("--admin-token");
+    e2e_finish();
+}
+
+/* Orchestrators probe /mock/health: it answers whatever Authorization says. */
+Test(admin, health_stays_open, .fini = e2e_fini, .timeout = 90.)
+{
+    e2e_start((const char *[]){"--admin-token", ADMIN, NULL}, NULL, 1);
+    for (size_t i = 0; i < NWRONG; i++) {
+        struct http_res r;
+        ctl_as(&r, "GET", "/mock/health", wrong_auth[i], NULL);
+        cr_expect_eq(r.status, 200, "%s: %ld %s", wrong_auth[i] ? wrong_auth[i] : "no header",
+                     r.status, r.body);
+        cr_expect_str_eq(jstr(r.json, "status"), "ok");
+        http_res_free(&r);
+    }
     e2e_finish();
 }
 
@@ -115,7 +130,6 @@ struct ctl_route {
 };
 
 static const struct ctl_route ctl_routes[] = {
-    {"GET", "/mock/health", NULL},
     {"POST", "/mock/reset", NULL},
     {"GET", "/mock/clock", NULL},
     {"POST", "/mock/clock", "{\"advanceMs\":1000}"},
@@ -242,8 +256,8 @@ Test(admin, api_unaffected, .fini = e2e_fini, .timeout = 90.)
     char *admin_user = e2e_token("demo-admin");
     char hdr[4096];
     snprintf(hdr, sizeof hdr, "Authorization: Bearer %s", admin_user);
-    ctl_as(&r, "GET", "/mock/health", hdr, NULL);
-    expect_admin_401(&r, "demo-admin's API token on /mock/health");
+    ctl_as(&r, "GET", "/mock/clock", hdr, NULL);
+    expect_admin_401(&r, "demo-admin's API token on /mock/clock");
     http_res_free(&r);
 
     /* The API's own errors keep their shapes. */
@@ -281,7 +295,7 @@ E2E_TEST(admin, open_without_admin_token)
 Test(admin, environment_variable, .fini = e2e_fini, .timeout = 90.)
 {
     e2e_start(NULL, (const char *[]){"ISC_MOCK_ADMIN_TOKEN=" ADMIN, NULL}, 1);
-    expect_health_guarded("ISC_MOCK_ADMIN_TOKEN");
+    expect_control_guarded("ISC_MOCK_ADMIN_TOKEN");
     struct http_res r;
     ctl_as(&r, "POST", "/mock/reset", NULL, NULL);
     expect_admin_401(&r, "reset under ISC_MOCK_ADMIN_TOKEN");
@@ -295,10 +309,10 @@ Test(admin, environment_variable, .fini = e2e_fini, .timeout = 90.)
     /* The flag wins over the variable. */
     e2e_start((const char *[]){"--admin-token", ADMIN, NULL},
               (const char *[]){"ISC_MOCK_ADMIN_TOKEN=other", NULL}, 1);
-    ctl_as(&r, "GET", "/mock/health", "Authorization: Bearer other", NULL);
+    ctl_as(&r, "GET", "/mock/clock", "Authorization: Bearer other", NULL);
     expect_admin_401(&r, "the variable's token under the flag");
     http_res_free(&r);
-    ctl_as(&r, "GET", "/mock/health", GOOD, NULL);
+    ctl_as(&r, "GET", "/mock/clock", GOOD, NULL);
     cr_expect_eq(r.status, 200, "the flag's token: %ld %s", r.status, r.body);
     http_res_free(&r);
     e2e_finish();
