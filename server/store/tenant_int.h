@@ -9,9 +9,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "../core/clock.h"
+#include "query.h"
 #include "tenant.h"
 
 enum ftype { F_TEXT, F_ID, F_BOOL, F_INT, F_DATE };
@@ -59,10 +59,13 @@ struct tenant_plan {
     char *sql[TENANT_SQL_COUNT_OF];
     struct tenant_param *params; /* filter parameters, ?1..?nparams */
     size_t nparams;
-    size_t nfields;       /* output columns */
-    enum ftype *types;    /* per output column */
-    size_t nkeys;         /* sort keys, selected after the output columns */
-    sqlite3_value **last; /* the last row's keys; NULL before the first page */
+    size_t nfields;    /* output columns */
+    enum ftype *types; /* per output column */
+    size_t nkeys;      /* sort keys, selected after the output columns */
+    /* Bound to the page SQL: the filter values, the last row's keys, the page
+     * size (nparams + nkeys + 1); the keys' texts are keytext[k] (owned). */
+    struct store_arg *args;
+    char **keytext;
     int started;
     int done;
     const char **vals; /* per-row scratch handed to the callback */

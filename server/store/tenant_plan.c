@@ -344,9 +344,10 @@ void tenant_plan_free(struct tenant_plan *p)
     for (size_t i = 0; i < TENANT_SQL_COUNT_OF; i++)
         free(p->sql[i]);
     free_params(p->params, p->nparams);
-    for (size_t i = 0; p->last && i < p->nkeys; i++)
-        sqlite3_value_free(p->last[i]);
-    free(p->last);
+    for (size_t i = 0; p->keytext && i < p->nkeys; i++)
+        free(p->keytext[i]);
+    free(p->keytext);
+    free(p->args);
     free(p->types);
     free(p->vals);
     free(p->dates);
@@ -365,9 +366,10 @@ static int check_query(struct compile *c, const struct tenant_query *q)
     return 0;
 }
 
-/* A plan for q's fields and nkeys sort keys, with no SQL yet; NULL on OOM. */
+/* A plan for q's fields, nkeys sort keys and nparams filter values, with
+ * no SQL and no values yet; NULL on OOM. */
 static struct tenant_plan *plan_alloc(const struct tdataset *d, const struct tenant_query *q,
-                                      size_t nkeys)
+                                      size_t nkeys, size_t nparams)
 {
     struct tenant_plan *p = calloc(1, sizeof(*p));
     if (!p)
@@ -377,8 +379,9 @@ static struct tenant_plan *plan_alloc(const struct tdataset *d, const struct ten
     p->types = calloc(q->nfields, sizeof(*p->types));
     p->vals = calloc(q->nfields, sizeof(*p->vals));
     p->dates = calloc(q->nfields, sizeof(*p->dates));
-    p->last = calloc(nkeys, sizeof(*p->last));
-    if (!p->types || !p->vals || !p->dates || !p->last) {
+    p->keytext = calloc(nkeys, sizeof(*p->keytext));
+    p->args = calloc(nparams + nkeys + 1, sizeof(*p->args));
+    if (!p->types || !p->vals || !p->dates || !p->keytext || !p->args) {
         tenant_plan_free(p);
         return NULL;
     }
@@ -429,12 +432,17 @@ int tenant_plan_new(const struct tenant_query *q, struct tenant_plan **out, char
         (rc = plan_keys(&c, q, keys, &nkeys)) != 0)
         goto out;
     rc = -1;
-    if ((!where.data && buf_puts(&where, "1") != 0) || !(p = plan_alloc(c.d, q, nkeys)) ||
-        plan_sql(p, &c, q, where.data, keys) != 0)
+    if ((!where.data && buf_puts(&where, "1") != 0) ||
+        !(p = plan_alloc(c.d, q, nkeys, c.nparams)) || plan_sql(p, &c, q, where.data, keys) != 0)
         goto out;
     p->params = c.params;
     p->nparams = c.nparams;
     c.params = NULL;
+    for (size_t i = 0; i < p->nparams; i++) {
+        p->args[i].kind = p->params[i].is_int ? STORE_ARG_INT : STORE_ARG_TEXT;
+        p->args[i].num = p->params[i].i;
+        p->args[i].text = p->params[i].s;
+    }
     *out = p;
     p = NULL;
     rc = 0;
