@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../core/clock.h"
+#include "../reports/outcome.h"
 #include "../reports/report.h"
 #include "../store/control_store.h"
 #include "api.h"
@@ -22,7 +23,6 @@
 #define MESSAGES_MAX 20
 #define MESSAGE_TEXT_MAX 1024
 
-static const char *const outcomes[] = {"SUCCESS", "WARNING", "ERROR", "TEMP_ERROR", NULL};
 static const char *const message_types[] = {"INFO", "WARN", "ERROR", NULL};
 
 /* One TaskResultDetails message as a body gives it. */
@@ -127,7 +127,7 @@ static const struct body_field behaviour_fields[] = {
     [B_POLLS] = {"polls", BODY_WHOLE, BODY_AT(struct store_behaviour, polls), .min = 0,
                  .max = POLLS_MAX},
     [B_OUTCOME] = {"outcome", BODY_CHOICE, BODY_AT(struct store_behaviour, outcome),
-                   .choices = outcomes},
+                   .choices = report_outcome_plannable},
     [B_MESSAGES] = {"messages", BODY_CUSTOM, BODY_AT(struct store_behaviour, messages),
                     .parse = parse_messages},
     [B_TYPE] = {"reportType", BODY_CUSTOM, BODY_AT(struct store_behaviour, report_type),

@@ -9,6 +9,7 @@
 
 #include "../core/clock.h"
 #include "../reports/lifecycle.h"
+#include "../reports/outcome.h"
 #include "../reports/report.h"
 #include "../store/control_store.h"
 #include "api.h"
@@ -30,9 +31,6 @@ static int collect_id(void *ud, const struct store_task *t)
     return l->n >= LIST_MAX;
 }
 
-static const char *const task_states[] = {"RUNNING",    "SUCCESS",    "WARNING", "ERROR",
-                                          "TEMP_ERROR", "TERMINATED", NULL};
-
 /* The filters of GET /mock/tasks (NULL: any). */
 struct task_filter {
     const char *type, *state, *client_id;
@@ -40,7 +38,7 @@ struct task_filter {
 
 static int task_matches(const struct store_task *t, const struct task_filter *f)
 {
-    const char *now_state = lifecycle_done(t) ? t->completion_status : "RUNNING";
+    const char *now_state = lifecycle_done(t) ? t->completion_status : REPORT_RUNNING;
     return (!f->type || strcmp(t->report_type, f->type) == 0) &&
            (!f->state || strcmp(now_state, f->state) == 0) &&
            (!f->client_id || strcmp(t->client_id, f->client_id) == 0);
@@ -92,8 +90,8 @@ enum err api_mock_tasks(struct api_req *rq, struct api_res *rs)
         return e;
     if (f.type && !report_type_find(f.type))
         return api_fail(rs, ERR_BAD_REQUEST, "Query parameter 'reportType' is not a report type.");
-    if (f.state && !control_one_of(f.state, task_states)) {
-        control_choices_text(task_states, list, sizeof(list));
+    if (f.state && !control_one_of(f.state, report_outcome_names)) {
+        control_choices_text(report_outcome_names, list, sizeof(list));
         return api_fail(rs, ERR_BAD_REQUEST, "Query parameter 'status' must be %s.", list);
     }
     struct id_list l = {calloc(LIST_MAX, STORE_ID_LEN), 0};

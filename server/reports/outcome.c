@@ -9,15 +9,25 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Each name is spelled once; the table and the choice lists point at it. */
+static const char running[] = REPORT_RUNNING, success[] = "SUCCESS", warning[] = "WARNING",
+                  error[] = "ERROR", temp_error[] = "TEMP_ERROR", terminated[] = "TERMINATED";
+
 static const struct report_outcome outcomes[] = {
-    {REPORT_RUNNING, NULL, 0, 0, NULL, NULL},
-    {"SUCCESS", "SUCCESS", 1, 1, NULL, NULL},
-    {"WARNING", "WARNING", 1, 1, "WARN", "The report finished with warnings."},
-    {"ERROR", "FAILURE", 1, 0, "ERROR", "The report failed."},
-    {"TEMP_ERROR", "FAILURE", 1, 0, "ERROR",
+    {running, NULL, 0, 0, NULL, NULL},
+    {success, success, 1, 1, NULL, NULL},
+    {warning, warning, 1, 1, "WARN", "The report finished with warnings."},
+    {error, "FAILURE", 1, 0, "ERROR", "The report failed."},
+    {temp_error, "FAILURE", 1, 0, "ERROR",
      "The report failed with a temporary error; run it again."},
-    {"TERMINATED", "TERMINATED", 0, 0, NULL, NULL},
+    {terminated, terminated, 0, 0, NULL, NULL},
 };
+
+/* The table's names in its order, and those of its plannable rows (a unit
+ * test holds them to the table). */
+const char *const report_outcome_names[] = {running,    success,    warning, error,
+                                            temp_error, terminated, NULL};
+const char *const report_outcome_plannable[] = {success, warning, error, temp_error, NULL};
 
 const struct report_outcome *report_outcome_find(const char *name)
 {

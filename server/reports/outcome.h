@@ -22,6 +22,11 @@ struct report_outcome {
 
 #define REPORT_RUNNING "RUNNING"
 
+/* Every state's name, and the names of the plannable ones, in table order,
+ * NULL-terminated: choice lists for validating bodies and queries. */
+extern const char *const report_outcome_names[];
+extern const char *const report_outcome_plannable[];
+
 /* The state named exactly `name`, or NULL (also for NULL). */
 const struct report_outcome *report_outcome_find(const char *name);
 

@@ -255,3 +255,16 @@ Test(outcome, lists_for_reasons)
     cr_assert_str_eq(tiny, "RUNNI", "cut, and terminated");
     report_outcome_list(0, NULL, 10); /* no-op */
 }
+
+Test(outcome, choice_lists_follow_the_table)
+{
+    size_t n = 0, k = 0;
+    for (; report_outcome_names[n]; n++) {
+        const struct report_outcome *o = report_outcome_find(report_outcome_names[n]);
+        cr_assert_not_null(o, "%s", report_outcome_names[n]);
+        if (o->plannable)
+            cr_assert_str_eq(report_outcome_plannable[k++], o->name);
+    }
+    cr_assert_eq(n, 6);
+    cr_assert_null(report_outcome_plannable[k], "no plannable name beyond the table's");
+}
