@@ -49,6 +49,11 @@ static const struct report_case report_cases[] = {
      "{\"reportType\":\"IDENTITY_PROFILE_IDENTITY_ERROR\",\"arguments\":{\"authoritativeSource\":"
      "\"" SOURCE_WORKDAY "\"}}",
      NULL, -1},
+    /* The example of the API documentation resolves in the built-in tenant. */
+    {"IDENTITY_PROFILE_IDENTITY_ERROR",
+     "{\"reportType\":\"IDENTITY_PROFILE_IDENTITY_ERROR\",\"arguments\":{\"authoritativeSource\":"
+     "\"1234sourceId5678902\"}}",
+     "Identity Profile Identity Error Report", 1},
     {"ORPHAN_IDENTITIES",
      "{\"reportType\":\"ORPHAN_IDENTITIES\",\"arguments\":{\"selectedFormats\":[\"CSV\",\"PDF\"]}}",
      NULL, 10},
