@@ -47,7 +47,11 @@
     X(cairo_line_to)                                                                               \
     X(cairo_stroke)                                                                                \
     X(cairo_show_text)                                                                             \
-    X(cairo_show_page)
+    X(cairo_show_page)                                                                             \
+    X(cairo_get_scaled_font)                                                                       \
+    X(cairo_scaled_font_text_to_glyphs)                                                            \
+    X(cairo_glyph_free)                                                                            \
+    X(cairo_show_glyphs)
 
 struct cairo_dl {
 #define CAIRO_DL_MEMBER(name) __typeof__(name) *name;

@@ -10,7 +10,9 @@
  * SAMPLE_ROWS rows, which are held back until then; every later row is drawn
  * as it arrives. Text widths are sums of glyph advances (cairo's text API
  * places glyphs by advance, without kerning), cached per character, so
- * fitting a cell costs no call into cairo on the common path.
+ * fitting a cell costs no call into cairo on the common path. A row is drawn
+ * as one run of glyphs: cairo's cost is per drawing operation, and a page of
+ * one operation a cell is several times slower to render.
  *
  * Owns its document, the cairo surface and context behind it, and copies of
  * the labels and sampled cells. Knows nothing of reports or the store.
@@ -80,7 +82,10 @@ struct pdf_doc {
     struct wide wide[WIDE_SLOTS];
     struct table t;
     int ntables;
-    char text[CELL_BYTES + 8]; /* scratch for one cleaned cell */
+    char text[CELL_BYTES + 8];             /* scratch for one cleaned cell */
+    cairo_glyph_t scratch[CELL_BYTES + 8]; /* its glyphs (never more than its bytes) */
+    cairo_glyph_t *run;                    /* the glyphs of one row */
+    size_t nrun, caprun;
 };
 
 /* ---- text ---- */
@@ -265,13 +270,43 @@ static double baseline_in(const struct pdf_doc *d, double top, double h, double 
     return top + (h + (d->ascent - d->descent) * size) / 2;
 }
 
-/* Draws one row of cells at d->y: the header row when `head` is set. */
-static void draw_cells(struct pdf_doc *d, const char *const *cells, int head)
+/* Appends the glyphs of d->text, placed from (x, y) in the current font, to the row's run. */
+static int add_glyphs(struct pdf_doc *d, cairo_scaled_font_t *sf, double x, double y)
+{
+    cairo_glyph_t *g = d->scratch;
+    int n = (int)(sizeof(d->scratch) / sizeof(d->scratch[0]));
+    int rc = -1;
+    if (d->c->cairo_scaled_font_text_to_glyphs(sf, x, y, d->text, -1, &g, &n, NULL, NULL, NULL) !=
+        CAIRO_STATUS_SUCCESS)
+        return -1;
+    if (d->nrun + (size_t)n > d->caprun) {
+        size_t cap = (d->nrun + (size_t)n) * 2;
+        cairo_glyph_t *bigger = realloc(d->run, cap * sizeof(*bigger));
+        if (!bigger)
+            goto out;
+        d->run = bigger;
+        d->caprun = cap;
+    }
+    memcpy(d->run + d->nrun, g, (size_t)n * sizeof(*g));
+    d->nrun += (size_t)n;
+    rc = 0;
+out:
+    if (g != d->scratch)
+        d->c->cairo_glyph_free(g);
+    return rc;
+}
+
+/*
+ * Draws one row of cells at d->y (the header row when `head` is set) as a
+ * single run of glyphs: one drawing operation a row, not one a cell.
+ */
+static int draw_cells(struct pdf_doc *d, const char *const *cells, int head)
 {
     struct table *t = &d->t;
     enum face f = head ? BOLD : REGULAR;
     double x = MARGIN, pad = PAD_EM * t->size;
     double base = baseline_in(d, d->y, t->row_h, t->size);
+    cairo_scaled_font_t *sf;
     if (head || t->drawn % 2 == 1) {
         double g = head ? 0.85 : 0.95;
         d->c->cairo_set_source_rgb(d->cr, g, g, g);
@@ -279,16 +314,25 @@ static void draw_cells(struct pdf_doc *d, const char *const *cells, int head)
         d->c->cairo_fill(d->cr);
         d->c->cairo_set_source_rgb(d->cr, 0, 0, 0);
     }
+    d->c->cairo_set_font_face(d->cr, d->face[f]);
+    d->c->cairo_set_font_size(d->cr, t->size);
+    sf = d->c->cairo_get_scaled_font(d->cr);
+    d->nrun = 0;
     for (size_t i = 0; i < t->ncols; i++) {
-        draw_line(d, f, t->size, x + pad, base, t->width[i] - 2 * pad, cells ? cells[i] : NULL);
+        int cut = clean(d, cells ? cells[i] : NULL);
+        fit(d, f, t->size, t->width[i] - 2 * pad, cut);
+        if (add_glyphs(d, sf, x + pad, base) != 0)
+            return -1;
         x += t->width[i];
     }
+    d->c->cairo_show_glyphs(d->cr, d->run, (int)d->nrun);
     d->y += t->row_h;
+    return 0;
 }
 
-static void draw_header(struct pdf_doc *d)
+static int draw_header(struct pdf_doc *d)
 {
-    draw_cells(d, (const char *const *)d->t.labels, 1);
+    return draw_cells(d, (const char *const *)d->t.labels, 1);
 }
 
 /* Draws one data row, on a new page (with the header again) when this one is full. */
@@ -298,9 +342,11 @@ static int draw_row(struct pdf_doc *d, const char *const *cells)
         if (end_page(d) != 0)
             return -1;
         begin_page(d);
-        draw_header(d);
+        if (draw_header(d) != 0)
+            return -1;
     }
-    draw_cells(d, cells, 0);
+    if (draw_cells(d, cells, 0) != 0)
+        return -1;
     d->t.drawn++;
     return 0;
 }
@@ -411,7 +457,7 @@ static int flush_sample(struct pdf_doc *d)
             return -1;
         begin_page(d);
     }
-    draw_header(d);
+    rc = draw_header(d);
     for (size_t r = 0; rc == 0 && r < t->nsample; r++)
         rc = draw_row(d, (const char *const *)&t->sample[r * t->ncols]);
     free_sample(t);
@@ -633,5 +679,6 @@ void pdf_free(struct pdf_doc *d)
         d->c->cairo_surface_destroy(d->surface);
     free_table(&d->t);
     free(d->title);
+    free(d->run);
     free(d);
 }
