@@ -32,6 +32,8 @@
     X(cairo_destroy)                                                                               \
     X(cairo_status)                                                                                \
     X(cairo_status_to_string)                                                                      \
+    X(cairo_save)                                                                                  \
+    X(cairo_restore)                                                                               \
     X(cairo_toy_font_face_create)                                                                  \
     X(cairo_font_face_status)                                                                      \
     X(cairo_font_face_destroy)                                                                     \

@@ -41,6 +41,7 @@
 #define PAD_EM 0.35 /* space left and right of a cell's text, in ems */
 #define ROW_EM 1.5  /* row height, in ems */
 #define SAMPLE_ROWS 100
+#define SLACK 0.1 /* room added to the widest sampled text of a column, as a share and in ems */
 #define CELL_BYTES 2048 /* of a cell's text kept for drawing: more than a page is wide */
 #define ELLIPSIS "\xe2\x80\xa6"
 #define WIDE_SLOTS 1024 /* cached advances of non-ASCII characters */
@@ -132,13 +133,15 @@ static int clean(struct pdf_doc *d, const char *s)
     return 0;
 }
 
-/* Measures one string's advance at size 1 with cairo. */
+/* Measures one string's advance at size 1 with cairo; the drawing font is left as it was. */
 static double measure(struct pdf_doc *d, enum face f, const char *utf8)
 {
     cairo_text_extents_t e;
+    d->c->cairo_save(d->cr);
     d->c->cairo_set_font_face(d->cr, d->face[f]);
     d->c->cairo_set_font_size(d->cr, 100.0);
     d->c->cairo_text_extents(d->cr, utf8, &e);
+    d->c->cairo_restore(d->cr);
     return e.x_advance / 100.0;
 }
 
@@ -316,11 +319,11 @@ static int draw_cells(struct pdf_doc *d, const char *const *cells, int head)
     }
     d->c->cairo_set_font_face(d->cr, d->face[f]);
     d->c->cairo_set_font_size(d->cr, t->size);
-    sf = d->c->cairo_get_scaled_font(d->cr);
     d->nrun = 0;
     for (size_t i = 0; i < t->ncols; i++) {
         int cut = clean(d, cells ? cells[i] : NULL);
-        fit(d, f, t->size, t->width[i] - 2 * pad, cut);
+        fit(d, f, t->size, t->width[i] - 2 * pad, cut); /* may measure a new character */
+        sf = d->c->cairo_get_scaled_font(d->cr);
         if (add_glyphs(d, sf, x + pad, base) != 0)
             return -1;
         x += t->width[i];
@@ -384,6 +387,7 @@ static int lay_out(struct pdf_doc *d)
             if (w > want[i])
                 want[i] = w;
         }
+        want[i] = want[i] * (1 + SLACK) + SLACK; /* later rows may be a little wider */
         total += want[i] + 2 * PAD_EM;
     }
     t->size = total > 0 ? avail / total : CELL_MAX;

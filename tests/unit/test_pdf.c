@@ -183,6 +183,39 @@ Test(pdf, non_ascii_names_survive)
     buf_free(&k.out);
 }
 
+/*
+ * Characters first met after the rows that size the columns (measuring them
+ * must not change the font the row is drawn in).
+ */
+Test(pdf, new_characters_after_the_sample_keep_their_size)
+{
+    static const char *const labels[] = {"Name", "City"};
+    static const char *const late[][2] = {{"Łukasz Żółć", "Łódź"}, {"Ærøskøbing", "Ålesund"}};
+    struct sink k = {0};
+    struct pdf_doc *d = open_doc(&k, "Late", "302", 0);
+    static struct lines ls;
+    char name[32];
+    const char *row[2] = {name, "Paris"};
+    int found = 0;
+    cr_assert_eq(pdf_table(d, NULL, 2, labels), 0);
+    for (int i = 0; i < 300; i++) {
+        snprintf(name, sizeof(name), "Person %d", i);
+        cr_assert_eq(pdf_row(d, row), 0);
+    }
+    cr_assert_eq(pdf_row(d, late[0]), 0);
+    cr_assert_eq(pdf_row(d, late[1]), 0);
+    cr_assert_eq(pdf_close(d), 0);
+    pdf_free(d);
+    char *text = render_text(&k);
+    split(text, &ls);
+    for (int l = 0; l < ls.n; l++)
+        for (int r = 0; r < 2; r++)
+            found += pdftext_row(ls.line[l], 2, late[r]);
+    cr_assert_eq(found, 2, "the late rows read back whole");
+    free(text);
+    buf_free(&k.out);
+}
+
 /* Bad bytes and control characters print as U+FFFD and spaces; the document stays whole. */
 Test(pdf, bad_utf8_and_controls_do_not_break_the_document)
 {
