@@ -136,7 +136,7 @@ enum err api_report_file(struct api_req *rq, struct api_res *rs)
         return ERR_FILE_NOT_FOUND;
     if (e != ERR_OK)
         return e;
-    char disposition[512];
+    char disposition[512], why[256] = "";
     const char *content_type = NULL, *ext = NULL;
     struct report_stream *st = NULL;
     const char *fmt_upper = strcmp(format, "csv") == 0 ? "CSV" : "PDF";
@@ -163,7 +163,9 @@ enum err api_report_file(struct api_req *rq, struct api_res *rs)
         e = ERR_FILE_NOT_FOUND;
         goto out;
     }
-    e = report_stream_open(rq->app->store, &t, format, &st, &content_type, &ext);
+    e = report_stream_open(rq->app->store, &t, format, &st, &content_type, &ext, why, sizeof(why));
+    if (e == ERR_INTERNAL && why[0])
+        e = api_fail(rs, e, "getReport: %s", why); /* logged, never sent */
     if (e != ERR_OK)
         goto out;
     if (api_content_disposition(rq->query(rq, "name"), t.task_def_name, ext, disposition,

@@ -68,4 +68,4 @@ static int csv_end(void *state, struct buf *out)
     return 0;
 }
 
-const struct report_writer csv_writer = {csv_begin, csv_row, csv_end};
+const struct report_writer csv_writer = {csv_begin, csv_row, csv_end, NULL};

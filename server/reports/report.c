@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "pdf_writer.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -168,7 +169,7 @@ static const struct report_type types[] = {
 /* In selectedFormats order; a format without a writer is advertised but not served. */
 static const struct report_format formats[] = {
     {REPORT_CSV, "CSV", "csv", "application/csv", "csv", &csv_writer},
-    {REPORT_PDF, "PDF", "pdf", "application/pdf", "pdf", NULL},
+    {REPORT_PDF, "PDF", "pdf", "application/pdf", "pdf", &pdf_writer},
 };
 
 /* ---- search indices (the contract's Index enum, in its order) ---- */

@@ -41,6 +41,11 @@ struct report_stream {
     struct buf page; /* the writer's output for one piece */
     struct archive *zip;
     int64_t mtime_ms;
+    struct report_run run; /* the task, for writers that print it; points into: */
+    char id[STORE_ID_LEN];
+    char report_type[40];
+    char launcher[128];
+    char *arguments;
 };
 
 static la_ssize_t zip_write(struct archive *a, void *ud, const void *p, size_t n)
@@ -101,10 +106,11 @@ static int start_entry(struct report_stream *st, const struct report_part *p)
 
 static int begin_part(struct report_stream *st)
 {
-    const struct report_part *p = report_rows_part(st->rows, st->cur);
-    if (st->zip && start_entry(st, p) != 0)
+    struct report_part p = *report_rows_part(st->rows, st->cur);
+    p.run = &st->run;
+    if (st->zip && start_entry(st, &p) != 0)
         return -1;
-    if (st->format->writer->begin(p, &st->page, &st->state) != 0)
+    if (st->format->writer->begin(&p, &st->page, &st->state) != 0)
         return -1;
     st->in_part = 1;
     return emit_page(st);
@@ -152,6 +158,7 @@ void report_stream_free(struct report_stream *st)
     if (st->zip)
         archive_write_free(st->zip); /* closes it if needed; output goes to `out` */
     report_rows_close(st->rows);
+    free(st->arguments);
     buf_free(&st->out);
     buf_free(&st->page);
     free(st);
@@ -193,22 +200,31 @@ static int open_zip(struct report_stream *st)
 
 enum err report_stream_open(struct store *s, const struct store_task *t, const char *file_format,
                             struct report_stream **out, const char **content_type,
-                            const char **extension)
+                            const char **extension, char *why, size_t whylen)
 {
     const struct report_format *f = report_format_find(file_format, 1);
     const struct report_type *type = t ? report_type_find(t->report_type) : NULL;
     struct report_stream *st = NULL;
-    char why[256] = "";
+    char reason[256] = "";
     enum err rc = ERR_INTERNAL;
     if (!type || !f || !f->writer)
         return ERR_FILE_NOT_FOUND; /* never a fake file */
+    if (f->writer->ready && f->writer->ready(why, whylen) != 0)
+        return ERR_INTERNAL;
     if (!(st = calloc(1, sizeof(*st))))
         return ERR_INTERNAL;
     st->format = f;
     buf_init(&st->out, 0);
     buf_init(&st->page, PAGE_CAP);
     st->mtime_ms = t->completed_ms > 0 ? t->completed_ms : t->created_ms;
-    rc = report_rows_open(s, t->report_type, t->arguments, &st->rows, why, sizeof(why));
+    snprintf(st->id, sizeof(st->id), "%s", t->id);
+    snprintf(st->report_type, sizeof(st->report_type), "%s", t->report_type);
+    snprintf(st->launcher, sizeof(st->launcher), "%s", t->launcher);
+    if (!(st->arguments = strdup(t->arguments ? t->arguments : "{}")))
+        goto out;
+    st->run = (struct report_run){st->id,       st->report_type, st->arguments,
+                                  st->launcher, st->mtime_ms,    t->rows > 0 ? t->rows : 0};
+    rc = report_rows_open(s, t->report_type, t->arguments, &st->rows, reason, sizeof(reason));
     if (rc != ERR_OK) {
         rc = rc == ERR_BAD_REQUEST ? ERR_FILE_NOT_FOUND : ERR_INTERNAL;
         goto out;

@@ -24,11 +24,13 @@ struct report_stream;
  * *content_type / *extension are static strings ("application/csv", "csv";
  * a zip is "application/zip", "zip"). A format without a writer, or a task
  * whose report cannot run any more, answers ERR_FILE_NOT_FOUND: never a
- * fake file. `s` must outlive the stream; `t` need not.
+ * fake file. A writer that cannot work here (the PDF library is missing)
+ * answers ERR_INTERNAL with the reason in `why` (may be NULL), for the log.
+ * `s` must outlive the stream; `t` need not.
  */
 enum err report_stream_open(struct store *s, const struct store_task *t, const char *file_format,
                             struct report_stream **out, const char **content_type,
-                            const char **extension);
+                            const char **extension, char *why, size_t whylen);
 
 /* Writes up to `max` bytes of the file into buf: >0 bytes, 0 at the end, -1 on error. */
 ssize_t report_stream_read(struct report_stream *st, char *buf, size_t max);

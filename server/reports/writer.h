@@ -13,15 +13,27 @@
 #define ISC_REPORTS_WRITER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../core/buf.h"
 
+/* The run a file comes from, for formats that print it (the PDF's heading). */
+struct report_run {
+    const char *id;
+    const char *report_type;
+    const char *arguments; /* canonical JSON */
+    const char *launcher;
+    int64_t completed_ms; /* also the file's date */
+    int64_t rows;
+};
+
 /* One file of a report: a SEARCH_EXPORT download has one per searched index. */
 struct report_part {
-    const char *name;          /* the index ("identities") for a zip entry; NULL otherwise */
-    const char *title;         /* the report's taskDefName */
-    size_t ncolumns;           /* 1..TENANT_MAX_FIELDS */
-    const char *const *labels; /* header cells, ncolumns of them */
+    const char *name;             /* the index ("identities") for a zip entry; NULL otherwise */
+    const char *title;            /* the report's taskDefName */
+    size_t ncolumns;              /* 1..TENANT_MAX_FIELDS */
+    const char *const *labels;    /* header cells, ncolumns of them */
+    const struct report_run *run; /* NULL: unknown (a writer then prints none) */
 };
 
 struct report_writer {
@@ -38,6 +50,12 @@ struct report_writer {
      * out NULL it only frees state (the download was abandoned). 0 or -1;
      * state is freed either way. */
     int (*end)(void *state, struct buf *out);
+    /*
+     * NULL, or checks that the writer can work at all (a library it loads
+     * at run time): 0, or -1 with the reason in `why`. Asked before a
+     * download starts, so that it can still answer an error status.
+     */
+    int (*ready)(char *why, size_t whylen);
 };
 
 #endif

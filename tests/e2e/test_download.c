@@ -244,15 +244,6 @@ static void expect_file_not_found(const char *tok, const char *id, const char *q
     http_res_free(&r);
 }
 
-E2E_TEST(download, pdf_is_404_not_a_fake_file)
-{
-    char *tok = e2e_token("demo-app");
-    cJSON *res = run_to_success(tok, identities_body);
-    expect_file_not_found(tok, jstr(res, "id"), "fileFormat=pdf");
-    cJSON_Delete(res);
-    free(tok);
-}
-
 E2E_TEST(download, unfinished_terminated_failed_are_404)
 {
     char *tok = e2e_token("demo-app");

@@ -228,7 +228,7 @@ static void drain(const struct ask *a, int counted, int64_t rows)
     t.arguments = a->args_txt;
     t.created_ms = 1767323045678;
     t.completed_ms = 1767323047678;
-    e = report_stream_open(db, &t, "csv", &st, &ctype, &ext);
+    e = report_stream_open(db, &t, "csv", &st, &ctype, &ext, NULL, 0);
     if (!counted) {
         FUZZ_CHECK(e == ERR_FILE_NOT_FOUND, "opened a file whose count was refused (%d)", (int)e);
         goto out;

@@ -1,7 +1,7 @@
 // sdk.test.mjs - the official TypeScript SDK (npm sailpoint-api-client,
 // ReportsDataExtractionV2024Api) against a freshly started isc-reports-mock:
 // token, start -> poll (the virtual clock moved through /mock/clock) ->
-// result -> CSV download -> cancel, and the refusals a client must survive
+// result -> CSV and PDF downloads -> cancel, and the refusals a client must survive
 // (401 from the token endpoint and from the API, 400 validation, 403, 404,
 // and 429 from a second server started with a small rate limit).
 //
@@ -10,7 +10,7 @@
 // run in order and share one server.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -380,14 +380,29 @@ test('unknown id: 404 on result, file and cancel', async () => {
   assertErrorDto((await rejectsWith(admin.cancelReport({ id }), 404)).data, '404');
 });
 
-test('pdf is not implemented: 404, never a fake file', async () => {
+test('PDF download as an arraybuffer: a real PDF whose text pdftotext reads', async () => {
   const api = await apiFor('demo-app');
   const task = (
-    await api.startReport({ reportDetailsV2024: { reportType: 'IDENTITIES_DETAILS', arguments: { correlatedOnly: true } } })
+    await api.startReport({ reportDetailsV2024: { reportType: 'IDENTITIES', arguments: { correlatedOnly: false } } })
   ).data;
   await advanceClock(60000);
-  const res = await rejectsWith(api.getReport({ taskResultId: task.id, fileFormat: 'pdf' }), 404);
-  assert.match(res.data.messages[0].text, /File Not Found/);
+  const result = (await api.getReportResult({ taskResultId: task.id })).data;
+  assert.equal(result.status, 'SUCCESS');
+  assert.deepEqual(result.availableFormats, ['CSV', 'PDF']);
+  const file = await api.getReport({ taskResultId: task.id, fileFormat: 'pdf' }, { responseType: 'arraybuffer' });
+  assert.equal(file.status, 200);
+  assert.match(file.headers['content-type'], /^application\/pdf/);
+  assert.match(file.headers['content-disposition'], /^attachment; filename="Identities Report\.pdf"/);
+  const pdf = Buffer.from(file.data);
+  assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
+  const text = spawnSync('pdftotext', ['-layout', '-enc', 'UTF-8', '-', '-'], { input: pdf, encoding: 'utf8' });
+  assert.equal(text.status, 0, `pdftotext failed: ${text.stderr}`);
+  assert.ok(text.stdout.startsWith('Identities Report'), 'the title comes first');
+  for (const name of ['Müller', 'García', 'Zoë']) assert.ok(text.stdout.includes(name), `${name} in the PDF`);
+  assert.match(text.stdout, new RegExp(`Rows +${result.rows}\\b`));
+  // One line per data row: the lines that begin with an identity id.
+  const ids = text.stdout.split('\n').filter((l) => /^\s*[0-9a-f]{32}\b/.test(l));
+  assert.equal(ids.length, result.rows, 'PDF data rows == ReportResults.rows');
 });
 
 test('the server exits 0 on SIGTERM', async () => {

@@ -191,8 +191,8 @@ static struct report_stream *open_task(const char *type, const char *args, const
     t.arguments = (char *)args;
     t.created_ms = 1767323045678;
     t.completed_ms = 1767323047678;
-    cr_assert_eq(report_stream_open(s, &t, "csv", &st, ctype, ext), ERR_OK, "open %s %s", type,
-                 args);
+    cr_assert_eq(report_stream_open(s, &t, "csv", &st, ctype, ext, NULL, 0), ERR_OK, "open %s %s",
+                 type, args);
     return st;
 }
 
@@ -324,7 +324,8 @@ ParameterizedTest(struct rcase *c, content, cannot_run, .init = setup, .fini = t
     memset(&t, 0, sizeof(t));
     snprintf(t.report_type, sizeof(t.report_type), "%s", c->type);
     t.arguments = c->args;
-    cr_assert_eq(report_stream_open(s, &t, "csv", &st, &ct, &ext), ERR_FILE_NOT_FOUND, "%s", c->id);
+    cr_assert_eq(report_stream_open(s, &t, "csv", &st, &ct, &ext, NULL, 0), ERR_FILE_NOT_FOUND,
+                 "%s", c->id);
     cr_assert_null(st);
 }
 
@@ -502,7 +503,7 @@ Test(content, sort_descending, .init = setup, .fini = teardown)
     free(zip);
 }
 
-Test(content, pdf_and_other_formats_are_not_found, .init = setup, .fini = teardown)
+Test(content, other_formats_are_not_found, .init = setup, .fini = teardown)
 {
     struct store_task t;
     struct report_stream *st = NULL;
@@ -510,11 +511,37 @@ Test(content, pdf_and_other_formats_are_not_found, .init = setup, .fini = teardo
     memset(&t, 0, sizeof(t));
     snprintf(t.report_type, sizeof(t.report_type), "IDENTITIES");
     t.arguments = "{}";
-    cr_assert_eq(report_stream_open(s, &t, "pdf", &st, &ct, &ext), ERR_FILE_NOT_FOUND);
-    cr_assert_eq(report_stream_open(s, &t, "xlsx", &st, &ct, &ext), ERR_FILE_NOT_FOUND);
-    cr_assert_eq(report_stream_open(s, &t, "CSV", &st, &ct, &ext), ERR_FILE_NOT_FOUND);
+    cr_assert_eq(report_stream_open(s, &t, "xlsx", &st, &ct, &ext, NULL, 0), ERR_FILE_NOT_FOUND);
+    cr_assert_eq(report_stream_open(s, &t, "CSV", &st, &ct, &ext, NULL, 0), ERR_FILE_NOT_FOUND);
     cr_assert_null(st);
     cr_assert_null(ct);
+}
+
+/* A PDF is a whole document: its header, its trailer, and the same bytes twice. */
+Test(content, pdf_streams_a_whole_document, .init = setup, .fini = teardown)
+{
+    struct store_task t;
+    struct report_stream *st = NULL;
+    const char *ct = NULL, *ext = NULL;
+    char *a, *b;
+    size_t alen, blen;
+    memset(&t, 0, sizeof(t));
+    snprintf(t.report_type, sizeof(t.report_type), "IDENTITIES");
+    t.arguments = "{}";
+    t.completed_ms = 1767323047678;
+    cr_assert_eq(report_stream_open(s, &t, "pdf", &st, &ct, &ext, NULL, 0), ERR_OK);
+    cr_assert_str_eq(ct, "application/pdf");
+    cr_assert_str_eq(ext, "pdf");
+    a = read_all(st, 4096, &alen);
+    report_stream_free(st);
+    cr_assert_eq(report_stream_open(s, &t, "pdf", &st, &ct, &ext, NULL, 0), ERR_OK);
+    b = read_all(st, 1000, &blen);
+    report_stream_free(st);
+    cr_assert(alen > 1000 && memcmp(a, "%PDF-", 5) == 0, "no PDF header");
+    cr_assert(memmem(a + alen - 8, 8, "%%EOF", 5), "no PDF trailer");
+    cr_assert(alen == blen && memcmp(a, b, alen) == 0, "two renders differ");
+    free(a);
+    free(b);
 }
 
 /* One byte at a time gives the same file as big reads; two opens give the same bytes. */
