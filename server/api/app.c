@@ -16,6 +16,7 @@
 #include "../core/ids.h"
 #include "../core/log.h"
 #include "../store/embedded.h"
+#include "../store/gen.h"
 
 #define FIXTURE_FILE_MAX (64L << 20) /* a fixture file larger than this is refused */
 
@@ -170,6 +171,19 @@ static int identity_load(struct app *app)
     return 0;
 }
 
+/* --tenant-size: the generated tenant, unless the database holds it already. */
+static int app_tenant_startup(struct app *app)
+{
+    int64_t size, seed;
+    int rc = store_tenant_generated(app->store, &size, &seed);
+    if (rc < 0)
+        return -1;
+    if (rc == 0 && size == app->cfg.tenant_size && seed == app->cfg.tenant_seed)
+        return 0; /* a file database that holds this very tenant already */
+    return store_tenant_generate(app->store, app->cfg.tenant_size, app->cfg.tenant_seed,
+                                 GEN_STARTUP);
+}
+
 /* The database with its identity; 0, or -1 with err set. */
 static int open_store(struct app *app, char *err, size_t errlen)
 {
@@ -183,6 +197,10 @@ static int open_store(struct app *app, char *err, size_t errlen)
                             nfixtures, err, errlen);
     if (!app->store)
         return -1;
+    if (app->cfg.tenant_size && app_tenant_startup(app) != 0) {
+        err_why(err, errlen, "cannot generate the tenant in %s", app->cfg.db);
+        return -1;
+    }
     if (identity_load(app) != 0) {
         err_why(err, errlen, "cannot initialise database %s", app->cfg.db);
         return -1;

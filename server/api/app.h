@@ -20,6 +20,8 @@ struct app_config {
     int port;                   /* 0: ephemeral */
     const char *db;             /* ":memory:" or a file */
     const char *fixtures;       /* NULL: the built-in fixtures; else a folder of *.sql */
+    int64_t tenant_size;        /* 0: the fixtures' tenant; else generate this many identities */
+    int64_t tenant_seed;        /* the generated tenant's seed */
     int64_t report_duration_ms; /* how long a report runs */
     enum clock_mode clock;
     int64_t token_ttl_s; /* access token lifetime */

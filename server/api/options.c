@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../auth/limiter.h"
+#include "../store/gen.h"
 
 enum option_kind {
     OPT_TEXT,   /* a string; `what` set: must not be empty ("empty <what>"); else "" is NULL */
@@ -52,6 +53,11 @@ static const struct option_row rows[] = {
     {"fixtures", "DIR", "ISC_MOCK_FIXTURES", OPT_TEXT, FIELD(fixtures), 0, 0, NULL,
      NULL, "built in", "load DIR/*.sql (in name order) instead of the built-in tenant and "
      "clients"},
+    {"tenant-size", "N", "ISC_MOCK_TENANT_SIZE", OPT_INT, FIELD(tenant_size), GEN_SIZE_MIN,
+     GEN_SIZE_MAX, "a tenant size", NULL, "none", "generate a tenant of N identities "
+     "instead of the built-in one (see \"A tenant of any size\")"},
+    {"seed", "S", "ISC_MOCK_SEED", OPT_INT, FIELD(tenant_seed), 0, GEN_SEED_MAX, "a seed",
+     "1", NULL, "the generated tenant's seed: the same size and seed give the same tenant"},
     {"report-duration", "MS", "ISC_MOCK_REPORT_DURATION", OPT_INT, FIELD(report_duration_ms),
      0, INT64_C(31536000000), "a duration in milliseconds", "2000", NULL,
      "how long a report runs"},

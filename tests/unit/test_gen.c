@@ -1,0 +1,174 @@
+/*
+ * test_gen.c - the tenant generator: its PRNG against known values, and the
+ * shape every generated tenant must have (orphans, uncorrelated accounts,
+ * errors, references that resolve), determinism by seed, bounds, and reset
+ * back to the fixtures.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/embedded.h"
+#include "store/gen.h"
+#include "store/store.h"
+#include "store/store_int.h"
+
+static struct store *open_memory(void)
+{
+    char err[256] = "";
+    struct store *s = store_open(":memory:", embedded_schema, embedded_schema_count,
+                                 embedded_fixtures, embedded_fixtures_count, err, sizeof(err));
+    cr_assert_not_null(s, "%s", err);
+    return s;
+}
+
+static int64_t scalar(struct store *s, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    cr_assert_eq(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql,
+                 sqlite3_errmsg(s->db));
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "%s", sql);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* A fingerprint of every tenant row, in key order: equal tenants, equal values. */
+static uint64_t fingerprint(struct store *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (int t = 0; gen_tables[t]; t++) {
+        char sql[128];
+        sqlite3_stmt *st = NULL;
+        snprintf(sql, sizeof(sql), "SELECT * FROM %s ORDER BY 1, 2", gen_tables[t]);
+        cr_assert_eq(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL), SQLITE_OK);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            for (int c = 0; c < sqlite3_column_count(st); c++) {
+                const unsigned char *v = sqlite3_column_text(st, c);
+                for (const unsigned char *p = v ? v : (const unsigned char *)"\x01"; *p; p++)
+                    h = (h ^ *p) * 1099511628211ULL;
+                h = (h ^ 0xff) * 1099511628211ULL;
+            }
+        }
+        sqlite3_finalize(st);
+    }
+    return h;
+}
+
+Test(gen, splitmix64_known_values)
+{
+    /* The reference splitmix64 sequence from state 0. */
+    uint64_t st = 0;
+    cr_assert_eq(gen_splitmix64(&st), UINT64_C(0xe220a8397b1dcdaf));
+    cr_assert_eq(gen_splitmix64(&st), UINT64_C(0x6e789e6aa1b965f4));
+    cr_assert_eq(gen_splitmix64(&st), UINT64_C(0x06c45d188009454f));
+}
+
+Test(gen, shape_of_a_generated_tenant)
+{
+    struct store *s = open_memory();
+    cr_assert_eq(store_tenant_generate(s, 3000, 5, GEN_RUNTIME), 0);
+    cr_assert_eq(scalar(s, "SELECT count(*) FROM identities"), 3000);
+    /* Orphans exist, and an orphan is exactly an identity without an account
+     * on its profile's authoritative source, flagged correlated = 0. */
+    int64_t orphans = scalar(s, "SELECT count(*) FROM identities WHERE correlated = 0");
+    cr_assert(orphans > 3000 / 29 / 2 && orphans < 3000 / 29 * 2, "orphans %lld",
+              (long long)orphans);
+    cr_assert_eq(scalar(s, "SELECT count(*) FROM identities i"
+                           " JOIN identity_profiles p ON p.id = i.identity_profile_id"
+                           " WHERE i.correlated = (SELECT count(*) = 0 FROM accounts a"
+                           "  WHERE a.identity_id = i.id"
+                           "  AND a.source_id = p.authoritative_source_id)"),
+                 0);
+    int64_t uncorrelated = scalar(s, "SELECT count(*) FROM accounts WHERE identity_id IS NULL");
+    cr_assert(uncorrelated > 3000 / 15 / 2 && uncorrelated < 3000 / 15 * 2, "uncorrelated %lld",
+              (long long)uncorrelated);
+    cr_assert_gt(scalar(s, "SELECT count(*) FROM identity_errors"), 0);
+    cr_assert_gt(scalar(s, "SELECT count(*) FROM identities WHERE identity_profile_id ="
+                           " '2c9180857de347aa017de8f2b1c40002'"),
+                 0);
+    /* Every account's source exists, every grant's account and entitlement... */
+    cr_assert_eq(scalar(s, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    cr_assert_eq(scalar(s, "SELECT count(*) FROM accounts a LEFT JOIN sources s"
+                           " ON s.id = a.source_id WHERE s.id IS NULL"),
+                 0);
+    /* ...and every table has rows; the stable source ids are kept. */
+    int64_t counts[GEN_TABLES];
+    cr_assert_eq(store_tenant_counts(s, counts), 0);
+    for (int t = 0; t < GEN_TABLES; t++)
+        cr_assert_gt(counts[t], 0, "%s is empty", gen_tables[t]);
+    cr_assert_eq(scalar(s, "SELECT count(*) FROM sources WHERE id ="
+                           " '2c9180897e7742b2017e781782f705b9' AND name = 'Active Directory'"),
+                 1);
+    /* Non-ASCII names survive. */
+    cr_assert_gt(scalar(s, "SELECT count(*) FROM identities WHERE last_name = 'Müller'"), 0);
+    int64_t size = 0, seed = 0;
+    cr_assert_eq(store_tenant_generated(s, &size, &seed), 0);
+    cr_assert_eq(size, 3000);
+    cr_assert_eq(seed, 5);
+    store_close(s);
+}
+
+Test(gen, usernames_stay_unique_past_one_block)
+{
+    struct store *s = open_memory();
+    cr_assert_eq(store_tenant_generate(s, 2000, 9, GEN_STARTUP), 0);
+    cr_assert_eq(scalar(s, "SELECT count(DISTINCT name) FROM identities"), 2000);
+    cr_assert_gt(scalar(s, "SELECT count(*) FROM identities WHERE name GLOB '*[0-9]'"), 0);
+    /* GEN_STARTUP builds the dropped indexes again. */
+    cr_assert_eq(scalar(s, "SELECT count(*) FROM sqlite_master WHERE name = 'accounts_identity'"),
+                 1);
+    cr_assert_eq(
+        scalar(s, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"), 0);
+    store_close(s);
+}
+
+Test(gen, same_seed_same_rows_other_seed_other_rows)
+{
+    struct store *s = open_memory();
+    cr_assert_eq(store_tenant_generate(s, 500, 42, GEN_RUNTIME), 0);
+    uint64_t a = fingerprint(s);
+    cr_assert_eq(store_tenant_generate(s, 500, 42, GEN_STARTUP), 0);
+    cr_assert_eq(fingerprint(s), a);
+    cr_assert_eq(store_tenant_generate(s, 500, 43, GEN_RUNTIME), 0);
+    cr_assert_neq(fingerprint(s), a);
+    store_close(s);
+}
+
+Test(gen, counts_scale_with_size)
+{
+    struct store *s = open_memory();
+    int64_t small[GEN_TABLES], big[GEN_TABLES];
+    cr_assert_eq(store_tenant_generate(s, 300, 1, GEN_RUNTIME), 0);
+    cr_assert_eq(store_tenant_counts(s, small), 0);
+    cr_assert_eq(store_tenant_generate(s, 3000, 1, GEN_RUNTIME), 0);
+    cr_assert_eq(store_tenant_counts(s, big), 0);
+    /* accounts (index 9), identities (10), events (0): about ten times more. */
+    int scaled[] = {0, 1, 6, 9, 10};
+    for (size_t i = 0; i < sizeof(scaled) / sizeof(scaled[0]); i++) {
+        int t = scaled[i];
+        cr_assert(big[t] > small[t] * 8 && big[t] < small[t] * 12, "%s: %lld then %lld",
+                  gen_tables[t], (long long)small[t], (long long)big[t]);
+    }
+    store_close(s);
+}
+
+Test(gen, bounds_refused_and_reset_brings_fixtures_back)
+{
+    struct store *s = open_memory();
+    cr_assert_eq(store_tenant_generate(s, GEN_SIZE_MIN - 1, 1, GEN_RUNTIME), -1);
+    cr_assert_eq(store_tenant_generate(s, GEN_SIZE_MAX + 1, 1, GEN_RUNTIME), -1);
+    cr_assert_eq(store_tenant_generate(s, 100, -1, GEN_RUNTIME), -1);
+    cr_assert_eq(store_tenant_generate(s, 100, GEN_SEED_MAX + 1, GEN_RUNTIME), -1);
+    int64_t size, seed;
+    cr_assert_eq(store_tenant_generated(s, &size, &seed), 1);
+    cr_assert_eq(scalar(s, "SELECT count(*) FROM identities"), 300);
+    cr_assert_eq(store_tenant_generate(s, GEN_SIZE_MIN, GEN_SEED_MAX, GEN_RUNTIME), 0);
+    cr_assert_eq(scalar(s, "SELECT count(*) FROM identities"), GEN_SIZE_MIN);
+    cr_assert_eq(store_reset(s), 0);
+    cr_assert_eq(store_tenant_generated(s, &size, &seed), 1);
+    cr_assert_eq(scalar(s, "SELECT count(*) FROM identities"), 300);
+    cr_assert_eq(scalar(s, "SELECT count(*) FROM accounts"), 850);
+    store_close(s);
+}
