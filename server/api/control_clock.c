@@ -11,6 +11,7 @@
 #include "../auth/limiter.h"
 #include "../core/clock.h"
 #include "../store/control_store.h"
+#include "../store/gen.h"
 #include "api.h"
 #include "app.h"
 #include "control_body.h"
@@ -44,6 +45,11 @@ static int clock_persist(struct app *app)
 enum err api_mock_reset(struct api_req *rq, struct api_res *rs)
 {
     if (store_reset(rq->app->store) != 0)
+        return ERR_INTERNAL;
+    /* A generated start-up tenant is generated again. */
+    if (rq->app->cfg.tenant_size &&
+        store_tenant_generate(rq->app->store, rq->app->cfg.tenant_size, rq->app->cfg.tenant_seed,
+                              GEN_RUNTIME) != 0)
         return ERR_INTERNAL;
     limiter_reset(rq->app->limiter);
     if (clock_mode(rq->app->clock) == CLOCK_MODE_VIRTUAL) {

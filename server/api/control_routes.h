@@ -50,4 +50,8 @@ enum err api_mock_tokens(struct api_req *rq, struct api_res *rs);
 enum err api_mock_requests_get(struct api_req *rq, struct api_res *rs);
 enum err api_mock_requests_delete(struct api_req *rq, struct api_res *rs);
 
+/* control_tenant.c: the tenant's counts, and generating a new one */
+enum err api_mock_tenant_get(struct api_req *rq, struct api_res *rs);
+enum err api_mock_tenant_post(struct api_req *rq, struct api_res *rs);
+
 #endif

@@ -75,6 +75,8 @@ static const struct route routes[] = {
     {"GET", "/mock/clients/{id}", api_mock_client_get, ROUTE_ADMIN, "mock.client", NULL, NULL},
     {"DELETE", "/mock/clients/{id}", api_mock_client_delete, ROUTE_ADMIN, "mock.client", NULL,
      NULL},
+    {"GET", "/mock/tenant", api_mock_tenant_get, ROUTE_ADMIN, "mock.tenant", NULL, NULL},
+    {"POST", "/mock/tenant", api_mock_tenant_post, ROUTE_ADMIN, "mock.tenant", NULL, NULL},
     {"GET", "/mock/requests", api_mock_requests_get, ROUTE_ADMIN, "mock.requests", NULL, NULL},
     {"DELETE", "/mock/requests", api_mock_requests_delete, ROUTE_ADMIN, "mock.requests", NULL,
      NULL},

@@ -55,6 +55,7 @@ int store_tenant_generated(struct store *s, int64_t *size, int64_t *seed);
 /* The tenant tables, children first (the order to empty them in). */
 extern const char *const gen_tables[];
 #define GEN_TABLES 13
+#define GEN_TABLE_IDENTITIES 10 /* gen_tables[GEN_TABLE_IDENTITIES] is "identities" */
 
 /* Rows in each of gen_tables[], into counts[GEN_TABLES]. 0 or -1. Takes the
  * lock once per table. */

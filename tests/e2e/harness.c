@@ -34,7 +34,7 @@ struct mock_proc e2e_srv = {.pid = 0, .out_fd = -1};
 
 static char tmpdir_path[512];
 
-#define START_TIMEOUT_MS 15000
+int e2e_start_timeout_ms = 15000;
 #define STOP_TIMEOUT_MS 10000
 #define MAX_ARGS 64
 #define MAX_ENV 512
@@ -228,12 +228,12 @@ int mock_proc_start(struct mock_proc *p, const char *const *args, const char *co
     p->out_fd = pipefd[0];
 
     char line[256];
-    if (read_first_line(p->out_fd, line, sizeof line, START_TIMEOUT_MS) != 0) {
+    if (read_first_line(p->out_fd, line, sizeof line, e2e_start_timeout_ms) != 0) {
         char *err = read_file(p->err_path);
         fprintf(stderr,
                 "waited %d ms for the server's first line (\"listening on ...\"); none came; "
                 "its stderr:\n%s\n",
-                START_TIMEOUT_MS, err);
+                e2e_start_timeout_ms, err);
         free(err);
         goto out;
     }

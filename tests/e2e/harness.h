@@ -40,13 +40,17 @@ struct mock_proc {
  * `defaults` is set, "--bind 127.0.0.1 --port 0 --clock virtual" come first,
  * so later args override them. `env` (NULL-terminated "NAME=value" strings,
  * may be NULL) is added to an environment from which every inherited
- * ISC_MOCK_* variable was removed. Waits up to 15 s for the first stdout
- * line. Returns 0 with p->url set, or -1 when the child did not print a
- * well-formed first line (the child is then reaped or killed and p->pid is 0;
- * the reason is written to stderr).
+ * ISC_MOCK_* variable was removed. Waits e2e_start_timeout_ms for the first
+ * stdout line. Returns 0 with p->url set, or -1 when the child did not print
+ * a well-formed first line (the child is then reaped or killed and p->pid is
+ * 0; the reason is written to stderr).
  */
 int mock_proc_start(struct mock_proc *p, const char *const *args, const char *const *env,
                     int defaults);
+
+/* How long mock_proc_start waits for the first line (15000 ms; a test that
+ * generates a big tenant at start-up raises it). */
+extern int e2e_start_timeout_ms;
 
 /*
  * Sends SIGTERM and waits up to 10 s; kills with SIGKILL after that. Returns
