@@ -15,7 +15,7 @@ static const struct {
     {"name", "isc-reports-mock"},
     {"description", "A local mock of the SailPoint ISC Reports Data Extraction API."},
     {"token", "POST /oauth/token (client_credentials)"},
-    {"reports", "/v2024/reports (the same under /v3, /v2025 and /v2026)"},
+    {"reports", "/v2024/reports (the same under /v3, /v2025 and /v2026) and /reports/v1"},
     {"control", "/mock/ (for example GET /mock/health, POST /mock/reset)"},
     {"docs", "README.md at the root of the source tree"},
 };

@@ -89,6 +89,8 @@ E2E_TEST(startup, root_points_to_the_api)
     cr_expect(jstr(r.json, "token") && strstr(jstr(r.json, "token"), "/oauth/token"), "%s", r.body);
     cr_expect(jstr(r.json, "reports") && strstr(jstr(r.json, "reports"), "/v2024/reports"), "%s",
               r.body);
+    cr_expect(jstr(r.json, "reports") && strstr(jstr(r.json, "reports"), "/reports/v1"), "%s",
+              r.body);
     cr_expect(jstr(r.json, "control") && strstr(jstr(r.json, "control"), "/mock/"), "%s", r.body);
     cr_expect(jstr(r.json, "docs") && strstr(jstr(r.json, "docs"), "README"), "%s", r.body);
     cr_expect_str_eq(jstr(r.json, "version"), ISC_EXPECTED_VERSION);
