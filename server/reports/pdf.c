@@ -6,13 +6,11 @@
  * header row repeated at the top of every page it spans, and one line per
  * data row; every page ends with a footer holding the title and "Page N".
  *
- * A table's column widths are decided from its header labels and its first
- * SAMPLE_ROWS rows, which are held back until then; every later row is drawn
- * as it arrives. Text widths are sums of glyph advances (cairo's text API
- * places glyphs by advance, without kerning), cached per character, so
- * fitting a cell costs no call into cairo on the common path. A row is drawn
- * as one run of glyphs: cairo's cost is per drawing operation, and a page of
- * one operation a cell is several times slower to render.
+ * A table's first SAMPLE_ROWS rows are held back until its columns are laid
+ * out (pdf_measure.c measures text and decides the widths); every later row
+ * is drawn as it arrives. A row is drawn as one run of glyphs: cairo's cost
+ * is per drawing operation, and a page of one operation a cell is several
+ * times slower to render.
  *
  * Owns its document, the cairo surface and context behind it, and copies of
  * the labels and sampled cells. Knows nothing of reports or the store.
@@ -25,188 +23,7 @@
 #include <time.h>
 
 #include "../core/err.h"
-#include "../core/utf8.h"
-#include "cairo_dl.h"
-
-#define PAGE_W 841.89 /* A4 landscape */
-#define PAGE_H 595.28
-#define MARGIN 28.0
-#define FONT_FAMILY "DejaVu Sans"
-#define TITLE_SIZE 15.0
-#define META_SIZE 8.0
-#define HEADING_SIZE 11.0
-#define FOOT_SIZE 7.0
-#define CELL_MAX 8.0 /* table font size, largest and smallest */
-#define CELL_MIN 5.0
-#define PAD_EM 0.35 /* space left and right of a cell's text, in ems */
-#define ROW_EM 1.5  /* row height, in ems */
-#define SAMPLE_ROWS 100
-#define SLACK 0.1 /* room added to the widest sampled text of a column, as a share and in ems */
-#define CELL_BYTES 2048 /* of a cell's text kept for drawing: more than a page is wide */
-#define ELLIPSIS "\xe2\x80\xa6"
-#define WIDE_SLOTS 1024 /* cached advances of non-ASCII characters */
-#define TABLE_BOTTOM (PAGE_H - MARGIN - 2 * FOOT_SIZE)
-
-enum face { REGULAR, BOLD };
-
-struct wide {
-    unsigned key; /* codepoint << 1 | face; 0: empty slot */
-    double adv;
-};
-
-struct table {
-    char **labels;
-    size_t ncols;
-    double *width; /* column widths in points, once laid out */
-    double size;   /* font size */
-    double row_h;
-    int laid_out;
-    char **sample; /* nsample * ncols cells, until laid out */
-    size_t nsample;
-    long drawn; /* data rows drawn */
-};
-
-struct pdf_doc {
-    const struct cairo_dl *c;
-    cairo_surface_t *surface;
-    cairo_t *cr;
-    cairo_font_face_t *face[2];
-    pdf_write_fn write;
-    void *ud;
-    int failed;
-    int closed;
-    int pages;
-    double y; /* top of the free space on the current page */
-    char *title;
-    double ascii[2][95];    /* advances at size 1, ' '..'~' */
-    double ascent, descent; /* at size 1 */
-    struct wide wide[WIDE_SLOTS];
-    struct table t;
-    int ntables;
-    char text[CELL_BYTES + 8];             /* scratch for one cleaned cell */
-    cairo_glyph_t scratch[CELL_BYTES + 8]; /* its glyphs (never more than its bytes) */
-    cairo_glyph_t *run;                    /* the glyphs of one row */
-    size_t nrun, caprun;
-};
-
-/* ---- text ---- */
-
-/* Decodes the well-formed sequence of length n at p. */
-static unsigned decode(const unsigned char *p, size_t n)
-{
-    static const unsigned char lead_mask[5] = {0, 0x7f, 0x1f, 0x0f, 0x07};
-    unsigned cp = p[0] & lead_mask[n];
-    for (size_t i = 1; i < n; i++)
-        cp = (cp << 6) | (p[i] & 0x3f);
-    return cp;
-}
-
-/*
- * Copies `s` into d->text as drawable text: control characters become spaces
- * and bytes that start no well-formed sequence become U+FFFD. Returns 1 when
- * `s` did not fit whole (the copy is then a prefix), else 0.
- */
-static int clean(struct pdf_doc *d, const char *s)
-{
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    size_t o = 0;
-    while (*p) {
-        size_t n = utf8_seq(p);
-        if (o + 4 > CELL_BYTES) {
-            d->text[o] = '\0';
-            return 1;
-        }
-        if (n == 0) {
-            memcpy(d->text + o, "\xef\xbf\xbd", 3);
-            o += 3;
-            p++;
-        } else if (n == 1 && (*p < 0x20 || *p == 0x7f)) {
-            d->text[o++] = ' ';
-            p++;
-        } else {
-            memcpy(d->text + o, p, n);
-            o += n;
-            p += n;
-        }
-    }
-    d->text[o] = '\0';
-    return 0;
-}
-
-/* Measures one string's advance at size 1 with cairo; the drawing font is left as it was. */
-static double measure(struct pdf_doc *d, enum face f, const char *utf8)
-{
-    cairo_text_extents_t e;
-    d->c->cairo_save(d->cr);
-    d->c->cairo_set_font_face(d->cr, d->face[f]);
-    d->c->cairo_set_font_size(d->cr, 100.0);
-    d->c->cairo_text_extents(d->cr, utf8, &e);
-    d->c->cairo_restore(d->cr);
-    return e.x_advance / 100.0;
-}
-
-/* The advance at size 1 of the well-formed sequence of length n at p. */
-static double advance(struct pdf_doc *d, enum face f, const unsigned char *p, size_t n)
-{
-    unsigned cp, key;
-    size_t slot;
-    char one[5];
-    if (n == 1 && *p >= 0x20 && *p < 0x7f)
-        return d->ascii[f][*p - 0x20];
-    cp = decode(p, n);
-    key = (cp << 1) | (unsigned)f;
-    slot = (key * 2654435761u) % WIDE_SLOTS;
-    for (size_t probe = 0; probe < WIDE_SLOTS; probe++) {
-        struct wide *w = &d->wide[(slot + probe) % WIDE_SLOTS];
-        if (w->key == key)
-            return w->adv;
-        if (w->key == 0) {
-            memcpy(one, p, n);
-            one[n] = '\0';
-            w->key = key;
-            w->adv = measure(d, f, one);
-            return w->adv;
-        }
-    }
-    memcpy(one, p, n); /* the cache is full: measure every time */
-    one[n] = '\0';
-    return measure(d, f, one);
-}
-
-/* The advance of d->text at size 1. */
-static double text_width(struct pdf_doc *d, enum face f, const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    double w = 0;
-    while (*p) {
-        size_t n = utf8_seq(p); /* text is clean: never 0 */
-        w += advance(d, f, p, n);
-        p += n;
-    }
-    return w;
-}
-
-/*
- * Cuts d->text (already cleaned; `cut` says it is a prefix already) to fit
- * `max` points at `size`, ending it with an ellipsis when anything is left out.
- */
-static void fit(struct pdf_doc *d, enum face f, double size, double max, int cut)
-{
-    const double ell = text_width(d, f, ELLIPSIS) * size;
-    unsigned char *p = (unsigned char *)d->text;
-    size_t keep = 0; /* bytes that fit with an ellipsis after them */
-    double w = 0;
-    while (*p) {
-        size_t n = utf8_seq(p);
-        w += advance(d, f, p, n) * size;
-        if (w + ell <= max)
-            keep = (size_t)(p - (unsigned char *)d->text) + n;
-        p += n;
-    }
-    if (!cut && w <= max)
-        return;
-    memcpy(d->text + keep, ELLIPSIS, sizeof(ELLIPSIS));
-}
+#include "pdf_int.h"
 
 /* ---- drawing ---- */
 
@@ -223,8 +40,8 @@ static void draw_text(struct pdf_doc *d, enum face f, double size, double x, dou
 static void draw_line(struct pdf_doc *d, enum face f, double size, double x, double baseline,
                       double max, const char *s)
 {
-    int cut = clean(d, s);
-    fit(d, f, size, max, cut);
+    int cut = pdf_clean(d, s);
+    pdf_fit(d, f, size, max, cut);
     draw_text(d, f, size, x, baseline, d->text);
 }
 
@@ -250,8 +67,8 @@ static int end_page(struct pdf_doc *d)
     double base = PAGE_H - MARGIN + FOOT_SIZE;
     double w;
     snprintf(num, sizeof(num), "Page %d", d->pages);
-    clean(d, num);
-    w = text_width(d, REGULAR, d->text) * FOOT_SIZE;
+    pdf_clean(d, num);
+    w = pdf_text_width(d, REGULAR, d->text) * FOOT_SIZE;
     d->c->cairo_set_source_rgb(d->cr, 0.35, 0.35, 0.35);
     draw_line(d, REGULAR, FOOT_SIZE, MARGIN, base, PAGE_W - 2 * MARGIN - w - 20, d->title);
     draw_text(d, REGULAR, FOOT_SIZE, PAGE_W - MARGIN - w, base, num);
@@ -321,8 +138,8 @@ static int draw_cells(struct pdf_doc *d, const char *const *cells, int head)
     d->c->cairo_set_font_size(d->cr, t->size);
     d->nrun = 0;
     for (size_t i = 0; i < t->ncols; i++) {
-        int cut = clean(d, cells ? cells[i] : NULL);
-        fit(d, f, t->size, t->width[i] - 2 * pad, cut); /* may measure a new character */
+        int cut = pdf_clean(d, cells ? cells[i] : NULL);
+        pdf_fit(d, f, t->size, t->width[i] - 2 * pad, cut); /* may measure a new character */
         sf = d->c->cairo_get_scaled_font(d->cr);
         if (add_glyphs(d, sf, x + pad, base) != 0)
             return -1;
@@ -354,80 +171,6 @@ static int draw_row(struct pdf_doc *d, const char *const *cells)
     return 0;
 }
 
-/* ---- layout ---- */
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/*
- * Decides the font size and column widths from the labels and the sample:
- * each column wants its widest text; the font shrinks until the table fits
- * the page, down to CELL_MIN; past that the widest columns are all cut to
- * the one width that makes the table fit.
- */
-static int lay_out(struct pdf_doc *d)
-{
-    struct table *t = &d->t;
-    const double avail = PAGE_W - 2 * MARGIN;
-    double *want = calloc(t->ncols, sizeof(double)), *sorted = NULL;
-    double total = 0, cap = 0, floor_em;
-    int rc = -1;
-    if (!want)
-        goto out;
-    for (size_t i = 0; i < t->ncols; i++) {
-        clean(d, t->labels[i]);
-        want[i] = text_width(d, BOLD, d->text);
-        for (size_t r = 0; r < t->nsample; r++) {
-            double w;
-            clean(d, t->sample[r * t->ncols + i]);
-            w = text_width(d, REGULAR, d->text);
-            if (w > want[i])
-                want[i] = w;
-        }
-        want[i] = want[i] * (1 + SLACK) + SLACK; /* later rows may be a little wider */
-        total += want[i] + 2 * PAD_EM;
-    }
-    t->size = total > 0 ? avail / total : CELL_MAX;
-    if (t->size > CELL_MAX)
-        t->size = CELL_MAX;
-    if (t->size < CELL_MIN) {
-        /* Water-fill: the cap c with sum(min(want, c)) equal to the room left. */
-        double room = avail / CELL_MIN - 2 * PAD_EM * (double)t->ncols, used = 0;
-        t->size = CELL_MIN;
-        if (!(sorted = malloc(t->ncols * sizeof(double))))
-            goto out;
-        memcpy(sorted, want, t->ncols * sizeof(double));
-        qsort(sorted, t->ncols, sizeof(double), cmp_double);
-        cap = sorted[t->ncols - 1];
-        for (size_t k = 0; k < t->ncols; k++) {
-            double c = (room - used) / (double)(t->ncols - k);
-            if (sorted[k] > c) {
-                cap = c;
-                break;
-            }
-            used += sorted[k];
-        }
-        floor_em = 2 * text_width(d, REGULAR, ELLIPSIS); /* one letter and the ellipsis */
-        if (cap < floor_em)
-            cap = floor_em; /* too many columns: the table runs off the page */
-        for (size_t i = 0; i < t->ncols; i++)
-            if (want[i] > cap)
-                want[i] = cap;
-    }
-    for (size_t i = 0; i < t->ncols; i++)
-        t->width[i] = (want[i] + 2 * PAD_EM) * t->size;
-    t->row_h = ROW_EM * t->size;
-    t->laid_out = 1;
-    rc = 0;
-out:
-    free(want);
-    free(sorted);
-    return rc;
-}
-
 static void free_sample(struct table *t)
 {
     for (size_t i = 0; t->sample && i < t->nsample * t->ncols; i++)
@@ -454,7 +197,7 @@ static int flush_sample(struct pdf_doc *d)
     int rc = 0;
     if (!t->labels || t->laid_out)
         return 0;
-    if (lay_out(d) != 0)
+    if (pdf_lay_out(d) != 0)
         return -1;
     if (d->y + 2 * t->row_h > TABLE_BOTTOM) { /* not even one row fits under the header */
         if (end_page(d) != 0)
@@ -499,8 +242,8 @@ static void draw_title_page(struct pdf_doc *d, const struct pdf_meta *m)
     d->y += TITLE_SIZE * 1.6;
     for (size_t i = 0; i < m->nmeta; i++) {
         double w;
-        clean(d, m->labels[i]);
-        w = text_width(d, BOLD, d->text) * META_SIZE;
+        pdf_clean(d, m->labels[i]);
+        w = pdf_text_width(d, BOLD, d->text) * META_SIZE;
         if (w > label_w)
             label_w = w;
     }
@@ -521,7 +264,6 @@ int pdf_open(const struct pdf_meta *m, pdf_write_fn write, void *ud, struct pdf_
              char *why, size_t whylen)
 {
     struct pdf_doc *d;
-    cairo_font_extents_t fe;
     char date[32];
     const struct cairo_dl *c = cairo_dl_get(why, whylen);
     if (!c)
@@ -548,22 +290,13 @@ int pdf_open(const struct pdf_meta *m, pdf_write_fn write, void *ud, struct pdf_
         pdf_free(d);
         return -1;
     }
-    clean(d, d->title);
+    pdf_clean(d, d->title);
     c->cairo_pdf_surface_set_metadata(d->surface, CAIRO_PDF_METADATA_TITLE, d->text);
     c->cairo_pdf_surface_set_metadata(d->surface, CAIRO_PDF_METADATA_CREATOR, "isc-reports-mock");
     iso_date(m->created_ms, date);
     c->cairo_pdf_surface_set_metadata(d->surface, CAIRO_PDF_METADATA_CREATE_DATE, date);
     c->cairo_pdf_surface_set_metadata(d->surface, CAIRO_PDF_METADATA_MOD_DATE, date);
-    for (int f = REGULAR; f <= BOLD; f++)
-        for (int ch = 0x20; ch < 0x7f; ch++) {
-            char one[2] = {(char)ch, '\0'};
-            d->ascii[f][ch - 0x20] = measure(d, (enum face)f, one);
-        }
-    c->cairo_set_font_face(d->cr, d->face[REGULAR]);
-    c->cairo_set_font_size(d->cr, 100.0);
-    c->cairo_font_extents(d->cr, &fe);
-    d->ascent = fe.ascent / 100.0;
-    d->descent = fe.descent / 100.0;
+    pdf_measure_fonts(d);
     c->cairo_set_source_rgb(d->cr, 0, 0, 0);
     draw_title_page(d, m);
     if (broken(d)) {
