@@ -1,0 +1,139 @@
+/*
+ * gen_int.h - the inside of the tenant generator, shared by its files: the
+ * people, their accounts and their activity (gen_people.c), the fixed
+ * catalogue (gen_catalogue.c) and the batch driver (gen.c). Nothing outside
+ * server/store/gen*.c includes it. Every function here runs under the
+ * store's lock, inside the driver's transaction.
+ */
+#ifndef ISC_STORE_GEN_INT_H
+#define ISC_STORE_GEN_INT_H
+
+#include <stdint.h>
+
+#include "gen.h"
+#include "store_int.h"
+
+enum { SRC_WORKDAY, SRC_CONTRACTORS, SRC_AD, SRC_SERVICENOW, SRC_GITHUB, SRC_SALESFORCE, SRC__N };
+
+struct gen_source {
+    const char *id, *name, *type, *description;
+    int authoritative;
+    int64_t created_ms, modified_ms;
+};
+
+struct gen_profile {
+    const char *id, *name, *description;
+    int source, priority;
+    int64_t created_ms;
+};
+
+/* The fixed sources and identity profiles (gen_catalogue.c), as in fixtures/tenant.sql. */
+extern const struct gen_source gen_sources[SRC__N];
+extern const struct gen_profile gen_profiles[2];
+
+/* Entitlements, in id order. 1..10 are the department groups (1 + department). */
+enum {
+    ENT_ALL_STAFF = 0,
+    ENT_VPN = 11,
+    ENT_DOMAIN_ADMINS = 12,
+    ENT_SERVER_ADMINS = 13,
+    ENT_HELP_DESK = 14,
+    ENT_SN_ITIL = 15,
+    ENT_SN_ADMIN = 16,
+    ENT_SN_APPROVER = 17,
+    ENT_GH_PLATFORM = 19,
+    ENT_GH_SECURITY = 20,
+    ENT_SF_SYSADMIN = 22,
+    ENT_SF_STANDARD = 23,
+    ENT_SF_MANAGER = 24,
+    ENT__N = 26
+};
+/* Id kinds: the two hex digits after "2c9180", as in the built-in tenant. */
+enum {
+    KIND_IDENTITY = 0x85,
+    KIND_ACCOUNT = 0x86,
+    KIND_ENTITLEMENT = 0x87,
+    KIND_ACCESS_PROFILE = 0x88,
+    KIND_ROLE = 0x89,
+    KIND_ACTIVITY = 0x8a,
+    KIND_EVENT = 0x8b,
+    KIND_ERROR = 0x8c
+};
+
+#define DAY_MS INT64_C(86400000)
+#define HIRED_FROM_MS INT64_C(1609459200000) /* 2021-01-01 */
+#define HIRED_SPAN_MS (1247 * DAY_MS)        /* to 2024-06-01 */
+#define ACTIVITY_FROM_MS INT64_C(1717200000000)
+#define ACTIVITY_SPAN_MS (180 * DAY_MS)
+#define BATCH 2000               /* identities per transaction */
+#define GEN_CACHE_KB "32768"     /* page cache while generating */
+#define GEN_SORT_CACHE_KB "8192" /* page cache while building indexes */
+
+enum {
+    ST_IDENTITY,
+    ST_ACCOUNT,
+    ST_GRANT,
+    ST_ERROR,
+    ST_ACTIVITY,
+    ST_EVENT,
+    ST_SOURCE,
+    ST_PROFILE,
+    ST_ENTITLEMENT,
+    ST_ACCESS_PROFILE,
+    ST_AP_ENT,
+    ST_ROLE,
+    ST_ROLE_AP,
+    ST__N
+};
+
+/* What one identity is, computed from (seed, k) alone. */
+struct person {
+    uint64_t k;
+    char id[33];
+    char username[48];
+    const char *first, *last;
+    char display[64];
+    char common[72]; /* display name, numbered after the first block: unique */
+    char email[80];
+    int dept, tier, city, contractor, orphan, error;
+    const char *lifecycle;
+    int64_t created_ms, modified_ms;
+};
+
+struct gen {
+    struct store *s;
+    uint64_t n, seed;
+    uint32_t node[256];      /* per id kind */
+    unsigned perm_a, perm_b; /* the name permutation within a block of 900 */
+    uint64_t next_account, next_error, next_stray;
+    sqlite3_stmt *st[ST__N];
+    /* Row buffers: bound with SQLITE_STATIC, so they live as long as the statements. */
+    struct person p, other;
+    char acc_id[33], native[256], name[128], display[96], ent_id[33], err_id[33], row_id[33];
+    char aux_id[33], aux2_id[33], tracking[33], ip[24];
+};
+
+/* Writes the id of item `seq` of a kind into out. */
+void gen_make_id(const struct gen *g, unsigned kind, uint64_t seq, char out[33]);
+
+/* Binds `v` (NULL: SQL NULL) without a copy: v must outlive the step. */
+void gen_bind_text(sqlite3_stmt *st, int i, const char *v);
+
+/* Steps insert `which`, whose parameters are bound; resets it. 0 or -1 (logged). */
+int gen_run(struct gen *g, int which);
+
+/* Identity k with its accounts, grants, error and uncorrelated account. 0 or -1. */
+int gen_identity(struct gen *g, uint64_t k);
+
+/* Account activity j / audit event j of the tenant. 0 or -1. */
+int gen_activity(struct gen *g, uint64_t j);
+int gen_event(struct gen *g, uint64_t j);
+
+/* How many activities and events a tenant of n identities has (at least 1). */
+uint64_t gen_activities_count(uint64_t n);
+uint64_t gen_events_count(uint64_t n);
+
+/* Sources, profiles, entitlements, access profiles, roles and their links. 0 or -1. */
+int gen_catalogue(struct gen *g);
+
+#endif
