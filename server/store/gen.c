@@ -96,12 +96,14 @@ static int exec(struct store *s, const char *sql)
     return -1;
 }
 
-enum step_kind { STEP_START, STEP_IDENTITIES, STEP_ACTIVITIES, STEP_EVENTS };
+/* Inserts row i of a kind (gen_identity, gen_activity, gen_event). 0 or -1. */
+typedef int (*gen_row_fn)(struct gen *g, uint64_t i);
 
-/* One transaction under the lock. Foreign keys are off inside it: the rows
+/* One transaction under the lock: rows from..to of `row`, or with row NULL
+ * the emptied tables and the catalogue. Foreign keys are off inside it: the rows
  * are consistent by construction (the unit tests check), and with them off
  * SQLite empties a table in one step instead of row by row. */
-static int batch(struct gen *g, enum step_kind kind, uint64_t from, uint64_t to)
+static int batch(struct gen *g, gen_row_fn row, uint64_t from, uint64_t to)
 {
     struct store *s = g->s;
     int rc = -1;
@@ -110,8 +112,7 @@ static int batch(struct gen *g, enum step_kind kind, uint64_t from, uint64_t to)
         exec(s, "PRAGMA foreign_keys = ON");
         goto out;
     }
-    switch (kind) {
-    case STEP_START:
+    if (!row) {
         rc = exec(s, "DELETE FROM tenant_generated");
         for (int i = 0; rc == 0 && gen_tables[i]; i++) {
             char sql[96];
@@ -120,22 +121,10 @@ static int batch(struct gen *g, enum step_kind kind, uint64_t from, uint64_t to)
         }
         if (rc == 0)
             rc = gen_catalogue(g);
-        break;
-    case STEP_IDENTITIES:
+    } else {
         rc = 0;
-        for (uint64_t k = from; rc == 0 && k < to; k++)
-            rc = gen_identity(g, k);
-        break;
-    case STEP_ACTIVITIES:
-        rc = 0;
-        for (uint64_t j = from; rc == 0 && j < to; j++)
-            rc = gen_activity(g, j);
-        break;
-    case STEP_EVENTS:
-        rc = 0;
-        for (uint64_t j = from; rc == 0 && j < to; j++)
-            rc = gen_event(g, j);
-        break;
+        for (uint64_t i = from; rc == 0 && i < to; i++)
+            rc = row(g, i);
     }
     if (rc == 0)
         rc = exec(s, "COMMIT");
@@ -334,16 +323,17 @@ static void finalize(struct gen *g)
 /* The identities, then the activities and events, a transaction a batch. */
 static int batches(struct gen *g)
 {
-    for (uint64_t k = 0; k < g->n; k += BATCH)
-        if (batch(g, STEP_IDENTITIES, k, k + BATCH < g->n ? k + BATCH : g->n))
-            return -1;
-    uint64_t na = gen_activities_count(g->n), ne = gen_events_count(g->n);
-    for (uint64_t j = 0; j < na; j += BATCH * 4)
-        if (batch(g, STEP_ACTIVITIES, j, j + BATCH * 4 < na ? j + BATCH * 4 : na))
-            return -1;
-    for (uint64_t j = 0; j < ne; j += BATCH * 4)
-        if (batch(g, STEP_EVENTS, j, j + BATCH * 4 < ne ? j + BATCH * 4 : ne))
-            return -1;
+    const struct {
+        gen_row_fn row;
+        uint64_t count, per; /* rows in all, and a transaction */
+    } steps[3] = {{gen_identity, g->n, BATCH},
+                  {gen_activity, gen_activities_count(g->n), BATCH * 4},
+                  {gen_event, gen_events_count(g->n), BATCH * 4}};
+    for (int k = 0; k < 3; k++)
+        for (uint64_t i = 0; i < steps[k].count; i += steps[k].per)
+            if (batch(g, steps[k].row, i,
+                      i + steps[k].per < steps[k].count ? i + steps[k].per : steps[k].count))
+                return -1;
     return 0;
 }
 
@@ -372,7 +362,7 @@ int store_tenant_generate(struct store *s, int64_t size, int64_t seed, enum gen_
         goto out;
     if (mode == GEN_STARTUP && indexes_drop(s, &saved))
         goto out;
-    if (batch(g, STEP_START, 0, 0))
+    if (batch(g, NULL, 0, 0))
         goto out;
     if (batches(g))
         goto out;
