@@ -54,15 +54,21 @@ install_missing() { # install_missing [more packages...]
 user_options=()
 
 build() { # build DIR [meson setup options...]; PROGRESS=1 shows meson's and ninja's output on stderr
-  local dir=$1 out=/dev/null
+  local dir=$1 out rc=0
   shift
-  [ "${PROGRESS:-0}" = 1 ] && out=/dev/stderr
-  if [ ! -f "$dir/build.ninja" ]; then
-    meson setup "$dir" "$@" "${user_options[@]}" >"$out"
-  elif [ ${#user_options[@]} -gt 0 ]; then
-    meson configure "$dir" "${user_options[@]}" >"$out"
-  fi
-  ninja -C "$dir" >"$out"
+  if [ "${PROGRESS:-0}" = 1 ]; then out=/dev/stderr; else out=$(mktemp); fi
+  {
+    if [ ! -f "$dir/build.ninja" ]; then
+      meson setup "$dir" "$@" "${user_options[@]}"
+    elif [ ${#user_options[@]} -gt 0 ]; then
+      meson configure "$dir" "${user_options[@]}"
+    fi && ninja -C "$dir"
+  } >"$out" 2>&1 || rc=$?
+  # A quiet build that fails shows why: the compiler's errors are in ninja's output.
+  if [ $rc -ne 0 ] && [ "$out" != /dev/stderr ]; then tail -n 60 "$out" >&2; fi
+  [ "$out" = /dev/stderr ] || rm -f "$out"
+  [ $rc -eq 0 ] || echo "run.sh: building $dir failed" >&2
+  return $rc
 }
 
 cmd=${1:-serve}

@@ -83,8 +83,8 @@ static const struct {
                 {SRC_SALESFORCE, "data.loader", "Data Loader", NULL, 0, -1}};
 
 static const char *const error_texts[4] = {
-    "Attribute 'email' could not be computed: transform \"Generate Unique Email\" failed: the "
-    "value is already in use",
+    ("Attribute 'email' could not be computed: transform \"Generate Unique Email\" failed: the "
+     "value is already in use"),
     "Manager correlation failed: no identity has employeeNumber E099999",
     "Identity attribute 'uid' is not unique: another identity already uses this value",
     "Lifecycle state 'retired' is not defined for this identity profile"};
