@@ -171,7 +171,7 @@ char *jwt_sign(const struct cJSON *claims, const unsigned char *key, size_t keyl
     token[pos++] = '.';
     put_b64url(token, cap, &pos, sig, sizeof sig);
 out:
-    free(payload);
+    cJSON_free(payload);
     return token;
 }
 

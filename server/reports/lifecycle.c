@@ -31,11 +31,13 @@ int lifecycle_done(const struct store_task *t)
     return t->completed_ms > 0 || t->completion_status[0] != '\0';
 }
 
-/* A one-message TaskResultDetails messages array, as JSON text (malloc'd). */
+/* A one-message TaskResultDetails messages array, as JSON text malloc'd for
+ * the task, which releases it with free(); cJSON's own printed text is copied
+ * and returned to cJSON_free here. */
 static char *message_json(const char *type, const char *text)
 {
     cJSON *arr = cJSON_CreateArray(), *m = cJSON_CreateObject();
-    char *out = NULL, clean[512];
+    char *out = NULL, *printed = NULL, clean[512];
     snprintf(clean, sizeof(clean), "%s", text); /* reasons may quote the arguments */
     utf8_scrub(clean);
     text = clean;
@@ -49,7 +51,9 @@ static char *message_json(const char *type, const char *text)
         cJSON_AddBoolToObject(m, "warning", strcmp(type, "WARN") == 0) &&
         cJSON_AddStringToObject(m, "key", text) &&
         cJSON_AddStringToObject(m, "localizedText", text))
-        out = cJSON_PrintUnformatted(arr);
+        printed = cJSON_PrintUnformatted(arr);
+    out = printed ? strdup(printed) : NULL;
+    cJSON_free(printed);
 out:
     cJSON_Delete(arr);
     return out;

@@ -33,7 +33,8 @@ struct store_behaviour {
     int64_t at_ms;        /* when it was set or queued */
 };
 
-/* Frees `messages` and zeroes the struct; NULL is a no-op. */
+/* Frees `messages` with free() (a malloc'd copy, never cJSON's printed text)
+ * and zeroes the struct; NULL is a no-op. */
 void store_behaviour_clear(struct store_behaviour *b);
 
 /* Sets the behaviour of b->report_type (a type or "*"), replacing any. */

@@ -111,7 +111,8 @@ struct store_task {
     char formats[16];           /* "CSV,PDF", "CSV" or "PDF" */
     char progress[64];          /* "" when none (sent as null) */
 };
-/* Frees the owned strings and zeroes the struct; NULL is a no-op. */
+/* Frees the owned strings with free() (so they are malloc'd copies, never
+ * cJSON's printed text) and zeroes the struct; NULL is a no-op. */
 void store_task_clear(struct store_task *t);
 
 /*
