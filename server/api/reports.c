@@ -117,6 +117,24 @@ static void stream_free(void *ctx)
     report_stream_free(ctx);
 }
 
+/* Records the download of task `t` as `format` in the audit log; 0 or -1. */
+static int audit_download(struct api_req *rq, const struct store_task *t, const char *format,
+                          int64_t now)
+{
+    struct store_audit a;
+    memset(&a, 0, sizeof(a));
+    a.at_ms = now;
+    snprintf(a.client_id, sizeof(a.client_id), "%s", rq->principal->client_id);
+    snprintf(a.user_name, sizeof(a.user_name), "%s", rq->principal->user_name);
+    snprintf(a.task_id, sizeof(a.task_id), "%s", t->id);
+    snprintf(a.report_type, sizeof(a.report_type), "%s", t->report_type);
+    snprintf(a.file_format, sizeof(a.file_format), "%s", format);
+    const char *name = rq->query(rq, "name");
+    snprintf(a.file_name, sizeof(a.file_name), "%s", name && *name ? name : t->task_def_name);
+    snprintf(a.tracking_id, sizeof(a.tracking_id), "%s", rq->tracking_id);
+    return store_audit_add(rq->app->store, &a) != 0 ? -1 : 0;
+}
+
 enum err api_report_file(struct api_req *rq, struct api_res *rs)
 {
     const char *format = rq->query(rq, "fileFormat");
@@ -140,23 +158,10 @@ enum err api_report_file(struct api_req *rq, struct api_res *rs)
     const char *content_type = NULL, *ext = NULL;
     struct report_stream *st = NULL;
     const char *fmt_upper = strcmp(format, "csv") == 0 ? "CSV" : "PDF";
-    if (auditable) {
-        /* As the contract says: an event whenever a result exists for the id. */
-        struct store_audit a;
-        memset(&a, 0, sizeof(a));
-        a.at_ms = now;
-        snprintf(a.client_id, sizeof(a.client_id), "%s", rq->principal->client_id);
-        snprintf(a.user_name, sizeof(a.user_name), "%s", rq->principal->user_name);
-        snprintf(a.task_id, sizeof(a.task_id), "%s", t.id);
-        snprintf(a.report_type, sizeof(a.report_type), "%s", t.report_type);
-        snprintf(a.file_format, sizeof(a.file_format), "%s", format);
-        const char *name = rq->query(rq, "name");
-        snprintf(a.file_name, sizeof(a.file_name), "%s", name && *name ? name : t.task_def_name);
-        snprintf(a.tracking_id, sizeof(a.tracking_id), "%s", rq->tracking_id);
-        if (store_audit_add(rq->app->store, &a) != 0) {
-            e = ERR_INTERNAL;
-            goto out;
-        }
+    /* As the contract says: an event whenever a result exists for the id. */
+    if (auditable && audit_download(rq, &t, format, now) != 0) {
+        e = ERR_INTERNAL;
+        goto out;
     }
     const struct report_outcome *ended = report_outcome_find(t.completion_status);
     if (!lifecycle_done(&t) || !ended || !ended->has_file || !has_format(t.formats, fmt_upper)) {
