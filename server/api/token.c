@@ -134,109 +134,106 @@ fail:
     return NULL;
 }
 
-enum err api_token(struct api_req *rq, struct api_res *rs)
+/* What a token request says, parsed from its body and Authorization header. */
+struct token_request {
+    struct form *body, *basic;       /* owned; NULL when absent */
+    enum form_status bs;             /* the Authorization header's credentials */
+    const char *grant, *id, *secret; /* borrowed from body or basic */
+};
+
+/* Parses the request body, if any, into tr->body. */
+static enum err read_body(struct api_req *rq, struct api_res *rs, struct token_request *tr)
 {
-    struct app *app = rq->app;
-    struct form *body = NULL, *basic = NULL;
-    enum form_status bs = FORM_UNSUPPORTED; /* the Authorization header's credentials */
-    struct store_client client;
-    char jti[IDS_UUID_LEN];
-    char *token = NULL;
-    int64_t exp_s = 0;
+    if (!rq->body || rq->body_len == 0)
+        return ERR_OK;
+    const char *ct = rq->header ? rq->header(rq, "Content-Type") : NULL;
+    enum form_status fs = form_parse(ct, rq->body, rq->body_len, &tr->body);
+    if (fs == FORM_NOMEM)
+        return api_fail(rs, ERR_INTERNAL, "out of memory parsing the token request");
+    if (fs == FORM_UNSUPPORTED)
+        return api_fail(rs, ERR_OAUTH_INVALID_REQUEST,
+                        "Unsupported Content-Type: send application/x-www-form-urlencoded or "
+                        "multipart/form-data");
+    if (fs != FORM_OK)
+        return api_fail(rs, ERR_OAUTH_INVALID_REQUEST, "Unreadable request body: %s",
+                        form_status_text(fs));
+    return ERR_OK;
+}
+
+/* Reads grant type and client credentials from parameters or HTTP Basic. */
+static enum err read_credentials(struct api_req *rq, struct api_res *rs, struct token_request *tr)
+{
     int dup = 0;
-    enum err e;
+    tr->grant = param(rq, tr->body, "grant_type", &dup);
+    tr->id = param(rq, tr->body, "client_id", &dup);
+    tr->secret = param(rq, tr->body, "client_secret", &dup);
+    if (dup)
+        return api_fail(rs, ERR_OAUTH_INVALID_REQUEST,
+                        "A parameter is repeated in the request body");
+    tr->bs = form_parse_basic(rq->header ? rq->header(rq, "Authorization") : NULL, &tr->basic);
+    if (tr->bs == FORM_NOMEM)
+        return api_fail(rs, ERR_INTERNAL, "out of memory reading the Authorization header");
+    if (tr->bs == FORM_UNSUPPORTED)
+        return ERR_OK;
+    if (tr->bs != FORM_OK)
+        return api_fail(rs, ERR_OAUTH_INVALID_CLIENT,
+                        "Malformed Basic credentials: send base64 of client_id:client_secret");
+    if (tr->id || tr->secret)
+        return api_fail(rs, ERR_OAUTH_INVALID_REQUEST,
+                        "Client credentials sent both by HTTP Basic and as parameters: use one "
+                        "method");
+    tr->id = form_get(tr->basic, "client_id");
+    tr->secret = form_get(tr->basic, "client_secret");
+    return ERR_OK;
+}
 
-    if (rq->body && rq->body_len > 0) {
-        const char *ct = rq->header ? rq->header(rq, "Content-Type") : NULL;
-        enum form_status fs = form_parse(ct, rq->body, rq->body_len, &body);
-        if (fs == FORM_NOMEM) {
-            e = api_fail(rs, ERR_INTERNAL, "out of memory parsing the token request");
-            goto out;
-        }
-        if (fs == FORM_UNSUPPORTED) {
-            e = api_fail(rs, ERR_OAUTH_INVALID_REQUEST,
-                         "Unsupported Content-Type: send application/x-www-form-urlencoded or "
-                         "multipart/form-data");
-            goto out;
-        }
-        if (fs != FORM_OK) {
-            e = api_fail(rs, ERR_OAUTH_INVALID_REQUEST, "Unreadable request body: %s",
-                         form_status_text(fs));
-            goto out;
-        }
-    }
+/* Checks the grant type and that the credentials are present. */
+static enum err check_request(struct api_res *rs, const struct token_request *tr)
+{
+    if (!tr->grant || !*tr->grant)
+        return api_fail(rs, ERR_OAUTH_INVALID_REQUEST, "Missing grant_type parameter");
+    if (strcmp(tr->grant, TOKEN_GRANT) != 0)
+        return api_fail(rs, ERR_OAUTH_UNSUPPORTED_GRANT,
+                        "Unsupported grant type: only client_credentials is supported");
+    if (!tr->id || !*tr->id)
+        return api_fail(rs, ERR_OAUTH_INVALID_REQUEST, "Missing client_id parameter");
+    if (!tr->secret || (!*tr->secret && !tr->basic))
+        return api_fail(rs, ERR_OAUTH_INVALID_REQUEST, "Missing client_secret parameter");
+    return ERR_OK;
+}
 
-    const char *grant = param(rq, body, "grant_type", &dup);
-    const char *id = param(rq, body, "client_id", &dup);
-    const char *secret = param(rq, body, "client_secret", &dup);
-    if (dup) {
-        e = api_fail(rs, ERR_OAUTH_INVALID_REQUEST, "A parameter is repeated in the request body");
-        goto out;
-    }
-    bs = form_parse_basic(rq->header ? rq->header(rq, "Authorization") : NULL, &basic);
-    if (bs == FORM_NOMEM) {
-        e = api_fail(rs, ERR_INTERNAL, "out of memory reading the Authorization header");
-        goto out;
-    }
-    if (bs != FORM_UNSUPPORTED) {
-        if (bs != FORM_OK) {
-            e = api_fail(rs, ERR_OAUTH_INVALID_CLIENT,
-                         "Malformed Basic credentials: send base64 of client_id:client_secret");
-            goto out;
-        }
-        if (id || secret) {
-            e = api_fail(rs, ERR_OAUTH_INVALID_REQUEST,
-                         "Client credentials sent both by HTTP Basic and as parameters: use one "
-                         "method");
-            goto out;
-        }
-        id = form_get(basic, "client_id");
-        secret = form_get(basic, "client_secret");
-    }
-    if (!grant || !*grant) {
-        e = api_fail(rs, ERR_OAUTH_INVALID_REQUEST, "Missing grant_type parameter");
-        goto out;
-    }
-    if (strcmp(grant, TOKEN_GRANT) != 0) {
-        e = api_fail(rs, ERR_OAUTH_UNSUPPORTED_GRANT,
-                     "Unsupported grant type: only client_credentials is supported");
-        goto out;
-    }
-    if (!id || !*id) {
-        e = api_fail(rs, ERR_OAUTH_INVALID_REQUEST, "Missing client_id parameter");
-        goto out;
-    }
-    if (!secret || (!*secret && !basic)) {
-        e = api_fail(rs, ERR_OAUTH_INVALID_REQUEST, "Missing client_secret parameter");
-        goto out;
-    }
-
-    memset(&client, 0, sizeof client);
-    int rc = strlen(id) < sizeof client.client_id ? store_client_get(app->store, id, &client) : 1;
-    if (rc < 0) {
-        e = api_fail(rs, ERR_INTERNAL, "client lookup failed");
-        goto out;
-    }
+/* Looks the client up and compares its secret; fills *client on success. */
+static enum err authenticate(struct app *app, struct api_res *rs, const struct token_request *tr,
+                             struct store_client *client)
+{
+    memset(client, 0, sizeof *client);
+    int rc = strlen(tr->id) < sizeof client->client_id
+                 ? store_client_get(app->store, tr->id, client)
+                 : 1;
+    if (rc < 0)
+        return api_fail(rs, ERR_INTERNAL, "client lookup failed");
     /* Compare even for an unknown client, so timing does not tell which part was wrong. */
-    int same = secret_equal(secret, rc == 0 ? client.secret : "");
-    if (same < 0) {
-        e = api_fail(rs, ERR_INTERNAL, "secret comparison failed");
-        goto out;
-    }
-    if (rc != 0 || !same) {
-        e = api_fail(rs, ERR_OAUTH_INVALID_CLIENT, "Bad credentials");
-        goto out;
-    }
+    int same = secret_equal(tr->secret, rc == 0 ? client->secret : "");
+    if (same < 0)
+        return api_fail(rs, ERR_INTERNAL, "secret comparison failed");
+    if (rc != 0 || !same)
+        return api_fail(rs, ERR_OAUTH_INVALID_CLIENT, "Bad credentials");
+    return ERR_OK;
+}
 
+/* Mints and records a token for `client` and answers with it. */
+static enum err issue_token(struct app *app, struct api_res *rs, const struct store_client *client)
+{
+    char jti[IDS_UUID_LEN];
+    int64_t exp_s = 0;
     int64_t now_ms = clock_now_ms(app->clock);
     int64_t ttl_s = app->cfg.token_ttl_s;
-    token = auth_mint(&app->issuer, &client, NULL, now_ms, ttl_s, jti, &exp_s);
-    if (!token) {
-        e = api_fail(rs, ERR_INTERNAL, "token minting failed");
-        goto out;
-    }
+    enum err e;
+    char *token = auth_mint(&app->issuer, client, NULL, now_ms, ttl_s, jti, &exp_s);
+    if (!token)
+        return api_fail(rs, ERR_INTERNAL, "token minting failed");
     int64_t exp_ms = exp_s > INT64_MAX / 1000 ? INT64_MAX : exp_s * 1000;
-    if (store_token_record(app->store, jti, client.client_id, now_ms, exp_ms) != 0) {
+    if (store_token_record(app->store, jti, client->client_id, now_ms, exp_ms) != 0) {
         e = api_fail(rs, ERR_INTERNAL, "recording the token failed");
         goto out;
     }
@@ -245,7 +242,7 @@ enum err api_token(struct api_req *rq, struct api_res *rs)
         e = api_fail(rs, ERR_INTERNAL, "out of memory building the token response");
         goto out;
     }
-    snprintf(rs->client_id, sizeof(rs->client_id), "%s", client.client_id); /* for the log */
+    snprintf(rs->client_id, sizeof(rs->client_id), "%s", client->client_id); /* for the log */
     e = api_json(rs, 200, res);
     if (e == ERR_OK) {
         /* RFC 6749 §5.1: token responses must not be cached. */
@@ -253,10 +250,26 @@ enum err api_token(struct api_req *rq, struct api_res *rs)
         api_res_header(rs, "Pragma", "no-cache");
     }
 out:
-    if (e == ERR_OAUTH_INVALID_CLIENT && bs != FORM_UNSUPPORTED)
-        api_res_header(rs, "WWW-Authenticate", "%s", TOKEN_BASIC_CHALLENGE);
     free(token);
-    form_free(basic);
-    form_free(body);
+    return e;
+}
+
+enum err api_token(struct api_req *rq, struct api_res *rs)
+{
+    struct token_request tr = {.bs = FORM_UNSUPPORTED};
+    struct store_client client;
+    enum err e = read_body(rq, rs, &tr);
+    if (e == ERR_OK)
+        e = read_credentials(rq, rs, &tr);
+    if (e == ERR_OK)
+        e = check_request(rs, &tr);
+    if (e == ERR_OK)
+        e = authenticate(rq->app, rs, &tr, &client);
+    if (e == ERR_OK)
+        e = issue_token(rq->app, rs, &client);
+    if (e == ERR_OAUTH_INVALID_CLIENT && tr.bs != FORM_UNSUPPORTED)
+        api_res_header(rs, "WWW-Authenticate", "%s", TOKEN_BASIC_CHALLENGE);
+    form_free(tr.basic);
+    form_free(tr.body);
     return e;
 }
