@@ -7,10 +7,11 @@
  */
 #include "form.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "../core/base64.h"
 
 #define FORM_MAX_BOUNDARY 70 /* RFC 2046 §5.1.1 */
 
@@ -181,69 +182,6 @@ out:
 
 /* ---- HTTP Basic client credentials ---- */
 
-/* The 6-bit value of a standard base64 character, or -1. */
-static int b64val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
-/*
- * Decodes base64 s[0..n) into d (room for n bytes); *dn gets the length.
- * Padding is optional, but when present it completes the last quantum; a
- * lone trailing character and bits left over in the last one are refused, so
- * one text has one meaning. -1 when malformed.
- */
-static int b64_decode(const char *s, size_t n, unsigned char *d, size_t *dn)
-{
-    size_t pad = 0;
-    while (pad < 2 && n > pad && s[n - 1 - pad] == '=')
-        pad++;
-    if (pad && (n % 4) != 0)
-        return -1;
-    n -= pad;
-    if (n % 4 == 1)
-        return -1;
-    uint32_t acc = 0;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64val((unsigned char)s[i]);
-        if (v < 0)
-            return -1;
-        acc = acc << 6 | (uint32_t)v;
-        if (i % 4 == 3) {
-            d[o++] = (unsigned char)(acc >> 16);
-            d[o++] = (unsigned char)(acc >> 8);
-            d[o++] = (unsigned char)acc;
-            acc = 0;
-        }
-    }
-    size_t rest = n % 4;
-    if (rest == 2) {
-        if (acc & 0xF)
-            return -1;
-        d[o++] = (unsigned char)(acc >> 4);
-    } else if (rest == 3) {
-        if (acc & 0x3)
-            return -1;
-        d[o++] = (unsigned char)(acc >> 10);
-        d[o++] = (unsigned char)(acc >> 2);
-    }
-    if (pad && pad != (4 - rest) % 4)
-        return -1;
-    *dn = o;
-    return 0;
-}
-
 enum form_status form_parse_basic(const char *authorization, struct form **out)
 {
     enum form_status st = FORM_MALFORMED;
@@ -271,7 +209,7 @@ enum form_status form_parse_basic(const char *authorization, struct form **out)
         st = FORM_NOMEM;
         goto out;
     }
-    if (b64_decode(p, n, plain, &plen) != 0)
+    if (base64_decode(p, n, BASE64_PAD_OPTIONAL, plain, n, &plen) != 0)
         goto out;
     const unsigned char *colon = memchr(plain, ':', plen);
     if (!colon || colon == plain || memchr(plain, '\0', plen))

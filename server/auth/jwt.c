@@ -1,5 +1,6 @@
 /*
- * jwt.c - HS256 JSON Web Tokens and unpadded base64url (see jwt.h).
+ * jwt.c - HS256 JSON Web Tokens and unpadded base64url (see jwt.h);
+ * decoding is core/base64's.
  *
  * Owns nothing beyond each call: tokens and claims are built in heap
  * buffers handed to the caller. The only crypto is OpenSSL's one-shot HMAC()
@@ -17,6 +18,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+
+#include "../core/base64.h"
 
 #define JWT_SIG_LEN 32 /* SHA-256 */
 
@@ -54,48 +57,9 @@ long jwt_b64url_encode(const void *in, size_t n, char *out, size_t outcap)
     return (long)o;
 }
 
-/* The 6-bit value of a base64url character, or -1. */
-static int b64url_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-')
-        return 62;
-    if (c == '_')
-        return 63;
-    return -1;
-}
-
 int jwt_b64url_decode(const char *in, size_t n, unsigned char *out, size_t outcap, size_t *outlen)
 {
-    if ((n && !in) || !outlen || n % 4 == 1)
-        return -1;
-    size_t need = (n / 4) * 3 + (n % 4 ? n % 4 - 1 : 0);
-    if (need > outcap || (need && !out))
-        return -1;
-    size_t o = 0;
-    unsigned long acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64url_value((unsigned char)in[i]);
-        if (v < 0)
-            return -1;
-        acc = (acc << 6 | (unsigned long)v) & 0xffffff;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (unsigned char)(acc >> bits);
-        }
-    }
-    /* Leftover bits (2 or 4) must be zero: one encoding per byte string. */
-    if (bits && (acc & ((1UL << bits) - 1)))
-        return -1;
-    *outlen = o;
-    return 0;
+    return base64_decode(in, n, BASE64_URL, out, outcap, outlen);
 }
 
 /* Decodes a base64url segment into a fresh NUL-terminated buffer; NULL on bad input or OOM. */
