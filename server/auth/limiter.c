@@ -5,7 +5,10 @@
  * Layout: a pool of max_keys entries allocated up front, a hash table of
  * entry indices (linear probing, at most half full, deletion by backward
  * shift so no tombstones pile up), and a list of the live entries in the
- * order their windows started. Windows all have the same length, so the
+ * order their windows started. The pool is taken in order: entries past
+ * `fresh` were never used and are never written, so an idle server's pool
+ * stays untouched zero pages (about 2 MB of them at the default size)
+ * instead of resident memory. Windows all have the same length, so the
  * head of that list is the first to expire: each call drops expired heads,
  * and when the pool is full a new key takes the head's entry (then the
  * oldest window still running). So a call costs O(1) amortised and memory
@@ -49,7 +52,8 @@ struct limiter {
     uint32_t *buckets; /* entry index or LIM_NIL */
     struct lim_entry *entries;
     uint32_t head, tail; /* age list: oldest window first */
-    uint32_t free_head;  /* unused entries, chained through `next` */
+    uint32_t free_head;  /* entries used and dropped since, chained through `next` */
+    uint32_t fresh;      /* entries [fresh, max_keys) were never used */
 };
 
 /* Builds "version\0client_id" into buf (LIM_KEY_INLINE bytes; a longer key is
@@ -166,11 +170,8 @@ static void clear(struct limiter *l)
 {
     for (uint32_t b = 0; b <= l->mask; b++)
         l->buckets[b] = LIM_NIL;
-    for (uint32_t i = 0; i < l->max_keys; i++) {
-        l->entries[i].prev = LIM_NIL;
-        l->entries[i].next = i + 1 < l->max_keys ? i + 1 : LIM_NIL;
-    }
-    l->free_head = 0;
+    l->free_head = LIM_NIL;
+    l->fresh = 0;
     l->head = l->tail = LIM_NIL;
     l->used = 0;
 }
@@ -228,9 +229,14 @@ static void key_insert(struct limiter *l, uint32_t b, const char *key, size_t le
         entry_drop(l, l->head); /* expired ones are gone already: this is the oldest */
         b = bucket_find(l, key, len, hash);
     }
-    uint32_t i = l->free_head;
+    uint32_t i = l->fresh;
+    if (l->free_head != LIM_NIL) {
+        i = l->free_head;
+        l->free_head = l->entries[i].next;
+    } else {
+        l->fresh++;
+    }
     struct lim_entry *e = &l->entries[i];
-    l->free_head = e->next;
     e->hash = hash;
     e->key_len = len;
     memcpy(e->key, key, len < LIM_KEY_INLINE ? len : LIM_KEY_INLINE);
