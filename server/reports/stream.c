@@ -1,6 +1,7 @@
 /*
  * stream.c - a download: a report's rows through a format's writer, plain
- * or packed into a zip with libarchive (see stream.h).
+ * or packed into a zip with libarchive, opened on the first zip (see
+ * stream.h and archive_dl.h).
  *
  * Each read produces the next piece (a part's beginning, a page of
  * PAGE_ROWS rows, a part's end) into `page`, which goes on to `out` either
@@ -16,11 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-
 #include "../core/buf.h"
 #include "../store/store.h"
+#include "archive_dl.h"
 #include "report.h"
 #include "rows.h"
 
@@ -40,6 +39,7 @@ struct report_stream {
     size_t off;      /* of `out`, already read */
     struct buf page; /* the writer's output for one piece */
     struct archive *zip;
+    const struct archive_dl *za; /* libarchive's functions, when zip is set */
     int64_t mtime_ms;
     struct report_run run; /* the task, for writers that print it; points into: */
     char id[STORE_ID_LEN];
@@ -68,7 +68,8 @@ static int emit_page(struct report_stream *st)
         return 0;
     }
     while (done < st->page.len) {
-        la_ssize_t w = archive_write_data(st->zip, st->page.data + done, st->page.len - done);
+        la_ssize_t w =
+            st->za->archive_write_data(st->zip, st->page.data + done, st->page.len - done);
         if (w <= 0)
             return -1;
         done += (size_t)w;
@@ -86,21 +87,21 @@ static int page_row(void *ud, size_t n, const char *const *cells)
 /* Opens the zip entry of part p: "<name>.<extension>". */
 static int start_entry(struct report_stream *st, const struct report_part *p)
 {
-    struct archive_entry *e = archive_entry_new();
+    struct archive_entry *e = st->za->archive_entry_new();
     char name[ENTRY_NAME_MAX];
     int rc = -1;
     if (!e)
         return -1;
     snprintf(name, sizeof(name), "%s.%s", p->name ? p->name : "report", st->format->extension);
-    archive_entry_set_pathname(e, name);
-    archive_entry_set_filetype(e, AE_IFREG);
-    archive_entry_set_perm(e, 0644);
-    archive_entry_set_mtime(e, (time_t)(st->mtime_ms / 1000),
-                            (long)(st->mtime_ms % 1000) * 1000000);
-    archive_entry_unset_size(e); /* streamed: the size follows the data */
-    if (archive_write_header(st->zip, e) == ARCHIVE_OK)
+    st->za->archive_entry_set_pathname(e, name);
+    st->za->archive_entry_set_filetype(e, AE_IFREG);
+    st->za->archive_entry_set_perm(e, 0644);
+    st->za->archive_entry_set_mtime(e, (time_t)(st->mtime_ms / 1000),
+                                    (long)(st->mtime_ms % 1000) * 1000000);
+    st->za->archive_entry_unset_size(e); /* streamed: the size follows the data */
+    if (st->za->archive_write_header(st->zip, e) == ARCHIVE_OK)
         rc = 0;
-    archive_entry_free(e);
+    st->za->archive_entry_free(e);
     return rc;
 }
 
@@ -123,7 +124,7 @@ static int end_part(struct report_stream *st)
     st->in_part = 0;
     if (rc != 0 || emit_page(st) != 0)
         return -1;
-    if (st->zip && archive_write_finish_entry(st->zip) != ARCHIVE_OK)
+    if (st->zip && st->za->archive_write_finish_entry(st->zip) != ARCHIVE_OK)
         return -1;
     st->cur++;
     return 0;
@@ -134,7 +135,7 @@ static int produce(struct report_stream *st)
 {
     int rows;
     if (st->cur == report_rows_parts(st->rows)) {
-        if (st->zip && archive_write_close(st->zip) != ARCHIVE_OK)
+        if (st->zip && st->za->archive_write_close(st->zip) != ARCHIVE_OK)
             return -1;
         st->finished = 1;
         return 0;
@@ -156,7 +157,7 @@ void report_stream_free(struct report_stream *st)
     if (st->in_part)
         st->format->writer->end(st->state, NULL);
     if (st->zip)
-        archive_write_free(st->zip); /* closes it if needed; output goes to `out` */
+        st->za->archive_write_free(st->zip); /* closes it if needed; output goes to `out` */
     report_rows_close(st->rows);
     free(st->arguments);
     buf_free(&st->out);
@@ -187,13 +188,16 @@ ssize_t report_stream_read(struct report_stream *st, char *buf, size_t max)
     return (ssize_t)n;
 }
 
-static int open_zip(struct report_stream *st)
+/* Opens the zip writer; -1 with `why` set when libarchive cannot be loaded. */
+static int open_zip(struct report_stream *st, char *why, size_t whylen)
 {
-    st->zip = archive_write_new();
-    if (!st->zip || archive_write_set_format_zip(st->zip) != ARCHIVE_OK ||
-        archive_write_zip_set_compression_deflate(st->zip) != ARCHIVE_OK ||
-        archive_write_set_bytes_per_block(st->zip, 0) != ARCHIVE_OK ||
-        archive_write_open(st->zip, st, NULL, zip_write, NULL) != ARCHIVE_OK)
+    if (!(st->za = archive_dl_get(why, whylen)))
+        return -1;
+    st->zip = st->za->archive_write_new();
+    if (!st->zip || st->za->archive_write_set_format_zip(st->zip) != ARCHIVE_OK ||
+        st->za->archive_write_zip_set_compression_deflate(st->zip) != ARCHIVE_OK ||
+        st->za->archive_write_set_bytes_per_block(st->zip, 0) != ARCHIVE_OK ||
+        st->za->archive_write_open(st->zip, st, NULL, zip_write, NULL) != ARCHIVE_OK)
         return -1;
     return 0;
 }
@@ -230,7 +234,7 @@ enum err report_stream_open(struct store *s, const struct store_task *t, const c
         goto out;
     }
     rc = ERR_INTERNAL;
-    if (type->zip && open_zip(st) != 0)
+    if (type->zip && open_zip(st, why, whylen) != 0)
         goto out;
     *content_type = type->zip ? "application/zip" : f->content_type;
     *extension = type->zip ? "zip" : f->extension;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reports/archive_dl.h"
 #include "reports/rows.h"
 #include "reports/stream.h"
 #include "reports/search.h"
@@ -440,6 +441,18 @@ Test(content, zip_index_order_follows_the_request, .init = setup, .fini = teardo
     cr_assert_str_eq(e[1].name, "accessprofiles.csv");
     cr_assert_str_eq(e[5].name, "identities.csv");
     free(zip);
+}
+
+/* libarchive is opened at run time: a missing library or function is named. */
+Test(content, a_missing_zip_library_is_named)
+{
+    struct archive_dl t;
+    char why[256] = "";
+    cr_assert_eq(archive_dl_load("libno-such-archive.so.9", &t, why, sizeof(why)), -1);
+    cr_assert(strstr(why, "libno-such-archive.so.9"), "%s", why);
+    cr_assert_eq(archive_dl_load("libz.so.1", &t, why, sizeof(why)), -1);
+    cr_assert(strstr(why, "no function archive_"), "%s", why);
+    cr_assert_not_null(archive_dl_get(why, sizeof(why)), "%s", why);
 }
 
 Test(content, columns_and_unknown_columns, .init = setup, .fini = teardown)
