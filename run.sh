@@ -16,7 +16,7 @@ cd "$(dirname "$0")"
 # PDF reports: libcairo2-dev (headers; the server opens libcairo.so.2 on the first PDF)
 # and fonts-dejavu-core at run time; poppler-utils (pdftotext) for the tests.
 PACKAGES=(build-essential meson ninja-build pkg-config python3
-  libmicrohttpd-dev libcjson-dev libsqlite3-dev libssl-dev libarchive-dev
+  libmicrohttpd-dev libcjson-dev libsqlite3-dev nettle-dev libssl-dev libarchive-dev
   libcairo2-dev fonts-dejavu-core
   libcriterion-dev libcurl4-openssl-dev clang-format poppler-utils nodejs npm)
 

@@ -25,12 +25,13 @@
  */
 #include "api.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <nettle/memops.h>
+#include <nettle/sha2.h>
 
 #include "../auth/jwt.h"
 #include "app.h"
@@ -42,16 +43,19 @@
 /*
  * Compares two secrets in time independent of where they differ and of
  * their lengths: both are hashed with SHA-256 and the digests compared with
- * CRYPTO_memcmp. Returns 1 when equal, 0 when not, -1 when hashing failed.
+ * memeql_sec. Returns 1 when equal, 0 when not.
  */
 static int secret_equal(const char *a, const char *b)
 {
-    unsigned char da[EVP_MAX_MD_SIZE], db[EVP_MAX_MD_SIZE];
-    unsigned int la = 0, lb = 0;
-    if (!EVP_Digest(a, strlen(a), da, &la, EVP_sha256(), NULL) ||
-        !EVP_Digest(b, strlen(b), db, &lb, EVP_sha256(), NULL) || la != lb)
-        return -1;
-    return CRYPTO_memcmp(da, db, la) == 0;
+    uint8_t da[SHA256_DIGEST_SIZE], db[SHA256_DIGEST_SIZE];
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    sha256_update(&ctx, strlen(a), (const uint8_t *)a);
+    sha256_digest(&ctx, sizeof(da), da);
+    sha256_init(&ctx);
+    sha256_update(&ctx, strlen(b), (const uint8_t *)b);
+    sha256_digest(&ctx, sizeof(db), db);
+    return memeql_sec(da, db, sizeof(da)) != 0;
 }
 
 /*
@@ -214,8 +218,6 @@ static enum err authenticate(struct app *app, struct api_res *rs, const struct t
         return api_fail(rs, ERR_INTERNAL, "client lookup failed");
     /* Compare even for an unknown client, so timing does not tell which part was wrong. */
     int same = secret_equal(tr->secret, rc == 0 ? client->secret : "");
-    if (same < 0)
-        return api_fail(rs, ERR_INTERNAL, "secret comparison failed");
     if (rc != 0 || !same)
         return api_fail(rs, ERR_OAUTH_INVALID_CLIENT, "Bad credentials");
     return ERR_OK;

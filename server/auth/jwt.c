@@ -3,8 +3,8 @@
  * decoding is core/base64's.
  *
  * Owns nothing beyond each call: tokens and claims are built in heap
- * buffers handed to the caller. The only crypto is OpenSSL's one-shot HMAC()
- * with SHA-256 and CRYPTO_memcmp(); this file knows nothing about ISC claim
+ * buffers handed to the caller. The only crypto is nettle's HMAC-SHA-256 and
+ * its constant-time memeql_sec(); this file knows nothing about ISC claim
  * names, HTTP or the store.
  */
 #include "jwt.h"
@@ -15,9 +15,8 @@
 #include <strings.h>
 
 #include <cjson/cJSON.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <nettle/hmac.h>
+#include <nettle/memops.h>
 
 #include "../core/base64.h"
 
@@ -99,12 +98,10 @@ static void put_b64url(char *out, size_t cap, size_t *pos, const void *in, size_
 static int hs256(const unsigned char *key, size_t keylen, const char *msg, size_t msglen,
                  unsigned char sig[JWT_SIG_LEN])
 {
-    unsigned int siglen = 0;
-    if (keylen > (size_t)INT32_MAX)
-        return -1;
-    if (!HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)msg, msglen, sig, &siglen) ||
-        siglen != JWT_SIG_LEN)
-        return -1;
+    struct hmac_sha256_ctx ctx;
+    hmac_sha256_set_key(&ctx, keylen, key);
+    hmac_sha256_update(&ctx, msglen, (const uint8_t *)msg);
+    hmac_sha256_digest(&ctx, JWT_SIG_LEN, sig);
     return 0;
 }
 
@@ -212,7 +209,7 @@ enum jwt_status jwt_verify(const char *token, size_t len, const unsigned char *k
     /* A signature that is not even 32 base64url bytes cannot match either. */
     if (jwt_b64url_decode(token + dot2 + 1, len - dot2 - 1, sig, sizeof sig, &slen) != 0 ||
         slen != JWT_SIG_LEN || !key || keylen == 0 || hs256(key, keylen, token, dot2, want) != 0 ||
-        CRYPTO_memcmp(sig, want, JWT_SIG_LEN) != 0) {
+        !memeql_sec(sig, want, JWT_SIG_LEN)) {
         st = JWT_BAD_SIGNATURE;
         goto out;
     }
