@@ -291,7 +291,10 @@ enum err control_query_known(const struct api_req *rq, const char *const *names,
     const char *key;
     char list[256];
     for (unsigned i = 0; (key = rq->query_key(rq, i)) != NULL; i++)
-        if (!control_one_of(key, names)) {
+        if (!names[0]) {
+            return api_fail(rs, ERR_BAD_REQUEST,
+                            "Unknown query parameter '%.64s': this route takes none.", key);
+        } else if (!control_one_of(key, names)) {
             control_choices_text(names, list, sizeof(list));
             return api_fail(rs, ERR_BAD_REQUEST, "Unknown query parameter '%.64s': use %s.", key,
                             list);

@@ -91,7 +91,7 @@ enum err control_parse_scopes(const struct cJSON *v, const struct body_field *f,
                               void *dst, struct api_res *rs);
 
 /* Refuses (400 naming it) a query argument whose name is not in the
- * NULL-terminated `names`. */
+ * NULL-terminated `names` (an empty list: a route that takes none). */
 enum err control_query_known(const struct api_req *rq, const char *const *names,
                              struct api_res *rs);
 

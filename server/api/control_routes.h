@@ -37,6 +37,13 @@ enum err api_mock_faults_delete(struct api_req *rq, struct api_res *rs);
 enum err api_mock_fault_get(struct api_req *rq, struct api_res *rs);
 enum err api_mock_fault_delete(struct api_req *rq, struct api_res *rs);
 
+/* control_types.c: the report types, their arguments and formats */
+enum err api_mock_report_types(struct api_req *rq, struct api_res *rs);
+
+/* control_ui.c: the console's page and files (no admin token needed to load) */
+enum err api_mock_ui(struct api_req *rq, struct api_res *rs);
+enum err api_mock_ui_file(struct api_req *rq, struct api_res *rs);
+
 /* control_clients.c: API clients */
 enum err api_mock_clients_get(struct api_req *rq, struct api_res *rs);
 enum err api_mock_clients_post(struct api_req *rq, struct api_res *rs);

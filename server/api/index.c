@@ -17,6 +17,7 @@ static const struct {
     {"token", "POST /oauth/token (client_credentials)"},
     {"reports", "/v2024/reports (the same under /v3, /v2025 and /v2026) and /reports/v1"},
     {"control", "/mock/ (for example GET /mock/health, POST /mock/reset)"},
+    {"console", "/mock/ui (a live view of tasks, requests and the clock, in a browser)"},
     {"docs", "README.md at the root of the source tree"},
 };
 

@@ -215,6 +215,11 @@ const struct report_type *report_type_find(const char *name)
     return NULL;
 }
 
+const struct report_type *report_type_at(size_t i)
+{
+    return i < N(types) ? &types[i] : NULL;
+}
+
 const struct report_format *report_format_find(const char *name, int by_file_format)
 {
     for (size_t i = 0; name && i < N(formats); i++)

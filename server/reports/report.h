@@ -77,6 +77,8 @@ struct report_index {
 
 /* The type named exactly `name`, or NULL (also for NULL). */
 const struct report_type *report_type_find(const char *name);
+/* The i-th type, in the contract's order, or NULL past the end. */
+const struct report_type *report_type_at(size_t i);
 /* The format whose `name` (by_file_format 0: "CSV") or `file_format` (1: "csv")
  * is exactly `name`, or NULL (also for NULL). */
 const struct report_format *report_format_find(const char *name, int by_file_format);

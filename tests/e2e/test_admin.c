@@ -137,6 +137,7 @@ static const struct ctl_route ctl_routes[] = {
     {"GET", "/mock/audit", NULL},
     {"GET", "/mock/reports", NULL},
     {"DELETE", "/mock/reports", NULL},
+    {"GET", "/mock/reports/types", NULL},
     {"GET", "/mock/reports/next", NULL},
     {"POST", "/mock/reports/next", "{\"outcome\":\"ERROR\"}"},
     {"DELETE", "/mock/reports/next", NULL},

@@ -92,6 +92,7 @@ E2E_TEST(startup, root_points_to_the_api)
     cr_expect(jstr(r.json, "reports") && strstr(jstr(r.json, "reports"), "/reports/v1"), "%s",
               r.body);
     cr_expect(jstr(r.json, "control") && strstr(jstr(r.json, "control"), "/mock/"), "%s", r.body);
+    cr_expect(jstr(r.json, "console") && strstr(jstr(r.json, "console"), "/mock/ui"), "%s", r.body);
     cr_expect(jstr(r.json, "docs") && strstr(jstr(r.json, "docs"), "README"), "%s", r.body);
     cr_expect_str_eq(jstr(r.json, "version"), ISC_EXPECTED_VERSION);
     http_res_free(&r);
