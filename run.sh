@@ -15,10 +15,11 @@ cd "$(dirname "$0")"
 
 # PDF reports: libcairo2-dev (headers; the server opens libcairo.so.2 on the first PDF)
 # and fonts-dejavu-core at run time; poppler-utils (pdftotext) for the tests.
+# chromium: the browser the ui suite drives (tests/ui).
 PACKAGES=(build-essential meson ninja-build pkg-config python3
   libmicrohttpd-dev libcjson-dev libsqlite3-dev nettle-dev libssl-dev libarchive-dev
   libcairo2-dev fonts-dejavu-core
-  libcriterion-dev libcurl4-openssl-dev clang-format poppler-utils nodejs npm)
+  libcriterion-dev libcurl4-openssl-dev clang-format poppler-utils nodejs npm chromium)
 
 # The sanitizer build uses clang 19 (Debian 12 ships it) rather than GCC 12.
 # Criterion forks every test from a runner that has other threads (nanomsg's
