@@ -48,7 +48,7 @@ struct api_stream {
     void *ctx;
 };
 
-#define API_MAX_HEADERS 4
+#define API_MAX_HEADERS 8
 struct api_res {
     int status;               /* success status (200, 204); errors come from the enum err */
     const char *content_type; /* static string; NULL means application/json */

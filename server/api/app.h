@@ -14,6 +14,7 @@
 #include "../store/store.h"
 
 #define APP_KEY_LEN 32
+#define APP_CORS_MAX 16 /* --cors flags kept */
 
 struct app_config {
     const char *bind;           /* "127.0.0.1" */
@@ -32,6 +33,9 @@ struct app_config {
     int64_t rate_window_ms;
     const char *admin_token; /* NULL: the control API is open */
     size_t journal_max;      /* request journal rows kept */
+    /* --cors values: each "*" or a comma-separated list of origins; ncors 0: CORS off */
+    const char *cors[APP_CORS_MAX];
+    int ncors;
 };
 
 struct app {

@@ -16,6 +16,7 @@
 
 #include "../auth/limiter.h"
 #include "../store/gen.h"
+#include "cors.h"
 
 enum option_kind {
     OPT_TEXT,   /* a string; `what` set: must not be empty ("empty <what>"); else "" is NULL */
@@ -23,6 +24,7 @@ enum option_kind {
     OPT_CHOICE, /* one of the words of `what` ("real|virtual"), stored as its index */
     OPT_RATE,   /* COUNT/SECONDS or 0, into rate_count and rate_window_ms */
     OPT_SWITCH, /* a flag without value; from the environment "0"/"false" is off */
+    OPT_CORS,   /* repeatable: each value appended to cors[] (checked by cors_value_check) */
 };
 
 struct option_row {
@@ -79,6 +81,10 @@ static const struct option_row rows[] = {
      NULL, "CPU count", "HTTP worker threads"},
     {"quiet", NULL, "ISC_MOCK_QUIET", OPT_SWITCH, FIELD(quiet), 0, 0, NULL,
      NULL, "off", "no request log lines"},
+    {"cors", "ORIGIN", "ISC_MOCK_CORS", OPT_CORS, FIELD(cors), 0, 0, NULL, NULL, "off",
+     "let web pages of ORIGIN (scheme://host[:port], or * for any) call the API and the "
+     "token endpoint: answer their preflights and add CORS headers (not on /mock/); repeat "
+     "the flag or separate origins with commas"},
 };
 /* clang-format on */
 
@@ -168,6 +174,19 @@ static int apply(const struct option_row *o, const char *value, const char *from
     case OPT_SWITCH:
         store_int(field, o->size, strcmp(value, "0") != 0 && strcmp(value, "false") != 0);
         return 0;
+    case OPT_CORS: {
+        char why[256] = "";
+        if (cfg->ncors >= APP_CORS_MAX)
+            err_why(why, sizeof(why), "more than %d values", APP_CORS_MAX);
+        else
+            cors_value_check(value, why, sizeof(why));
+        if (why[0]) {
+            err_why(err, errlen, "%s: %s", from, why);
+            return -1;
+        }
+        cfg->cors[cfg->ncors++] = value;
+        return 0;
+    }
     }
     return -1;
 }

@@ -4,7 +4,8 @@
  * Each stage looks at the request and returns ERR_OK to go on, another
  * enum err to answer with it (the reason in the response's err_text), or
  * STAGE_SUSPEND / STAGE_DROP. The order is the table's:
- *   stopping (503) -> query (414) -> route (404/405) ->
+ *   stopping (503) -> query (414) -> CORS preflight (204/403, with --cors) ->
+ *   route (404/405) ->
  *   credentials (401; the admin token on /mock/) -> rate limit (429) ->
  *   injected fault (any status, delay, drop) -> scope (403) ->
  *   body size (413) -> the handler.
@@ -19,6 +20,7 @@
 
 #include "../api/api.h"
 #include "../api/app.h"
+#include "../api/cors.h"
 #include "../auth/limiter.h"
 #include "../auth/scopes.h"
 #include "../core/clock.h"
@@ -30,6 +32,7 @@
 /* What a stage returns besides an enum err. */
 #define STAGE_SUSPEND (-1) /* hold the request for p->delay_ms */
 #define STAGE_DROP (-2)    /* close the connection without an answer */
+#define STAGE_DONE (-3)    /* answered by the stage itself (rs is complete) */
 
 /* One run of the pipeline: the request as handlers see it, and the answer. */
 struct pipe {
@@ -99,6 +102,18 @@ static int stage_query(struct pipe *p)
         return ERR_OK;
     return api_fail(&p->rs, ERR_URI_TOO_LONG,
                     "The query has %d parameters; at most %d are accepted.", n, HTTP_QUERY_MAX);
+}
+
+/* A browser's preflight (--cors) is answered here: it carries no credentials. */
+static int stage_preflight(struct pipe *p)
+{
+    struct router_match m;
+    enum err e = ERR_OK;
+    if (strcmp(p->rq.method, "OPTIONS") != 0 ||
+        router_match(p->rq.method, p->rq.path, &m) != ROUTER_METHOD_NOT_ALLOWED ||
+        !cors_preflight(&p->rq, m.allow, &p->rs, &e))
+        return ERR_OK;
+    return e == ERR_OK ? STAGE_DONE : (int)e;
 }
 
 static int stage_route(struct pipe *p)
@@ -229,6 +244,7 @@ static const struct {
     /* clang-format off */
     {"stopping", stage_stopping},
     {"query", stage_query},
+    {"preflight", stage_preflight},
     {"route", stage_route},
     {"control guard", stage_control_guard},
     {"credentials", stage_credentials},
@@ -340,6 +356,10 @@ enum pipeline_next pipeline_run(struct app *app, struct MHD_Connection *conn, co
     }
     if (e == ERR_OK)
         e = p.route->handler(&p.rq, &p.rs);
+    if (e == STAGE_DONE)
+        e = ERR_OK;
+    else
+        cors_answer_headers(&p.rq, &p.rs);
     int status = 500;
     enum MHD_Result ret = respond_queue(conn, (enum err)e, &p.rs, p.rq.tracking_id, &status);
     log_and_journal(&p, status);

@@ -101,6 +101,29 @@ Test(options, bad_variable_under_a_flag_is_ignored)
     cr_expect(strstr(err, "ISC_MOCK_PORT") != NULL, "%s", err);
 }
 
+Test(options, cors_is_off_by_default_and_repeatable)
+{
+    struct app_config cfg;
+    char err[256] = "";
+    cr_assert_eq(parse(NULL, NULL, &cfg, err, sizeof err), OPTIONS_RUN, "%s", err);
+    cr_expect_eq(cfg.ncors, 0);
+    const char *args[] = {"--cors", "http://a.test:3000", "--cors=*", NULL};
+    cr_assert_eq(parse(args, NULL, &cfg, err, sizeof err), OPTIONS_RUN, "%s", err);
+    cr_assert_eq(cfg.ncors, 2);
+    cr_expect_str_eq(cfg.cors[0], "http://a.test:3000");
+    cr_expect_str_eq(cfg.cors[1], "*");
+    const char *env[] = {"ISC_MOCK_CORS=http://a.test, https://b.test", NULL};
+    cr_assert_eq(parse(NULL, env, &cfg, err, sizeof err), OPTIONS_RUN, "%s", err);
+    cr_assert_eq(cfg.ncors, 1);
+    cr_expect_str_eq(cfg.cors[0], "http://a.test, https://b.test");
+    /* The flag wins: the variable is not read. */
+    cr_assert_eq(
+        parse((const char *[]){"--cors", "http://c.test", NULL}, env, &cfg, err, sizeof err),
+        OPTIONS_RUN, "%s", err);
+    cr_assert_eq(cfg.ncors, 1);
+    cr_expect_str_eq(cfg.cors[0], "http://c.test");
+}
+
 Test(options, help_and_version_stop)
 {
     struct app_config cfg;
@@ -134,6 +157,14 @@ static const struct {
     {"env_port", {NULL}, {"ISC_MOCK_PORT=abc", NULL}, "ISC_MOCK_PORT"},
     {"empty_admin_token", {"--admin-token", "", NULL}, {NULL}, "empty admin token"},
     {"env_empty_admin_token", {NULL}, {"ISC_MOCK_ADMIN_TOKEN=", NULL}, "ISC_MOCK_ADMIN_TOKEN"},
+    {"cors_path", {"--cors", "http://app.test/", NULL}, {NULL}, "'http://app.test/'"},
+    {"cors_no_scheme", {"--cors", "app.test:3000", NULL}, {NULL}, "'app.test:3000'"},
+    {"cors_empty", {"--cors=", NULL}, {NULL}, "no origin"},
+    {"cors_bad_in_list",
+     {"--cors", "http://a.test, http://b.test/x", NULL},
+     {NULL},
+     "'http://b.test/x'"},
+    {"env_cors", {NULL}, {"ISC_MOCK_CORS=null", NULL}, "ISC_MOCK_CORS"},
 };
 
 Test(options, refusals)
