@@ -57,6 +57,17 @@ struct journal_entry {
     int status;
     const char *tracking_id;
     int64_t duration_us;
+    /* Evidence for the exports, cut and masked by the caller (api/evidence.h):
+     * header lists as HAR header-array JSON text (NULL: none), bodies (NULL:
+     * none) with their whole sizes (response_size -1: a stream). */
+    const char *host;
+    const char *request_headers;
+    const char *request_body;
+    int64_t request_size;
+    const char *response_headers;
+    const char *response_type;
+    const char *response_body;
+    int64_t response_size;
 };
 
 /* Records a request (not /mock/ ones); keeps the journal bounded. Errors are logged. */

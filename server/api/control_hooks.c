@@ -54,6 +54,14 @@ void control_journal_record(struct app *app, const struct journal_entry *e)
         .status = e->status,
         .tracking_id = e->tracking_id,
         .duration_us = e->duration_us,
+        .host = e->host,
+        .request_headers = e->request_headers,
+        .request_body = e->request_body,
+        .request_size = e->request_size,
+        .response_headers = e->response_headers,
+        .response_type = e->response_type,
+        .response_body = e->response_body,
+        .response_size = e->response_size,
     };
     size_t max = app->cfg.journal_max ? app->cfg.journal_max : JOURNAL_MAX_DEFAULT;
     if (store_journal_add(app->store, &j, max) != 0)

@@ -1,7 +1,8 @@
 /*
  * control_journal.c - the request journal: GET /mock/requests (filtered,
- * counted, newest or oldest first) and DELETE /mock/requests. What goes into
- * the journal is control_journal_record() in control_hooks.c.
+ * counted, newest or oldest first; format=har and format=ndjson hand over to
+ * control_journal_export.c) and DELETE /mock/requests. What goes into the
+ * journal is control_journal_record() in control_hooks.c.
  */
 #include <cjson/cJSON.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include "api.h"
 #include "app.h"
 #include "control_body.h"
+#include "control_journal.h"
 #include "control_routes.h"
 
 #define JOURNAL_LIMIT_DEFAULT 100
@@ -36,7 +38,7 @@ static int add_recorded(cJSON *o, const char *key, const char *v)
     return ok;
 }
 
-static int add_journal(void *ud, const struct store_journal *j)
+cJSON *control_journal_row(const struct store_journal *j)
 {
     cJSON *o = cJSON_CreateObject();
     int ok = o && cJSON_AddNumberToObject(o, "id", (double)j->id) &&
@@ -50,17 +52,42 @@ static int add_journal(void *ud, const struct store_journal *j)
              cJSON_AddNumberToObject(o, "status", j->status) &&
              cJSON_AddStringToObject(o, "trackingId", j->tracking_id ? j->tracking_id : "") &&
              cJSON_AddNumberToObject(o, "durationMs", (double)j->duration_us / 1000.0);
-    return control_list_add(ud, control_json_done(o, ok));
+    return control_json_done(o, ok);
+}
+
+static int add_journal(void *ud, const struct store_journal *j)
+{
+    return control_list_add(ud, control_journal_row(j));
+}
+
+/* format=json (the default), har or ndjson, into *format. */
+static enum err parse_format(const struct api_req *rq, enum journal_format *format,
+                             struct api_res *rs)
+{
+    static const char *const names[] = {"json", "har", "ndjson", NULL};
+    const char *v = rq->query(rq, "format");
+    *format = JOURNAL_JSON;
+    for (int i = 0; v && names[i]; i++)
+        if (strcmp(v, names[i]) == 0) {
+            *format = (enum journal_format)i;
+            return ERR_OK;
+        }
+    return v ? api_fail(rs, ERR_BAD_REQUEST,
+                        "Query parameter 'format' must be json, har or ndjson.")
+             : ERR_OK;
 }
 
 /* The query parameters that are not plain strings: status, limit, since,
- * order, and path (a trailing '*' makes it a prefix, copied into prefix). */
+ * order, and path (a trailing '*' makes it a prefix, copied into prefix).
+ * The exports default to every row, oldest first. */
 static enum err journal_filter(const struct api_req *rq, struct store_journal_filter *f,
-                               char *prefix, size_t cap, struct api_res *rs)
+                               enum journal_format format, char *prefix, size_t cap,
+                               struct api_res *rs)
 {
     static const char *const names[] = {"method", "path",    "operation",  "clientId",
                                         "status", "version", "trackingId", "since",
-                                        "limit",  "order",   NULL};
+                                        "limit",  "order",   "format",     NULL};
+    int whole = format != JOURNAL_JSON;
     int64_t status, limit;
     char list[256];
     enum err e = control_query_known(rq, names, rs);
@@ -73,8 +100,8 @@ static enum err journal_filter(const struct api_req *rq, struct store_journal_fi
                         "Query parameter 'operation' must be an operation: %s (not *).", list);
     }
     if ((e = control_query_whole(rq, "status", 100, 599, 0, &status, rs)) != ERR_OK ||
-        (e = control_query_whole(rq, "limit", 0, JOURNAL_LIMIT_MAX, JOURNAL_LIMIT_DEFAULT, &limit,
-                                 rs)) != ERR_OK)
+        (e = control_query_whole(rq, "limit", 0, whole ? INT32_MAX : JOURNAL_LIMIT_MAX,
+                                 whole ? 0 : JOURNAL_LIMIT_DEFAULT, &limit, rs)) != ERR_OK)
         return e;
     f->status = (int)status;
     f->limit = (int)limit;
@@ -85,7 +112,7 @@ static enum err journal_filter(const struct api_req *rq, struct store_journal_fi
                         "2026-01-02T03:04:05.678Z.");
     if (order && strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0)
         return api_fail(rs, ERR_BAD_REQUEST, "Query parameter 'order' must be asc or desc.");
-    f->oldest_first = order && strcmp(order, "asc") == 0;
+    f->oldest_first = order ? strcmp(order, "asc") == 0 : whole;
     size_t n = f->path ? strlen(f->path) : 0;
     if (n >= cap)
         return api_fail(rs, ERR_BAD_REQUEST, "Query parameter 'path' is too long.");
@@ -100,7 +127,8 @@ static enum err journal_filter(const struct api_req *rq, struct store_journal_fi
 
 /*
  * GET /mock/requests?method=&path=&operation=&clientId=&status=&version=
- * &trackingId=&since=&limit=&order= : {"count": matching, "requests": [...]}.
+ * &trackingId=&since=&limit=&order=&format= : {"count": matching,
+ * "requests": [...]}, or the HAR or NDJSON export of the same rows.
  */
 enum err api_mock_requests_get(struct api_req *rq, struct api_res *rs)
 {
@@ -114,9 +142,14 @@ enum err api_mock_requests_get(struct api_req *rq, struct api_res *rs)
         .since_ms = INT64_MIN,
     };
     char prefix[1024];
-    enum err e = journal_filter(rq, &f, prefix, sizeof(prefix), rs);
+    enum journal_format format;
+    enum err e = parse_format(rq, &format, rs);
+    if (e == ERR_OK)
+        e = journal_filter(rq, &f, format, prefix, sizeof(prefix), rs);
     if (e != ERR_OK)
         return e;
+    if (format != JOURNAL_JSON)
+        return control_journal_export(rq, rs, &f, format);
     int64_t count = 0;
     cJSON *o = cJSON_CreateObject();
     struct control_list l = {NULL, 0};

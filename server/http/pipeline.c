@@ -14,6 +14,7 @@
  */
 #include "pipeline.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,6 +22,7 @@
 #include "../api/api.h"
 #include "../api/app.h"
 #include "../api/cors.h"
+#include "../api/evidence.h"
 #include "../auth/limiter.h"
 #include "../auth/scopes.h"
 #include "../core/clock.h"
@@ -45,6 +47,11 @@ struct pipe {
     struct router_match m;
     const struct route *route; /* NULL until the route stage found one */
     int64_t delay_ms;          /* set with STAGE_SUSPEND */
+    /* What was sent, for the journal (see on_sent). */
+    const char *sent_type;
+    int64_t sent_size;
+    struct buf sent_body; /* cut and masked; empty when nothing was kept */
+    int sent_kept;        /* 1: sent_body holds the body */
 };
 
 typedef int (*stage_fn)(struct pipe *p);
@@ -257,7 +264,8 @@ static const struct {
 
 /* ---- log line and journal ---- */
 
-/* Appends "k=v" pairs of the decoded query to a buffer, for the journal. */
+/* Appends "k=v" pairs of the decoded query to a buffer, for the journal
+ * (secret values masked). */
 static enum MHD_Result add_query_pair(void *cls, enum MHD_ValueKind kind, const char *key,
                                       const char *value)
 {
@@ -268,18 +276,64 @@ static enum MHD_Result add_query_pair(void *cls, enum MHD_ValueKind kind, const 
     buf_puts(b, key);
     if (value) {
         buf_putc(b, '=');
-        buf_puts(b, value);
+        buf_puts(b, evidence_secret_name(key, strlen(key)) ? EVIDENCE_MASK : value);
     }
     return MHD_YES;
 }
 
+static enum MHD_Result add_request_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                          const char *value)
+{
+    (void)kind;
+    evidence_headers_add(cls, key, value);
+    return MHD_YES;
+}
+
+/* Whether this request goes to the journal: every one but the control API's. */
+static int journaled(const struct pipe *p)
+{
+    return !(p->route && p->route->auth == ROUTE_ADMIN) && strncmp(p->rq.path, "/mock/", 6) != 0;
+}
+
+/* respond_queue's report of what it sends: kept (cut, masked) for the journal. */
+static void on_sent(void *ud, const struct respond_sent *sent)
+{
+    struct pipe *p = ud;
+    p->sent_type = sent->content_type;
+    p->sent_size = sent->size;
+    p->sent_kept = sent->body && evidence_body(sent->body, sent->body_len, &p->sent_body) == 0;
+}
+
+/* The answer's headers as the journal keeps them (NULL on OOM). */
+static char *response_headers(const struct pipe *p, int status)
+{
+    struct evidence_headers *h = evidence_headers_new();
+    char len[32];
+    if (!h || status == 0)
+        return evidence_headers_text(h);
+    if (p->sent_type)
+        evidence_headers_add(h, "Content-Type", p->sent_type);
+    if (p->sent_size >= 0 && status != 204) {
+        snprintf(len, sizeof(len), "%lld", (long long)p->sent_size);
+        evidence_headers_add(h, "Content-Length", len);
+    }
+    for (int i = 0; i < p->rs.nheaders; i++)
+        evidence_headers_add(h, p->rs.headers[i].name, p->rs.headers[i].value);
+    return evidence_headers_text(h);
+}
+
 static void journal(struct pipe *p, const char *client_id, int status, int64_t dur_us)
 {
-    if ((p->route && p->route->auth == ROUTE_ADMIN) || strncmp(p->rq.path, "/mock/", 6) == 0)
+    if (!journaled(p))
         return;
-    struct buf q;
+    struct buf q, body;
     buf_init(&q, 8192);
+    buf_init(&body, 0);
     MHD_get_connection_values(p->conn, MHD_GET_ARGUMENT_KIND, add_query_pair, &q);
+    struct evidence_headers *h = evidence_headers_new();
+    MHD_get_connection_values(p->conn, MHD_HEADER_KIND, add_request_header, h);
+    char *req_headers = evidence_headers_text(h), *resp_headers = response_headers(p, status);
+    int has_body = p->pr->body_len > 0 && evidence_body(p->pr->body, p->pr->body_len, &body) == 0;
     struct journal_entry e = {
         .at_ms = clock_now_ms(p->app->clock),
         .method = p->rq.method,
@@ -291,8 +345,19 @@ static void journal(struct pipe *p, const char *client_id, int status, int64_t d
         .status = status,
         .tracking_id = p->rq.tracking_id,
         .duration_us = dur_us,
+        .host = req_header(&p->rq, MHD_HTTP_HEADER_HOST),
+        .request_headers = req_headers,
+        .request_body = has_body ? (body.data ? body.data : "") : NULL,
+        .request_size = (int64_t)p->pr->body_len,
+        .response_headers = resp_headers,
+        .response_type = status ? p->sent_type : NULL,
+        .response_body = p->sent_kept ? (p->sent_body.data ? p->sent_body.data : "") : NULL,
+        .response_size = status ? p->sent_size : 0,
     };
     control_journal_record(p->app, &e);
+    free(req_headers);
+    free(resp_headers);
+    buf_free(&body);
     buf_free(&q);
 }
 
@@ -337,6 +402,7 @@ static void pipe_init(struct pipe *p, struct app *app, struct MHD_Connection *co
     p->rq.conn = conn;
     p->rq.body = pr->body;
     p->rq.body_len = pr->body_len;
+    buf_init(&p->sent_body, 2 * EVIDENCE_BODY_MAX);
 }
 
 enum pipeline_next pipeline_run(struct app *app, struct MHD_Connection *conn, const char *method,
@@ -351,6 +417,7 @@ enum pipeline_next pipeline_run(struct app *app, struct MHD_Connection *conn, co
         if (e == STAGE_DROP)
             log_and_journal(&p, 0);
         api_res_free(&p.rs);
+        buf_free(&p.sent_body);
         *delay_ms = p.delay_ms;
         return e == STAGE_SUSPEND ? PIPELINE_SUSPEND : PIPELINE_DROP;
     }
@@ -361,8 +428,10 @@ enum pipeline_next pipeline_run(struct app *app, struct MHD_Connection *conn, co
     else
         cors_answer_headers(&p.rq, &p.rs);
     int status = 500;
-    enum MHD_Result ret = respond_queue(conn, (enum err)e, &p.rs, p.rq.tracking_id, &status);
+    enum MHD_Result ret = respond_queue(conn, (enum err)e, &p.rs, p.rq.tracking_id, &status,
+                                        journaled(&p) ? on_sent : NULL, &p);
     log_and_journal(&p, status);
     api_res_free(&p.rs);
+    buf_free(&p.sent_body);
     return ret == MHD_YES ? PIPELINE_ANSWERED : PIPELINE_FAILED;
 }

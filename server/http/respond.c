@@ -158,16 +158,37 @@ static int has_header(const struct api_res *rs, const char *name)
     return 0;
 }
 
+/* Tells `sent` what goes out: the content type and the body (NULL: a stream). */
+static void tell(respond_sent_fn sent, void *ud, int code, const char *content_type,
+                 const char *body, size_t len, int stream)
+{
+    if (!sent)
+        return;
+    int none = code == 204;
+    struct respond_sent what = {
+        .content_type = none ? NULL : content_type,
+        .body = stream || none ? NULL : body,
+        .body_len = stream || none ? 0 : len,
+        .size = none     ? 0
+                : stream ? -1
+                         : (int64_t)len,
+    };
+    sent(ud, &what);
+}
+
 enum MHD_Result respond_queue(struct MHD_Connection *conn, enum err e, struct api_res *rs,
-                              const char *tracking_id, int *status)
+                              const char *tracking_id, int *status, respond_sent_fn sent,
+                              void *sent_ud)
 {
     struct MHD_Response *resp = NULL;
     const char *content_type = "application/json";
     int code = rs->status;
     if (e == ERR_OK) {
-        resp = success_response(rs);
         if (rs->content_type)
             content_type = rs->content_type;
+        tell(sent, sent_ud, code, content_type, rs->body.data, rs->body.len,
+             rs->stream.read != NULL);
+        resp = success_response(rs);
         if (!resp) {
             e = ERR_INTERNAL;
             log_msg("error", tracking_id, "%s", "the response could not be built");
@@ -185,6 +206,7 @@ enum MHD_Result respond_queue(struct MHD_Connection *conn, enum err e, struct ap
         struct buf b;
         buf_init(&b, 0);
         if (respond_error_body(e, rs->err_text, tracking_id, &b) == 0) {
+            tell(sent, sent_ud, code, content_type, b.data, b.len, 0);
             size_t len = 0;
             char *body = buf_steal(&b, &len);
             resp = from_owned(body, len);

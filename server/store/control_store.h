@@ -138,6 +138,16 @@ struct store_journal {
     int status;
     const char *tracking_id;
     int64_t duration_us;
+    /* The evidence (already cut and masked; see api/evidence.h). Headers are
+     * the JSON text of a HAR header array (NULL: "[]"); a NULL body: none. */
+    const char *host;
+    const char *request_headers;
+    const char *request_body;
+    int64_t request_size; /* the whole body's bytes */
+    const char *response_headers;
+    const char *response_type; /* NULL: the answer had no body */
+    const char *response_body;
+    int64_t response_size; /* the whole body's bytes; -1: streamed, unknown */
 };
 
 /* Appends a row (id ignored), then drops the oldest rows beyond `max_rows`. */
@@ -156,10 +166,14 @@ struct store_journal_filter {
     int64_t since_ms; /* rows at or after; INT64_MIN: any */
     int limit;        /* rows passed to fn at most (>= 0) */
     int oldest_first; /* 0: newest first */
+    /* Only rows with after_id < id < before_id (0 and 0: any), for reading
+     * the journal a page at a time. */
+    int64_t after_id, before_id;
 };
 
-/* Counts the matching rows into *count and calls fn for the first `limit` of
- * them in the chosen order; fn returning nonzero stops the calls. */
+/* Counts the matching rows into *count (NULL: not counted) and calls fn for
+ * the first `limit` of them in the chosen order; fn returning nonzero stops
+ * the calls. */
 int store_journal_find(struct store *s, const struct store_journal_filter *f, int64_t *count,
                        int (*fn)(void *ud, const struct store_journal *j), void *ud);
 /* Empties the journal. */

@@ -10,12 +10,20 @@ int store_journal_add(struct store *s, const struct store_journal *j, size_t max
     int rc = store_write_locked(
         s, "journal add",
         "INSERT INTO journal (at_ms, method, path, query, operation, version, client_id,"
-        " status, tracking_id, duration_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " status, tracking_id, duration_us, host, request_headers, request_body, request_size,"
+        " response_headers, response_type, response_body, response_size)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         STORE_ARGS(STORE_INT(j->at_ms), STORE_TEXT(j->method ? j->method : ""),
                    STORE_TEXT(j->path ? j->path : ""), STORE_TEXT(j->query ? j->query : ""),
                    STORE_TEXT_OR_NULL(j->operation), STORE_TEXT_OR_NULL(j->version),
                    STORE_TEXT_OR_NULL(j->client_id), STORE_INT(j->status),
-                   STORE_TEXT(j->tracking_id ? j->tracking_id : ""), STORE_INT(j->duration_us)));
+                   STORE_TEXT(j->tracking_id ? j->tracking_id : ""), STORE_INT(j->duration_us),
+                   STORE_TEXT_OR_NULL(j->host),
+                   STORE_TEXT(j->request_headers ? j->request_headers : "[]"),
+                   STORE_TEXT(j->request_body), STORE_INT(j->request_size),
+                   STORE_TEXT(j->response_headers ? j->response_headers : "[]"),
+                   STORE_TEXT(j->response_type), STORE_TEXT(j->response_body),
+                   STORE_INT(j->response_size)));
     /* Rows only ever leave from the old end (or all at once), so ids are
      * contiguous and this keeps exactly the newest max_rows. */
     sqlite3_int64 last = sqlite3_last_insert_rowid(s->db);
@@ -32,17 +40,20 @@ int store_journal_add(struct store *s, const struct store_journal *j, size_t max
     " ELSE path = ?2 END))"                                                                        \
     " AND (?4 IS NULL OR operation = ?4) AND (?5 IS NULL OR client_id = ?5)"                       \
     " AND (?6 IS NULL OR version = ?6) AND (?7 IS NULL OR tracking_id = ?7)"                       \
-    " AND (?8 = 0 OR status = ?8) AND at_ms >= ?9"
+    " AND (?8 = 0 OR status = ?8) AND at_ms >= ?9"                                                 \
+    " AND id > ?10 AND (?11 = 0 OR id < ?11)"
 
 #define JOURNAL_COLS                                                                               \
     "id, at_ms, method, path, query, operation, version, client_id, status, tracking_id,"          \
-    " duration_us"
+    " duration_us, host, request_headers, request_body, request_size, response_headers,"           \
+    " response_type, response_body, response_size"
 
-/* The values of JOURNAL_WHERE's ?1 to ?9 (a NULL string matches anything). */
+/* The values of JOURNAL_WHERE's ?1 to ?11 (a NULL string matches anything). */
 #define JOURNAL_FILTER_VALUES(f)                                                                   \
     STORE_TEXT((f)->method), STORE_TEXT((f)->path), STORE_INT((f)->path_prefix ? 1 : 0),           \
         STORE_TEXT((f)->operation), STORE_TEXT((f)->client_id), STORE_TEXT((f)->version),          \
-        STORE_TEXT((f)->tracking_id), STORE_INT((f)->status), STORE_INT((f)->since_ms)
+        STORE_TEXT((f)->tracking_id), STORE_INT((f)->status), STORE_INT((f)->since_ms),            \
+        STORE_INT((f)->after_id), STORE_INT((f)->before_id)
 
 static int journal_each_row(void *ud, sqlite3_stmt *st)
 {
@@ -59,6 +70,14 @@ static int journal_each_row(void *ud, sqlite3_stmt *st)
         .status = sqlite3_column_int(st, 8),
         .tracking_id = (const char *)sqlite3_column_text(st, 9),
         .duration_us = sqlite3_column_int64(st, 10),
+        .host = (const char *)sqlite3_column_text(st, 11),
+        .request_headers = (const char *)sqlite3_column_text(st, 12),
+        .request_body = (const char *)sqlite3_column_text(st, 13),
+        .request_size = sqlite3_column_int64(st, 14),
+        .response_headers = (const char *)sqlite3_column_text(st, 15),
+        .response_type = (const char *)sqlite3_column_text(st, 16),
+        .response_body = (const char *)sqlite3_column_text(st, 17),
+        .response_size = sqlite3_column_int64(st, 18),
     };
     return store_each_next(e->fn.journal(e->ud, &j));
 }
@@ -68,12 +87,14 @@ int store_journal_find(struct store *s, const struct store_journal_filter *f, in
 {
     struct store_each e = {.fn.journal = fn, .ud = ud};
     const char *sql = f->oldest_first ? "SELECT " JOURNAL_COLS " FROM journal" JOURNAL_WHERE
-                                        " ORDER BY id LIMIT ?10"
+                                        " ORDER BY id LIMIT ?12"
                                       : "SELECT " JOURNAL_COLS " FROM journal" JOURNAL_WHERE
-                                        " ORDER BY id DESC LIMIT ?10";
+                                        " ORDER BY id DESC LIMIT ?12";
     store_enter(s, STORE_READ);
-    int rc = store_read_locked(s, "journal count", "SELECT count(*) FROM journal" JOURNAL_WHERE,
-                               STORE_ARGS(JOURNAL_FILTER_VALUES(f)), store_row_int64, count);
+    int rc =
+        !count ? STORE_OK
+               : store_read_locked(s, "journal count", "SELECT count(*) FROM journal" JOURNAL_WHERE,
+                                   STORE_ARGS(JOURNAL_FILTER_VALUES(f)), store_row_int64, count);
     if (rc == STORE_OK)
         rc = store_found_or_empty(store_read_locked(
             s, "journal find", sql,
