@@ -3,8 +3,8 @@
  * wait for a signal, stop. Everything else lives in the library under
  * server/ (the options table in api/options.c, the assembly in api/app.c).
  *
- * Exit codes: 0 after a clean stop, 2 for a bad flag or an unusable
- * database, address or fixtures folder, 1 for anything else.
+ * Exit codes: 0 after a clean stop, 2 for a bad flag, config file or an
+ * unusable database, address or fixtures folder, 1 for anything else.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api/app.h"
+#include "api/config.h"
 #include "api/options.h"
 #include "core/log.h"
 #include "http/daemon.h"
@@ -59,12 +60,19 @@ int main(int argc, char **argv)
     switch (options_parse(argc, argv, env_lookup, &cfg, err, sizeof(err))) {
     case OPTIONS_HELP:
         options_usage(stdout);
+        options_release(&cfg);
         return 0;
     case OPTIONS_VERSION:
         printf("isc-reports-mock %s\n", ISC_VERSION);
+        options_release(&cfg);
         return 0;
+    case OPTIONS_PRINT:
+        code = config_print(stdout, &cfg) == 0 ? 0 : 1;
+        options_release(&cfg);
+        return code;
     case OPTIONS_BAD:
         fprintf(stderr, "isc-reports-mock: %s (see --help)\n", err);
+        options_release(&cfg);
         return 2;
     case OPTIONS_RUN:
         break;
@@ -85,6 +93,9 @@ int main(int argc, char **argv)
         code = why == APP_OPEN_NOMEM ? 1 : 2;
         goto fail;
     }
+    /* The config file's clients, behaviours, faults and tasks: into a new database. */
+    if (app->fresh && config_apply(app, cfg.config, err, sizeof(err)) != 0)
+        goto fail;
     http = http_start(app, err, sizeof(err));
     if (!http)
         goto fail;
@@ -101,9 +112,11 @@ int main(int argc, char **argv)
     log_msg("info", NULL, "signal %d: stopping", sig);
     graceful_stop(http, &stop);
     app_close(app);
+    options_release(&cfg);
     return 0;
 fail:
     fprintf(stderr, "isc-reports-mock: %s\n", err);
     app_close(app);
+    options_release(&cfg);
     return code;
 }

@@ -47,9 +47,16 @@ def help_rows(binary):
 
 def main():
     readme, binary = sys.argv[1], sys.argv[2]
-    want = [r for r in readme_rows(readme) if not r[0].startswith("--help")]
+    rows = readme_rows(readme)
+    # Rows without a variable are bare flags (--help, --print-config): --help
+    # lists them on a line of their own.
+    want = [r for r in rows if len(r) > 1 and r[1]]
+    want_bare = [r[0] for r in rows if len(r) > 1 and not r[1] and not r[0].startswith("--help")]
     got, bare = help_rows(binary)
     problems = []
+    for name in want_bare:
+        if name not in bare:
+            problems.append(f"README: {name} is not a bare flag of --help")
     if not want:
         problems.append("README: no flag table under '## Flags and environment'")
     if not got:

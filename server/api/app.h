@@ -14,6 +14,8 @@
 #include "../store/store.h"
 
 #define APP_KEY_LEN 32
+
+struct config;
 #define APP_CORS_MAX 16 /* --cors flags kept */
 
 struct app_config {
@@ -36,6 +38,8 @@ struct app_config {
     /* --cors values: each "*" or a comma-separated list of origins; ncors 0: CORS off */
     const char *cors[APP_CORS_MAX];
     int ncors;
+    const char *config_path;     /* --config: NULL when none */
+    const struct config *config; /* its sections (owned by the caller of options_parse) */
 };
 
 struct app {

@@ -14,6 +14,7 @@
 #include "../store/gen.h"
 #include "api.h"
 #include "app.h"
+#include "config.h"
 #include "control_body.h"
 #include "control_routes.h"
 
@@ -57,6 +58,10 @@ enum err api_mock_reset(struct api_req *rq, struct api_res *rs)
         if (clock_persist(rq->app) != 0)
             return ERR_INTERNAL;
     }
+    /* The config file's state comes back too, on the new clock. */
+    char why[512];
+    if (config_apply(rq->app, rq->app->cfg.config, why, sizeof(why)) != 0)
+        return api_fail(rs, ERR_INTERNAL, "reset: %s", why);
     cJSON *o = cJSON_CreateObject();
     if (!o || !cJSON_AddStringToObject(o, "status", "reset")) {
         cJSON_Delete(o);

@@ -16,7 +16,9 @@
 
 #include "../auth/limiter.h"
 #include "../store/gen.h"
+#include "config.h"
 #include "cors.h"
+#include <cjson/cJSON.h>
 
 enum option_kind {
     OPT_TEXT,   /* a string; `what` set: must not be empty ("empty <what>"); else "" is NULL */
@@ -81,6 +83,10 @@ static const struct option_row rows[] = {
      NULL, "CPU count", "HTTP worker threads"},
     {"quiet", NULL, "ISC_MOCK_QUIET", OPT_SWITCH, FIELD(quiet), 0, 0, NULL,
      NULL, "off", "no request log lines"},
+    {"config", "FILE", "ISC_MOCK_CONFIG", OPT_TEXT, FIELD(config_path), 0, 0,
+     "config file path", NULL, "none", "read settings, clients, report behaviours, faults and "
+     "tasks from this JSON file (see \"A config file\"); variables and flags override its "
+     "settings"},
     {"cors", "ORIGIN", "ISC_MOCK_CORS", OPT_CORS, FIELD(cors), 0, 0, NULL, NULL, "off",
      "let web pages of ORIGIN (scheme://host[:port], or * for any) call the API and the "
      "token endpoint: answer their preflights and add CORS headers (not on /mock/); repeat "
@@ -217,6 +223,10 @@ static int parse_arg(int argc, char *const *argv, int *i, struct app_config *cfg
         *res = OPTIONS_VERSION;
         return 1;
     }
+    if (strcmp(a, "--print-config") == 0) {
+        *res = OPTIONS_PRINT; /* noted; the other flags still apply */
+        return 0;
+    }
     if (strncmp(a, "--", 2) != 0) {
         err_why(err, errlen, "unexpected argument '%s'", a);
         return -1;
@@ -242,10 +252,11 @@ static int parse_arg(int argc, char *const *argv, int *i, struct app_config *cfg
     return apply(o, value, a, cfg, err, errlen);
 }
 
-/* The flags of argv over cfg. OPTIONS_RUN when all applied. */
+/* The flags of argv over cfg. OPTIONS_RUN (or OPTIONS_PRINT) when all applied. */
 static enum options_result parse_args(int argc, char *const *argv, struct app_config *cfg,
                                       unsigned char *set, char *err, size_t errlen)
 {
+    enum options_result done = OPTIONS_RUN;
     for (int i = 1; i < argc; i++) {
         enum options_result res = OPTIONS_RUN;
         int rc = parse_arg(argc, argv, &i, cfg, set, &res, err, errlen);
@@ -253,8 +264,28 @@ static enum options_result parse_args(int argc, char *const *argv, struct app_co
             return OPTIONS_BAD;
         if (rc > 0)
             return res;
+        if (res == OPTIONS_PRINT)
+            done = OPTIONS_PRINT;
     }
-    return OPTIONS_RUN;
+    return done;
+}
+
+/* The row of the config file setting itself (never read from a config file). */
+static const struct option_row *config_row(void)
+{
+    return find("config", 6);
+}
+
+/* Reads the config file named by the flag (in flagged) or the variable. */
+static int read_config(const char *flagged, options_env_fn env, struct app_config *cfg, char *err,
+                       size_t errlen)
+{
+    const char *path = flagged ? flagged : env ? env(config_row()->env) : NULL;
+    if (!path || !*path)
+        return 0;
+    cfg->config = config_read(path, cfg, err, errlen);
+    cfg->config_path = path;
+    return cfg->config ? 0 : -1;
 }
 
 enum options_result options_parse(int argc, char *const *argv, options_env_fn env,
@@ -265,15 +296,126 @@ enum options_result options_parse(int argc, char *const *argv, options_env_fn en
      * even read when its flag is there, so a bad one cannot stop a start. */
     set_defaults(cfg);
     enum options_result res = parse_args(argc, argv, cfg, set, err, errlen);
-    if (res != OPTIONS_RUN)
+    if (res != OPTIONS_RUN && res != OPTIONS_PRINT)
         return res;
+    const char *flagged = cfg->config_path;
     set_defaults(cfg);
+    if (read_config(flagged, set[config_row() - rows] ? NULL : env, cfg, err, errlen) != 0)
+        return OPTIONS_BAD;
     for (size_t i = 0; env && i < NROWS; i++) {
-        const char *v = set[i] ? NULL : env(rows[i].env);
+        const char *v = set[i] || &rows[i] == config_row() ? NULL : env(rows[i].env);
+        if (v && rows[i].kind == OPT_CORS)
+            cfg->ncors = 0; /* the variable replaces the file's list */
         if (v && apply(&rows[i], v, rows[i].env, cfg, err, errlen) != 0)
             return OPTIONS_BAD;
     }
-    return parse_args(argc, argv, cfg, NULL, err, errlen);
+    for (size_t i = 0; i < NROWS; i++)
+        if (set[i] && rows[i].kind == OPT_CORS)
+            cfg->ncors = 0; /* and the flags replace both */
+    return parse_args(argc, argv, cfg, NULL, err, errlen) == OPTIONS_BAD ? OPTIONS_BAD : res;
+}
+
+void options_release(struct app_config *cfg)
+{
+    if (!cfg)
+        return;
+    config_free((struct config *)cfg->config);
+    cfg->config = NULL;
+}
+
+enum options_type options_type(const char *name)
+{
+    const struct option_row *o = find(name, strlen(name));
+    if (!o || o == config_row())
+        return OPTIONS_T_NONE;
+    switch (o->kind) {
+    case OPT_INT:
+        return OPTIONS_T_INT;
+    case OPT_SWITCH:
+        return OPTIONS_T_BOOL;
+    case OPT_CORS:
+        return OPTIONS_T_LIST;
+    case OPT_TEXT:
+    case OPT_CHOICE:
+    case OPT_RATE:
+        return OPTIONS_T_STRING;
+    }
+    return OPTIONS_T_NONE;
+}
+
+int options_set(struct app_config *cfg, const char *name, const char *value, const char *from,
+                char *err, size_t errlen)
+{
+    const struct option_row *o = find(name, strlen(name));
+    if (!o || o == config_row()) {
+        err_why(err, errlen, "%s: no such setting", from);
+        return -1;
+    }
+    return apply(o, value, from, cfg, err, errlen);
+}
+
+/* Reads back an integer field of `size` bytes (the inverse of store_int). */
+static int64_t load_int(const void *field, size_t size)
+{
+    if (size == sizeof(int)) {
+        int i;
+        memcpy(&i, field, sizeof(i));
+        return i;
+    }
+    int64_t v;
+    memcpy(&v, field, sizeof(v));
+    return v;
+}
+
+/* The setting of row o in cfg as JSON; NULL when it has no value (or OOM). */
+static cJSON *row_json(const struct option_row *o, const struct app_config *cfg)
+{
+    const void *field = (const char *)cfg + o->offset;
+    const char *text;
+    char word[64];
+    int64_t v;
+    switch (o->kind) {
+    case OPT_TEXT:
+        memcpy(&text, field, sizeof(text));
+        if (!text)
+            return NULL;
+        return cJSON_CreateString(o->offset == offsetof(struct app_config, admin_token) ? "***"
+                                                                                        : text);
+    case OPT_INT:
+        v = load_int(field, o->size);
+        return !o->def && v == 0 ? NULL : cJSON_CreateNumber((double)v);
+    case OPT_CHOICE:
+        v = load_int(field, o->size);
+        text = o->what;
+        for (int64_t i = 0; i < v && strchr(text, '|'); i++)
+            text = strchr(text, '|') + 1;
+        snprintf(word, sizeof(word), "%.*s", (int)strcspn(text, "|"), text);
+        return cJSON_CreateString(word);
+    case OPT_RATE:
+        if (cfg->rate_count == 0)
+            return cJSON_CreateString("0");
+        snprintf(word, sizeof(word), "%d/%lld", cfg->rate_count,
+                 (long long)(cfg->rate_window_ms / 1000));
+        return cJSON_CreateString(word);
+    case OPT_SWITCH:
+        return cJSON_CreateBool(load_int(field, o->size) != 0);
+    case OPT_CORS:
+        return cfg->ncors ? cJSON_CreateStringArray(cfg->cors, cfg->ncors) : NULL;
+    }
+    return NULL;
+}
+
+cJSON *options_json(const struct app_config *cfg)
+{
+    cJSON *o = cJSON_CreateObject();
+    for (size_t i = 0; o && i < NROWS; i++) {
+        if (&rows[i] == config_row())
+            continue;
+        cJSON *v = row_json(&rows[i], cfg);
+        if (v)
+            cJSON_AddItemToObject(o, rows[i].name, v);
+    }
+    return o;
 }
 
 /* Writes `text` wrapped at 78 columns, each line indented by `indent` spaces. */
@@ -309,7 +451,9 @@ void options_usage(FILE *out)
                 o->def ? o->def : o->shown);
         wrap(out, o->help, 6);
     }
-    fputs("  --help\n      this text\n  --version\n      the version\n"
+    fputs("  --print-config\n      print the effective configuration as a config file (JSON, "
+          "secrets\n      masked) and exit\n"
+          "  --help\n      this text\n  --version\n      the version\n"
           "\n"
           "Demo clients of the built-in fixtures (client_id / client_secret):\n"
           "  demo-admin / demo-admin-secret     user token, ORG_ADMIN, sp:scopes:all\n"
