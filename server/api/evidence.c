@@ -73,7 +73,9 @@ static int mask_form(struct scan *c)
     size_t left = c->n - c->i;
     if (c->i > 0 && c->s[c->i - 1] != '&' && c->s[c->i - 1] != '?')
         return 0;
-    size_t key = strcspn(s, "=&");
+    size_t key = 0; /* the text is not NUL-terminated: every scan is bounded by left */
+    while (key < left && s[key] != '=' && s[key] != '&')
+        key++;
     if (key >= left || s[key] != '=' || !evidence_secret_name(s, key))
         return 0;
     size_t end = key + 1;
