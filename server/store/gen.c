@@ -96,6 +96,18 @@ static int exec(struct store *s, const char *sql)
     return -1;
 }
 
+/* Empties the tenant tables and the record of a generation. 0 or -1. */
+static int empty_locked(struct store *s)
+{
+    int rc = exec(s, "DELETE FROM tenant_generated");
+    for (int i = 0; rc == 0 && gen_tables[i]; i++) {
+        char sql[96];
+        snprintf(sql, sizeof(sql), "DELETE FROM %s", gen_tables[i]);
+        rc = exec(s, sql);
+    }
+    return rc;
+}
+
 /* Inserts row i of a kind (gen_identity, gen_activity, gen_event). 0 or -1. */
 typedef int (*gen_row_fn)(struct gen *g, uint64_t i);
 
@@ -113,12 +125,7 @@ static int batch(struct gen *g, gen_row_fn row, uint64_t from, uint64_t to)
         goto out;
     }
     if (!row) {
-        rc = exec(s, "DELETE FROM tenant_generated");
-        for (int i = 0; rc == 0 && gen_tables[i]; i++) {
-            char sql[96];
-            snprintf(sql, sizeof(sql), "DELETE FROM %s", gen_tables[i]);
-            rc = exec(s, sql);
-        }
+        rc = empty_locked(s);
         if (rc == 0)
             rc = gen_catalogue(g);
     } else {
@@ -136,20 +143,42 @@ out:
     return rc;
 }
 
-/* The CREATE INDEX statements of the tenant tables, dropped (GEN_STARTUP). */
+/* The CREATE [UNIQUE] INDEX statements of the tenant tables, dropped (GEN_STARTUP). */
 struct saved_indexes {
-    char **sql;
-    size_t n;       /* statements saved */
+    char **sql;     /* the statements that make them again */
+    char **name;    /* their names */
+    size_t n;       /* indexes saved */
     size_t dropped; /* of which dropped: the ones to build again */
+    size_t built;   /* of which built again */
 };
 
 static void indexes_free(struct saved_indexes *x)
 {
-    for (size_t i = 0; i < x->n; i++)
+    for (size_t i = 0; i < x->n; i++) {
         sqlite3_free(x->sql[i]);
+        sqlite3_free(x->name[i]);
+    }
     free(x->sql);
-    x->sql = NULL;
-    x->n = x->dropped = 0;
+    free(x->name);
+    x->sql = x->name = NULL;
+    x->n = x->dropped = x->built = 0;
+}
+
+/* Appends one index (name, sql) to x. 0, or -1 when out of memory. */
+static int indexes_add(struct saved_indexes *x, const char *name, const char *sql)
+{
+    char **sqls = realloc(x->sql, (x->n + 1) * sizeof(*sqls));
+    if (sqls)
+        x->sql = sqls;
+    char **names = realloc(x->name, (x->n + 1) * sizeof(*names));
+    if (names)
+        x->name = names;
+    if (!sqls || !names)
+        return -1;
+    x->sql[x->n] = sqlite3_mprintf("%s", sql);
+    x->name[x->n] = sqlite3_mprintf("%s", name);
+    x->n++; /* counted even when a copy failed, so that indexes_free() frees the other */
+    return x->sql[x->n - 1] && x->name[x->n - 1] ? 0 : -1;
 }
 
 static int indexes_drop(struct store *s, struct saved_indexes *x)
@@ -157,33 +186,24 @@ static int indexes_drop(struct store *s, struct saved_indexes *x)
     sqlite3_stmt *st = NULL;
     int rc = -1, step;
     pthread_mutex_lock(&s->lock);
+    /* Automatic indexes (sql IS NULL) are primary keys: they stay. */
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT sql FROM sqlite_master WHERE type = 'index'"
+                           "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
                            " AND sql IS NOT NULL AND tbl_name IN ('events', 'account_activities',"
                            " 'access_profiles', 'roles', 'account_entitlements', 'entitlements',"
                            " 'identity_errors', 'accounts', 'identities', 'identity_profiles')",
                            -1, &st, NULL) != SQLITE_OK)
         goto out;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        char **grown = realloc(x->sql, (x->n + 1) * sizeof(*grown));
-        if (!grown)
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        if (indexes_add(x, (const char *)sqlite3_column_text(st, 0),
+                        (const char *)sqlite3_column_text(st, 1)))
             goto out;
-        x->sql = grown;
-        x->sql[x->n] = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 0));
-        if (!x->sql[x->n])
-            goto out;
-        x->n++;
-    }
     if (step != SQLITE_DONE)
         goto out;
     sqlite3_finalize(st);
     st = NULL;
-    /* "CREATE INDEX name ON ...": the name is the third word. */
     for (; x->dropped < x->n; x->dropped++) {
-        char name[128];
-        if (sscanf(x->sql[x->dropped], "CREATE INDEX %127s", name) != 1)
-            goto out;
-        char *drop = sqlite3_mprintf("DROP INDEX \"%w\"", name);
+        char *drop = sqlite3_mprintf("DROP INDEX \"%w\"", x->name[x->dropped]);
         int bad = !drop || exec(s, drop);
         sqlite3_free(drop);
         if (bad)
@@ -198,16 +218,37 @@ out:
     return rc;
 }
 
-static int indexes_create(struct store *s, const struct saved_indexes *x)
+/* Builds again the dropped indexes not built yet. 0, or -1 (logged) when
+ * one cannot be built (then x->built names it). */
+static int indexes_create(struct store *s, struct saved_indexes *x)
 {
     int rc = 0;
     pthread_mutex_lock(&s->lock);
-    /* The sorter takes about the page cache's size again: keep the peak low. */
+    /* The sorter takes about the page cache's size again: keep the peak low.
+     * (Sorter threads, PRAGMA threads, were slower on a busy 2-core machine and
+     * took a sort buffer each.) */
     exec(s, "PRAGMA cache_size = -" GEN_SORT_CACHE_KB);
-    for (size_t i = 0; rc == 0 && i < x->dropped; i++)
-        rc = exec(s, x->sql[i]);
+    for (; rc == 0 && x->built < x->dropped; x->built += rc == 0)
+        rc = exec(s, x->sql[x->built]);
     pthread_mutex_unlock(&s->lock);
     return rc;
+}
+
+/* After a failed generation: an empty tenant with every index back (a
+ * uniqueness rule the loaded rows broke could not be built over them). */
+static void indexes_restore(struct store *s, struct saved_indexes *x)
+{
+    if (x->built == x->dropped)
+        return;
+    pthread_mutex_lock(&s->lock);
+    if (exec(s, "BEGIN IMMEDIATE") == 0) {
+        if (empty_locked(s) == 0)
+            exec(s, "COMMIT");
+        else
+            exec(s, "ROLLBACK");
+    }
+    pthread_mutex_unlock(&s->lock);
+    indexes_create(s, x);
 }
 
 static int record(struct store *s, int64_t size, int64_t seed)
@@ -344,7 +385,7 @@ int store_tenant_generate(struct store *s, int64_t size, int64_t seed, enum gen_
     if (size < GEN_SIZE_MIN || size > GEN_SIZE_MAX || seed < 0 || seed > GEN_SEED_MAX)
         return -1;
     struct gen *g = calloc(1, sizeof(*g));
-    struct saved_indexes saved = {NULL, 0, 0};
+    struct saved_indexes saved = {0};
     struct tuning tuning;
     int rc = -1, tuned = 0;
     if (!g)
@@ -371,7 +412,7 @@ int store_tenant_generate(struct store *s, int64_t size, int64_t seed, enum gen_
     indexes_free(&saved);
     rc = record(s, size, seed);
 out:
-    indexes_create(s, &saved); /* after a failure: put back what was dropped */
+    indexes_restore(s, &saved);
     indexes_free(&saved);
     if (tuned)
         untune(s, &tuning);

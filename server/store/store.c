@@ -127,7 +127,10 @@ struct store *store_open(const char *path, const struct store_file *schema, size
     sqlite3_extended_result_codes(s->db, 1);
     int memory = strcmp(path, ":memory:") == 0 || path[0] == '\0';
     char msg[400];
-    if (store_script_locked(s, "open", "PRAGMA foreign_keys = ON", msg, sizeof(msg)) ||
+    /* page_size only takes effect in a new database (16 KiB: a bulk load of
+     * a large tenant is about a quarter faster than with 4 KiB). */
+    if (store_script_locked(s, "open", "PRAGMA page_size = 16384; PRAGMA foreign_keys = ON", msg,
+                            sizeof(msg)) ||
         (!memory &&
          store_script_locked(s, "open", "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL",
                              msg, sizeof(msg))) ||
