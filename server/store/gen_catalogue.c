@@ -19,13 +19,17 @@ const struct gen_source gen_sources[SRC__N] = {
     {"2c91808b7e7742b2017e7819c0e3075f", "GitHub", "GitHub", "GitHub organization acme-org", 0,
      1614556800000, 1717372800000},
     {"2c91808c7e7742b2017e781ad61408a1", "Salesforce", "Salesforce", "Sales Cloud production org",
-     0, 1617235200000, 1717372800000}};
+     0, 1617235200000, 1717372800000},
+    {"1234sourceId5678902", "Interns", "Delimited File",
+     "Intern roster from the campus recruiting team", 1, 1704067200000, 1717459200000}};
 
-const struct gen_profile gen_profiles[2] = {
+const struct gen_profile gen_profiles[PROFILE__N] = {
     {"2c9180857de347aa017de8f2b1c40001", "Employees", "Employees of record from Workday",
-     SRC_WORKDAY, 10, 1609459200000},
+     SRC_WORKDAY, 10, 1609459200000, 1717200000000},
     {"2c9180857de347aa017de8f2b1c40002", "Contractors", "Contractors from the weekly roster",
-     SRC_CONTRACTORS, 20, 1609545600000}};
+     SRC_CONTRACTORS, 20, 1609545600000, 1717200000000},
+    {"2c9180857de347aa017de8f2b1c40003", "Interns", "Interns from the campus roster", SRC_INTERNS,
+     30, 1704067200000, 1717459200000}};
 
 /* A group of the AD forest under OU=Groups: its name is also its display name. */
 #define AD_GROUP(name, description, privileged, requestable)                                       \
@@ -151,7 +155,7 @@ static int catalogue_sources(struct gen *g)
 static int catalogue_profiles(struct gen *g)
 {
     sqlite3_stmt *q;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < PROFILE__N; i++) {
         q = g->st[ST_PROFILE];
         gen_bind_text(q, 1, gen_profiles[i].id);
         gen_bind_text(q, 2, gen_profiles[i].name);
@@ -159,7 +163,7 @@ static int catalogue_profiles(struct gen *g)
         gen_bind_text(q, 4, gen_sources[gen_profiles[i].source].id);
         sqlite3_bind_int(q, 5, gen_profiles[i].priority);
         sqlite3_bind_int64(q, 6, gen_profiles[i].created_ms);
-        sqlite3_bind_int64(q, 7, INT64_C(1717200000000));
+        sqlite3_bind_int64(q, 7, gen_profiles[i].modified_ms);
         if (gen_run(g, ST_PROFILE))
             return -1;
     }

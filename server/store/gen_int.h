@@ -13,7 +13,16 @@
 #include "gen.h"
 #include "store_int.h"
 
-enum { SRC_WORKDAY, SRC_CONTRACTORS, SRC_AD, SRC_SERVICENOW, SRC_GITHUB, SRC_SALESFORCE, SRC__N };
+enum {
+    SRC_WORKDAY,
+    SRC_CONTRACTORS,
+    SRC_AD,
+    SRC_SERVICENOW,
+    SRC_GITHUB,
+    SRC_SALESFORCE,
+    SRC_INTERNS, /* the API documentation's example source, 1234sourceId5678902 */
+    SRC__N
+};
 
 struct gen_source {
     const char *id, *name, *type, *description;
@@ -24,12 +33,17 @@ struct gen_source {
 struct gen_profile {
     const char *id, *name, *description;
     int source, priority;
-    int64_t created_ms;
+    int64_t created_ms, modified_ms;
 };
+
+/* The profiles: people belong to Employees or Contractors; Interns (of the
+ * documentation's example source) only has the one error of identity 2. */
+enum { PROFILE_EMPLOYEES, PROFILE_CONTRACTORS, PROFILE_INTERNS, PROFILE__N };
+#define GEN_INTERNS_ERROR_K 2
 
 /* The fixed sources and identity profiles (gen_catalogue.c), as in fixtures/tenant.sql. */
 extern const struct gen_source gen_sources[SRC__N];
-extern const struct gen_profile gen_profiles[2];
+extern const struct gen_profile gen_profiles[PROFILE__N];
 
 /* Entitlements, in id order. 1..10 are the department groups (1 + department). */
 enum {
@@ -65,6 +79,12 @@ enum {
 #define HIRED_SPAN_MS (1247 * DAY_MS)        /* to 2024-06-01 */
 #define ACTIVITY_FROM_MS INT64_C(1717200000000)
 #define ACTIVITY_SPAN_MS (180 * DAY_MS)
+/* Native ids of GitHub accounts: 5800000 + 37 k for identity k, from here on
+ * for the uncorrelated ones (above 5800000 + 37 GEN_SIZE_MAX). */
+#define GEN_GITHUB_PERSON 5800000
+#define GEN_STRAY_GITHUB 100000000
+_Static_assert(GEN_GITHUB_PERSON + 37ULL * GEN_SIZE_MAX < GEN_STRAY_GITHUB,
+               "GitHub native ids of people and of uncorrelated accounts overlap");
 #define BATCH 2000               /* identities per transaction */
 #define GEN_CACHE_KB "32768"     /* page cache while generating */
 #define GEN_SORT_CACHE_KB "8192" /* page cache while building indexes */

@@ -253,7 +253,8 @@ static int accounts_of(struct gen *g, const struct person *p, uint64_t *st)
             return -1;
     }
     if (p->dept == DEPT_ENGINEERING || p->dept == DEPT_IT) {
-        snprintf(g->native, sizeof(g->native), "%llu", (unsigned long long)(5800000 + p->k * 37));
+        snprintf(g->native, sizeof(g->native), "%llu",
+                 (unsigned long long)(GEN_GITHUB_PERSON + p->k * 37));
         snprintf(g->name, sizeof(g->name), "%s-acme", p->username);
         for (char *c = g->name; *c; c++)
             if (*c == '.')
@@ -299,7 +300,8 @@ static int stray(struct gen *g, uint64_t *st)
         hex32(st, g->native);
         break;
     case SRC_GITHUB:
-        snprintf(g->native, sizeof(g->native), "%llu", (unsigned long long)(40000000 + u));
+        /* Above every person's native id (gen_int.h): never the same. */
+        snprintf(g->native, sizeof(g->native), "%llu", (unsigned long long)(GEN_STRAY_GITHUB + u));
         break;
     default:
         snprintf(g->native, sizeof(g->native), "0058d000002%07llXAAK", (unsigned long long)u);
@@ -309,6 +311,20 @@ static int stray(struct gen *g, uint64_t *st)
     if (account(g, src, NULL, strays[t].disabled, 0, created, st))
         return -1;
     return strays[t].ent >= 0 ? grant(g, g->acc_id, strays[t].ent) : 0;
+}
+
+/* The next identity error. */
+static int identity_error(struct gen *g, const char *identity_id, const char *profile_id,
+                          const char *message, int64_t occurred_ms)
+{
+    sqlite3_stmt *q = g->st[ST_ERROR];
+    gen_make_id(g, KIND_ERROR, g->next_error++, g->err_id);
+    gen_bind_text(q, 1, g->err_id);
+    gen_bind_text(q, 2, identity_id);
+    gen_bind_text(q, 3, profile_id);
+    gen_bind_text(q, 4, message);
+    sqlite3_bind_int64(q, 5, occurred_ms);
+    return gen_run(g, ST_ERROR);
 }
 
 int gen_identity(struct gen *g, uint64_t k)
@@ -340,17 +356,16 @@ int gen_identity(struct gen *g, uint64_t k)
     uint64_t st = stream(g, KIND_ACCOUNT, k);
     if (accounts_of(g, p, &st))
         return -1;
-    if (p->error) {
-        q = g->st[ST_ERROR];
-        gen_make_id(g, KIND_ERROR, g->next_error++, g->err_id);
-        gen_bind_text(q, 1, g->err_id);
-        gen_bind_text(q, 2, p->id);
-        gen_bind_text(q, 3, profile);
-        gen_bind_text(q, 4, error_texts[gen_splitmix64(&st) % 4]);
-        sqlite3_bind_int64(q, 5, p->modified_ms);
-        if (gen_run(g, ST_ERROR))
-            return -1;
-    }
+    if (p->error &&
+        identity_error(g, p->id, profile, error_texts[gen_splitmix64(&st) % 4], p->modified_ms))
+        return -1;
+    /* As in the built-in tenant: the documentation's example source has a row. */
+    if (k == GEN_INTERNS_ERROR_K &&
+        identity_error(g, p->id, gen_profiles[PROFILE_INTERNS].id,
+                       "Identity matches the identity profile 'Employees', which has a higher"
+                       " priority",
+                       gen_profiles[PROFILE_INTERNS].modified_ms))
+        return -1;
     /* About one uncorrelated account per 15 identities (20 in 300). */
     if (gen_splitmix64(&st) % 15 == 0 && stray(g, &st))
         return -1;

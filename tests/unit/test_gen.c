@@ -172,3 +172,45 @@ Test(gen, bounds_refused_and_reset_brings_fixtures_back)
     cr_assert_eq(scalar(s, "SELECT count(*) FROM accounts"), 850);
     store_close(s);
 }
+
+Test(gen, documentation_example_source_has_its_error_row)
+{
+    struct store *s = open_memory();
+    cr_assert_eq(store_tenant_generate(s, 50, 3, GEN_STARTUP), 0);
+    cr_assert_eq(scalar(s, "SELECT count(*) FROM sources WHERE id = '1234sourceId5678902'"
+                           " AND name = 'Interns' AND authoritative = 1"),
+                 1);
+    cr_assert_eq(scalar(s, "SELECT count(*) FROM identity_errors e JOIN identity_profiles p"
+                           " ON p.id = e.identity_profile_id"
+                           " WHERE p.authoritative_source_id = '1234sourceId5678902'"),
+                 1);
+    /* Interns has no identity of its own: nobody is an orphan of it. */
+    cr_assert_eq(scalar(s, "SELECT count(*) FROM identities WHERE identity_profile_id ="
+                           " '2c9180857de347aa017de8f2b1c40003'"),
+                 0);
+    store_close(s);
+}
+
+Test(gen, native_ids_cannot_collide_at_the_largest_size)
+{
+    /* People's GitHub ids grow with k (5800000 + 37 k); the uncorrelated
+     * accounts' ids must start above the largest k's, or a tenant near
+     * GEN_SIZE_MAX breaks the (source, native identity) uniqueness rule. */
+    struct store *s = open_memory();
+    cr_assert_eq(store_tenant_generate(s, 3000, 7, GEN_STARTUP), 0);
+    const char *github = "'2c91808b7e7742b2017e7819c0e3075f'";
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "SELECT min(CAST(native_identity AS INTEGER)) FROM accounts WHERE source_id = %s"
+             " AND identity_id IS NULL",
+             github);
+    int64_t stray_min = scalar(s, sql);
+    snprintf(sql, sizeof(sql),
+             "SELECT min(CAST(native_identity AS INTEGER)), max(CAST(native_identity AS INTEGER))"
+             " FROM accounts WHERE source_id = %s AND identity_id IS NOT NULL",
+             github);
+    int64_t person_min = scalar(s, sql);
+    cr_assert_gt(stray_min, person_min + INT64_C(37) * GEN_SIZE_MAX, "stray %lld, people from %lld",
+                 (long long)stray_min, (long long)person_min);
+    store_close(s);
+}
