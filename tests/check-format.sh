@@ -6,7 +6,7 @@ set -eu
 src=$1
 cf=${2:-clang-format}
 cd "$src"
-files=$(find server tests bench -name '*.[ch]' -not -path '*/node_modules/*' 2>/dev/null | sort)
+files=$(find server tests bench tools -name '*.[ch]' -not -path '*/node_modules/*' 2>/dev/null | sort)
 # shellcheck disable=SC2086
 "$cf" --dry-run --Werror $files
 echo "clang-format: $(echo "$files" | wc -l) files clean"

@@ -187,14 +187,17 @@ static int app_tenant_startup(struct app *app)
 /* The database with its identity; 0, or -1 with err set. */
 static int open_store(struct app *app, char *err, size_t errlen)
 {
+    /* The built-in fixtures come as a prebuilt database; a fixtures folder runs its SQL. */
+    const struct store_image *image = &embedded_image;
     const struct store_file *fixtures = embedded_fixtures;
     size_t nfixtures = embedded_fixtures_count;
     if (app->dir_fixtures) {
+        image = NULL;
         fixtures = app->dir_fixtures;
         nfixtures = app->ndir_fixtures;
     }
-    app->store = store_open(app->cfg.db, embedded_schema, embedded_schema_count, fixtures,
-                            nfixtures, err, errlen);
+    app->store = store_open_image(app->cfg.db, embedded_schema, embedded_schema_count, image,
+                                  fixtures, nfixtures, err, errlen);
     if (!app->store)
         return -1;
     if (app->cfg.tenant_size && app_tenant_startup(app) != 0) {

@@ -105,9 +105,58 @@ static int seed_locked(struct store *s, char *err, size_t errlen)
     return STORE_OK;
 }
 
+/* A new database becomes a copy of the image (the backup API copies its
+ * pages, page size included); a database with tables is left alone. */
+static int image_load_locked(struct store *s, const struct store_image *image, char *err,
+                             size_t errlen)
+{
+    /* Not through store_read_locked(): a file that is no database is the
+     * caller's one-line error, not a log line too. */
+    sqlite3_stmt *st = NULL;
+    int step = sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master", -1, &st, NULL);
+    if (step == SQLITE_OK)
+        step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+        return STORE_ERROR;
+    }
+    if (step == SQLITE_ROW)
+        return STORE_OK; /* it has tables */
+    sqlite3 *src = NULL;
+    sqlite3_backup *b = NULL;
+    int rc = sqlite3_open_v2(":memory:", &src, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    /* READONLY: SQLite reads the static bytes in place and never writes them. */
+    if (rc == SQLITE_OK)
+        rc = sqlite3_deserialize(src, "main", (unsigned char *)image->data,
+                                 (sqlite3_int64)image->size, (sqlite3_int64)image->size,
+                                 SQLITE_DESERIALIZE_READONLY);
+    if (rc == SQLITE_OK && !(b = sqlite3_backup_init(s->db, "main", src, "main")))
+        rc = sqlite3_errcode(s->db);
+    if (b) {
+        rc = sqlite3_backup_step(b, -1) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+        if (sqlite3_backup_finish(b) != SQLITE_OK)
+            rc = SQLITE_ERROR;
+    }
+    if (rc != SQLITE_OK)
+        snprintf(err, errlen, "built-in image: %s",
+                 sqlite3_errcode(s->db) != SQLITE_OK ? sqlite3_errmsg(s->db)
+                 : src                               ? sqlite3_errmsg(src)
+                                                     : sqlite3_errstr(rc));
+    sqlite3_close(src);
+    return rc == SQLITE_OK ? STORE_OK : STORE_ERROR;
+}
+
 struct store *store_open(const char *path, const struct store_file *schema, size_t nschema,
                          const struct store_file *fixtures, size_t nfixtures, char *err,
                          size_t errlen)
+{
+    return store_open_image(path, schema, nschema, NULL, fixtures, nfixtures, err, errlen);
+}
+
+struct store *store_open_image(const char *path, const struct store_file *schema, size_t nschema,
+                               const struct store_image *image, const struct store_file *fixtures,
+                               size_t nfixtures, char *err, size_t errlen)
 {
     struct store *s = calloc(1, sizeof(*s));
     if (!s) {
@@ -129,7 +178,8 @@ struct store *store_open(const char *path, const struct store_file *schema, size
     char msg[400];
     /* page_size only takes effect in a new database (16 KiB: a bulk load of
      * a large tenant is about a quarter faster than with 4 KiB). */
-    if (store_script_locked(s, "open", "PRAGMA page_size = 16384; PRAGMA foreign_keys = ON", msg,
+    if ((image && image_load_locked(s, image, msg, sizeof(msg))) ||
+        store_script_locked(s, "open", "PRAGMA page_size = 16384; PRAGMA foreign_keys = ON", msg,
                             sizeof(msg)) ||
         (!memory &&
          store_script_locked(s, "open", "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL",
@@ -142,6 +192,31 @@ struct store *store_open(const char *path, const struct store_file *schema, size
 fail:
     store_close(s);
     return NULL;
+}
+
+int store_image_make(struct store *s, struct store_image *out)
+{
+    sqlite3_int64 size = 0;
+    int rc = STORE_ERROR;
+    out->data = NULL;
+    out->size = 0;
+    store_enter(s, STORE_WRITE);
+    if (store_script_locked(s, "image", "VACUUM", NULL, 0) == STORE_OK) {
+        out->data = sqlite3_serialize(s->db, "main", &size, 0);
+        out->size = (size_t)size;
+        rc = out->data ? STORE_OK : store_fail_locked(s, "image");
+    }
+    store_leave(s);
+    return rc;
+}
+
+void store_image_free(struct store_image *img)
+{
+    if (!img)
+        return;
+    sqlite3_free((void *)img->data);
+    img->data = NULL;
+    img->size = 0;
 }
 
 void store_close(struct store *s)

@@ -38,6 +38,12 @@ struct store_file {
     const char *text; /* NUL-terminated SQL */
 };
 
+/* The bytes of a prebuilt SQLite database file: static, never freed. */
+struct store_image {
+    const unsigned char *data;
+    size_t size;
+};
+
 /*
  * Opens (creating if needed) the database at `path` (":memory:" or a file;
  * files use WAL), applies every schema step not yet recorded in
@@ -48,6 +54,25 @@ struct store_file {
 struct store *store_open(const char *path, const struct store_file *schema, size_t nschema,
                          const struct store_file *fixtures, size_t nfixtures, char *err,
                          size_t errlen);
+/*
+ * store_open(), but a new (empty) database starts as a copy of `image`
+ * instead of running the schema steps and `fixtures` from nothing: `image`
+ * must be what store_image_make() made from the same schema and fixtures
+ * (then the two are the same database). Steps the image lacks are applied
+ * as usual; a database that already holds tables ignores the image. A NULL
+ * image is store_open().
+ */
+struct store *store_open_image(const char *path, const struct store_file *schema, size_t nschema,
+                               const struct store_image *image, const struct store_file *fixtures,
+                               size_t nfixtures, char *err, size_t errlen);
+/*
+ * The database as one compacted image (VACUUM, then sqlite3_serialize), into
+ * *out, whose data the caller frees with store_image_free(). STORE_OK or
+ * STORE_ERROR (logged). Meant for a database nobody else uses (a build step).
+ */
+int store_image_make(struct store *s, struct store_image *out);
+/* Frees what store_image_make() gave; NULL data is a no-op. */
+void store_image_free(struct store_image *img);
 /* Closes the connection (checkpointing WAL). NULL is a no-op. */
 void store_close(struct store *s);
 

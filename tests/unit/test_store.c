@@ -233,6 +233,42 @@ Test(store, statement_cache_reuses_evicts_and_nests)
     store_close(s);
 }
 
+/* A fingerprint of every row of every table (schema_migrations by name only:
+ * its applied_ms is the time of the run), in key order, and of the schema. */
+static uint64_t database_fingerprint(struct store *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    sqlite3_stmt *tables = NULL;
+    cr_assert_eq(sqlite3_prepare_v2(s->db,
+                                    "SELECT name, sql FROM sqlite_master WHERE name NOT LIKE"
+                                    " 'sqlite_%' ORDER BY name",
+                                    -1, &tables, NULL),
+                 SQLITE_OK);
+    while (sqlite3_step(tables) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(tables, 0);
+        const char *sql = (const char *)sqlite3_column_text(tables, 1);
+        for (const char *p = sql ? sql : ""; *p; p++)
+            h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+        char *select = strcmp(name, "schema_migrations") == 0
+                           ? sqlite3_mprintf("SELECT name FROM schema_migrations ORDER BY 1")
+                           : sqlite3_mprintf("SELECT * FROM \"%w\" ORDER BY 1, 2", name);
+        sqlite3_stmt *st = NULL;
+        /* An index is not a table: its rows are checked through its table. */
+        if (sqlite3_prepare_v2(s->db, select, -1, &st, NULL) == SQLITE_OK)
+            while (sqlite3_step(st) == SQLITE_ROW)
+                for (int c = 0; c < sqlite3_column_count(st); c++) {
+                    const unsigned char *v = sqlite3_column_text(st, c);
+                    for (const unsigned char *p = v ? v : (const unsigned char *)"\x01"; *p; p++)
+                        h = (h ^ *p) * 1099511628211ULL;
+                    h = (h ^ 0xff) * 1099511628211ULL;
+                }
+        sqlite3_finalize(st);
+        sqlite3_free(select);
+    }
+    sqlite3_finalize(tables);
+    return h;
+}
+
 static int64_t scalar(struct store *s, const char *sql)
 {
     sqlite3_stmt *st = NULL;
@@ -242,6 +278,52 @@ static int64_t scalar(struct store *s, const char *sql)
     int64_t v = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return v;
+}
+
+Test(store, built_in_image_is_the_database_the_fixtures_make)
+{
+    char err[256] = "";
+    struct store *sql = store_open(":memory:", embedded_schema, embedded_schema_count,
+                                   embedded_fixtures, embedded_fixtures_count, err, sizeof(err));
+    cr_assert_not_null(sql, "%s", err);
+    struct store *img =
+        store_open_image(":memory:", embedded_schema, embedded_schema_count, &embedded_image,
+                         embedded_fixtures, embedded_fixtures_count, err, sizeof(err));
+    cr_assert_not_null(img, "%s", err);
+    cr_assert_eq(scalar(img, "SELECT count(*) FROM identities"), 300);
+    cr_assert_eq(database_fingerprint(img), database_fingerprint(sql),
+                 "the built-in image is out of date with the schema or the fixtures");
+    cr_assert_eq(scalar(img, "PRAGMA page_size"), 16384);
+    cr_assert_eq(scalar(sql, "PRAGMA page_size"), 16384);
+    /* It is a copy: writing to it works, and reset replays the fixtures. */
+    insert_task(img, "00000000000000000000000000000004");
+    cr_assert_eq(store_reset(img), 0);
+    cr_assert_eq(database_fingerprint(img), database_fingerprint(sql));
+    store_close(sql);
+    store_close(img);
+}
+
+Test(store, image_starts_a_new_file_and_is_ignored_by_an_existing_one, .init = make_path,
+     .fini = drop_path)
+{
+    char err[256] = "";
+    struct store *s =
+        store_open_image(path, embedded_schema, embedded_schema_count, &embedded_image,
+                         embedded_fixtures, embedded_fixtures_count, err, sizeof(err));
+    cr_assert_not_null(s, "%s", err);
+    cr_assert_eq(scalar(s, "SELECT count(*) FROM accounts"), 850);
+    insert_task(s, "00000000000000000000000000000005");
+    cr_assert_eq(scalar(s, "SELECT count(*) FROM identities WHERE name = 'amelia.smith'"), 1);
+    cr_assert_eq(sqlite3_exec(s->db, "DELETE FROM identity_errors", NULL, NULL, NULL), SQLITE_OK);
+    store_close(s);
+    s = store_open_image(path, embedded_schema, embedded_schema_count, &embedded_image,
+                         embedded_fixtures, embedded_fixtures_count, err, sizeof(err));
+    cr_assert_not_null(s, "%s", err);
+    int n = 0;
+    cr_assert_eq(store_task_each(s, 100, count_tasks, &n), 0);
+    cr_assert_eq(n, 1, "the file's own rows stay");
+    cr_assert_eq(scalar(s, "SELECT count(*) FROM identity_errors"), 0);
+    store_close(s);
 }
 
 Test(store, bulk_schema_step_keeps_the_tenant_and_its_rules, .init = make_path, .fini = drop_path)
