@@ -1,8 +1,9 @@
 /*
  * gen.h - a deterministic tenant of N identities from a seed (gen.c).
  *
- * The generated tenant has the built-in tenant's shape, scaled: the same six
- * sources and two identity profiles (same ids), employees and contractors,
+ * The generated tenant has the built-in tenant's shape, scaled: the same seven
+ * sources and three identity profiles (same ids; Interns, of the API
+ * documentation's example source, has one error), employees and contractors,
  * orphans, identity-profile errors, correlated and uncorrelated accounts,
  * entitlements and who holds them, access profiles, roles, account
  * activities and events. The same size and seed give the same rows, byte for
