@@ -8,6 +8,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,6 +214,18 @@ static int open_store(struct app *app, char *err, size_t errlen)
     return 0;
 }
 
+/*
+ * Loading the tenant frees as much as it keeps (SQL text, SQLite's sort and
+ * statement memory), and glibc keeps freed heap pages mapped: about 0.5 MB of
+ * an idle server's resident memory. They go back to the system once, here.
+ */
+static void release_freed_memory(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
 struct app *app_open(const struct app_config *cfg, const char *version, char *err, size_t errlen,
                      enum app_open_error *why)
 {
@@ -245,6 +260,7 @@ struct app *app_open(const struct app_config *cfg, const char *version, char *er
         err_why(err, errlen, "out of memory");
         goto fail;
     }
+    release_freed_memory();
     return app;
 fail:
     if (why)
