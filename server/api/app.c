@@ -238,6 +238,11 @@ struct app *app_open(const struct app_config *cfg, const char *version, char *er
     app->org = "acme-mock";
     app->pod = "mock01-local";
     app->version = version;
+    /* Before the tenant loads: its big zeroed tables then come from fresh
+     * pages, which stay unresident until used, not from reused heap. */
+    app->limiter = limiter_new(cfg->rate_count, cfg->rate_window_ms, LIMITER_KEYS_DEFAULT);
+    if (!app->limiter)
+        goto fail;
     fail = APP_OPEN_UNUSABLE;
     if (cfg->fixtures && dir_fixtures_load(app, cfg->fixtures, err, errlen) != 0)
         goto fail;
@@ -254,12 +259,6 @@ struct app *app_open(const struct app_config *cfg, const char *version, char *er
                                        .org = app->org,
                                        .pod = app->pod,
                                        .clock = app->clock};
-    fail = APP_OPEN_NOMEM;
-    app->limiter = limiter_new(cfg->rate_count, cfg->rate_window_ms, LIMITER_KEYS_DEFAULT);
-    if (!app->limiter) {
-        err_why(err, errlen, "out of memory");
-        goto fail;
-    }
     release_freed_memory();
     return app;
 fail:

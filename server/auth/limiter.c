@@ -7,8 +7,9 @@
  * shift so no tombstones pile up), and a list of the live entries in the
  * order their windows started. The pool is taken in order: entries past
  * `fresh` were never used and are never written, so an idle server's pool
- * stays untouched zero pages (about 2 MB of them at the default size)
- * instead of resident memory. Windows all have the same length, so the
+ * and its table (buckets hold an index + 1, 0 is empty) stay untouched zero
+ * pages (about 2.2 MB of them at the default size) instead of resident
+ * memory. Windows all have the same length, so the
  * head of that list is the first to expire: each call drops expired heads,
  * and when the pool is full a new key takes the head's entry (then the
  * oldest window still running). So a call costs O(1) amortised and memory
@@ -31,6 +32,7 @@
 
 #define LIM_KEY_INLINE 176
 #define LIM_NIL UINT32_MAX
+#define LIM_EMPTY 0 /* a bucket holds an entry's index + 1, so calloc's zeros are empty */
 
 struct lim_entry {
     uint64_t hash;
@@ -49,7 +51,7 @@ struct limiter {
     uint32_t max_keys;
     uint32_t used;
     uint32_t mask;     /* buckets - 1 */
-    uint32_t *buckets; /* entry index or LIM_NIL */
+    uint32_t *buckets; /* entry index + 1, or LIM_EMPTY */
     struct lim_entry *entries;
     uint32_t head, tail; /* age list: oldest window first */
     uint32_t free_head;  /* entries used and dropped since, chained through `next` */
@@ -131,7 +133,7 @@ static void age_append(struct limiter *l, uint32_t i)
 static uint32_t bucket_find(const struct limiter *l, const char *key, size_t len, uint64_t hash)
 {
     uint32_t b = (uint32_t)hash & l->mask;
-    while (l->buckets[b] != LIM_NIL && !entry_is(&l->entries[l->buckets[b]], key, len, hash))
+    while (l->buckets[b] != LIM_EMPTY && !entry_is(&l->entries[l->buckets[b] - 1], key, len, hash))
         b = (b + 1) & l->mask;
     return b;
 }
@@ -141,17 +143,17 @@ static uint32_t bucket_find(const struct limiter *l, const char *key, size_t len
 static void entry_drop(struct limiter *l, uint32_t i)
 {
     uint32_t b = (uint32_t)l->entries[i].hash & l->mask;
-    while (l->buckets[b] != i)
+    while (l->buckets[b] != i + 1)
         b = (b + 1) & l->mask;
-    l->buckets[b] = LIM_NIL;
-    for (uint32_t j = (b + 1) & l->mask; l->buckets[j] != LIM_NIL; j = (j + 1) & l->mask) {
-        uint32_t home = (uint32_t)l->entries[l->buckets[j]].hash & l->mask;
+    l->buckets[b] = LIM_EMPTY;
+    for (uint32_t j = (b + 1) & l->mask; l->buckets[j] != LIM_EMPTY; j = (j + 1) & l->mask) {
+        uint32_t home = (uint32_t)l->entries[l->buckets[j] - 1].hash & l->mask;
         /* The entry at j may stay when its home lies cyclically in (b, j]. */
         int stays = b <= j ? (b < home && home <= j) : (b < home || home <= j);
         if (stays)
             continue;
         l->buckets[b] = l->buckets[j];
-        l->buckets[j] = LIM_NIL;
+        l->buckets[j] = LIM_EMPTY;
         b = j;
     }
     age_unlink(l, i);
@@ -166,10 +168,11 @@ static void drop_expired(struct limiter *l, int64_t now_ms)
         entry_drop(l, l->head);
 }
 
+/* Empties the table; pages that were never written (a new limiter's) stay unwritten. */
 static void clear(struct limiter *l)
 {
-    for (uint32_t b = 0; b <= l->mask; b++)
-        l->buckets[b] = LIM_NIL;
+    if (l->fresh > 0)
+        memset(l->buckets, 0, ((size_t)l->mask + 1) * sizeof *l->buckets);
     l->free_head = LIM_NIL;
     l->fresh = 0;
     l->head = l->tail = LIM_NIL;
@@ -243,7 +246,7 @@ static void key_insert(struct limiter *l, uint32_t b, const char *key, size_t le
     e->start_ms = now_ms;
     e->count = 1;
     age_append(l, i);
-    l->buckets[b] = i;
+    l->buckets[b] = i + 1;
     l->used++;
 }
 
@@ -261,11 +264,11 @@ int limiter_take(struct limiter *l, const char *client_id, const char *version, 
     pthread_mutex_lock(&l->mu);
     drop_expired(l, now_ms);
     uint32_t b = bucket_find(l, key, len, hash);
-    uint32_t i = l->buckets[b];
-    if (i == LIM_NIL) {
+    if (l->buckets[b] == LIM_EMPTY) {
         key_insert(l, b, key, len, hash, now_ms);
         goto out;
     }
+    uint32_t i = l->buckets[b] - 1;
     struct lim_entry *e = &l->entries[i];
     int64_t left_ms = window_left(l, e, now_ms);
     if (left_ms == 0) {
