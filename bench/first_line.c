@@ -3,14 +3,19 @@
  * with SIGTERM and wait for it to exit. The startup benchmark runs this under
  * hyperfine, so a run measures start + first line + clean stop.
  *
- *   first-line [-n RUNS] -- COMMAND [ARGS...]
+ *   first-line [-n RUNS] [-p PORT] -- COMMAND [ARGS...]
  *
  * With -n, it runs the command RUNS times itself and prints the median, the
  * minimum and the maximum of the time to the first line and of the time from
- * SIGTERM to exit. The child's stderr goes to /dev/null. Every wait is bounded:
- * a child that prints no line within 10 s, or does not exit within 10 s of
- * SIGTERM, is killed and the run fails (exit code 1).
+ * SIGTERM to exit. With -p, "ready" is not the first line but the first TCP
+ * connection that 127.0.0.1:PORT accepts: for servers that print nothing
+ * when they are ready (nginx), and have to be given a port; a death by that
+ * SIGTERM then counts as a clean stop too. The child's stderr goes to
+ * /dev/null. Every wait is bounded: a child that is not ready within 10 s,
+ * or does not exit within 10 s of SIGTERM, is killed and the run fails (exit
+ * code 1).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -18,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,8 +62,32 @@ static int read_line(int fd, double deadline_ms)
     }
 }
 
-/* Waits up to WAIT_MS for pid; kills it when it takes longer. 0 on a clean exit 0. */
-static int wait_exit(pid_t pid)
+/* Tries to connect to 127.0.0.1:port every 100 µs until it works; 0 when it
+ * did, -1 when the child exited or the deadline passed. */
+static int wait_port(pid_t pid, int port, double deadline_ms)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    while (now_ms() < deadline_ms) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            return -1;
+        int ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+        close(fd);
+        if (ok)
+            return 0;
+        if (waitpid(pid, NULL, WNOHANG) == pid)
+            return -1;
+        struct timespec tick = {0, 100 * 1000};
+        nanosleep(&tick, NULL);
+    }
+    return -1;
+}
+
+/* Waits up to WAIT_MS for pid; kills it when it takes longer. 0 on a clean
+ * exit 0, or, with `term_ok`, on death by the SIGTERM itself (nginx accepts
+ * connections a moment before it handles signals). */
+static int wait_exit(pid_t pid, int term_ok)
 {
     double deadline = now_ms() + WAIT_MS;
     int status = 0;
@@ -75,11 +105,18 @@ static int wait_exit(pid_t pid)
         struct timespec tick = {0, 100 * 1000};
         nanosleep(&tick, NULL);
     }
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    if (term_ok && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)
+        return 0;
+    fprintf(stderr, "first-line: the command ended with %s %d\n",
+            WIFEXITED(status) ? "exit code" : "signal",
+            WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+    return -1;
 }
 
 /* One run. Fills the time to the first line and from SIGTERM to exit. 0 or -1. */
-static int run_once(char **cmd, double *first_ms, double *stop_ms)
+static int run_once(char **cmd, int port, double *first_ms, double *stop_ms)
 {
     int fds[2];
     if (pipe(fds) != 0)
@@ -102,10 +139,12 @@ static int run_once(char **cmd, double *first_ms, double *stop_ms)
         _exit(127);
     }
     close(fds[1]);
-    int rc = read_line(fds[0], t0 + WAIT_MS);
+    int rc = port ? wait_port(pid, port, t0 + WAIT_MS) : read_line(fds[0], t0 + WAIT_MS);
+    if (rc != 0)
+        fprintf(stderr, "first-line: not ready within %d ms\n", WAIT_MS);
     double t1 = now_ms();
     kill(pid, SIGTERM);
-    if (wait_exit(pid) != 0)
+    if (wait_exit(pid, port != 0) != 0)
         rc = -1;
     double t2 = now_ms();
     close(fds[0]);
@@ -128,34 +167,40 @@ static void print_stats(const char *what, double *v, int n)
 
 int main(int argc, char **argv)
 {
-    int runs = 0, argi = 1, code = 1;
+    int runs = 0, port = 0, argi = 1, code = 1;
     double *first = NULL, *stop = NULL;
-    if (argi + 1 < argc && strcmp(argv[argi], "-n") == 0) {
-        runs = atoi(argv[argi + 1]);
+    while (argi + 1 < argc && argv[argi][0] == '-' && argv[argi][1] != '-') {
+        if (strcmp(argv[argi], "-n") == 0)
+            runs = atoi(argv[argi + 1]);
+        else if (strcmp(argv[argi], "-p") == 0)
+            port = atoi(argv[argi + 1]);
+        else
+            break;
         argi += 2;
     }
     if (argi < argc && strcmp(argv[argi], "--") == 0)
         argi++;
-    if (argi >= argc || runs < 0 || runs > RUNS_MAX) {
-        fprintf(stderr, "usage: first-line [-n RUNS (1..%d)] -- COMMAND [ARGS...]\n", RUNS_MAX);
+    if (argi >= argc || runs < 0 || runs > RUNS_MAX || port < 0 || port > 65535) {
+        fprintf(stderr, "usage: first-line [-n RUNS (1..%d)] [-p PORT] -- COMMAND [ARGS...]\n",
+                RUNS_MAX);
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
     if (runs == 0) {
         double a, b;
-        return run_once(argv + argi, &a, &b) == 0 ? 0 : 1;
+        return run_once(argv + argi, port, &a, &b) == 0 ? 0 : 1;
     }
     first = calloc((size_t)runs, sizeof(*first));
     stop = calloc((size_t)runs, sizeof(*stop));
     if (!first || !stop)
         goto out;
     for (int i = 0; i < runs; i++) {
-        if (run_once(argv + argi, &first[i], &stop[i]) != 0) {
+        if (run_once(argv + argi, port, &first[i], &stop[i]) != 0) {
             fprintf(stderr, "first-line: run %d failed\n", i + 1);
             goto out;
         }
     }
-    print_stats("time to first line", first, runs);
+    print_stats(port ? "time to first connection" : "time to first line", first, runs);
     print_stats("SIGTERM to exit", stop, runs);
     code = 0;
 out:

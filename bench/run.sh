@@ -1,24 +1,35 @@
 #!/usr/bin/env bash
-# bench/run.sh - benchmarks of isc-reports-mock near the machine's limit:
-# startup time, throughput of four routes, a few variants of the result route,
-# and memory. See bench/README.md for what each number means.
+# bench/run.sh - benchmarks of isc-reports-mock near the machine's limit, each
+# figure next to nginx serving the same bytes in the same run: startup, the
+# routes clients hit (result, run, token, small files), the same rates after
+# 1,000,000 stored tasks, the report files of a 1,000,000-identity tenant, and
+# memory. See bench/README.md for what each number means. Run by hand only.
 #
 #   bench/run.sh            install what is missing, build, run everything
 #   BENCH_DURATION=3s bench/run.sh      shorter wrk runs (default 10s)
+#   BENCH_ONLY="routes startup" bench/run.sh   some parts only
 #   BENCH_PROFILE=1 bench/run.sh        also profile the result route with perf
 #   BENCH_PIN=1 bench/run.sh            server on CPU 0, wrk (1 thread) on CPU 1
 #
-# Other knobs: BENCH_CONNECTIONS (64), BENCH_WRK_THREADS (2), BENCH_STARTUP_RUNS
-# (50), BENCH_BUILD (build-bench). Installing needs root or sudo (Debian 12 /
-# Ubuntu). All traffic goes to 127.0.0.1; every wait is bounded.
+# Parts (BENCH_ONLY): startup routes million files variants; all but
+# variants by default. Other knobs: BENCH_CONNECTIONS (32), BENCH_WRK_THREADS
+# (2), BENCH_STARTUP_RUNS (50), BENCH_TASKS (1000000), BENCH_TENANT_SIZE
+# (1000000), BENCH_FILE_TIMEOUT (seconds per file, 600), BENCH_BUILD
+# (build-bench). Installing needs root or sudo (Debian 12 / Ubuntu). All
+# traffic goes to 127.0.0.1; every wait is bounded; every server started here
+# (ours and nginx) is stopped again, also when the script fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD=${BENCH_BUILD:-build-bench}
 DURATION=${BENCH_DURATION:-10s}
-CONNS=${BENCH_CONNECTIONS:-64}
+CONNS=${BENCH_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 STARTUP_RUNS=${BENCH_STARTUP_RUNS:-50}
+TASKS=${BENCH_TASKS:-1000000}
+TENANT_SIZE=${BENCH_TENANT_SIZE:-1000000}
+FILE_TIMEOUT=${BENCH_FILE_TIMEOUT:-600}
+ONLY=${BENCH_ONLY:-startup routes million files}
 PROFILE=${BENCH_PROFILE:-0}
 PIN=${BENCH_PIN:-0}
 SERVER_CPU=()
@@ -29,21 +40,30 @@ if [ "$PIN" = 1 ]; then
   WRK_THREADS=1
 fi
 
-PACKAGES=(build-essential meson ninja-build pkg-config python3 curl
-  libmicrohttpd-dev libcjson-dev libsqlite3-dev libssl-dev libarchive-dev
-  libcriterion-dev libcurl4-openssl-dev wrk hyperfine)
+PACKAGES=(build-essential meson ninja-build pkg-config python3 curl iproute2
+  libmicrohttpd-dev libcjson-dev libsqlite3-dev nettle-dev libssl-dev libarchive-dev
+  libcairo2-dev fonts-dejavu-core libcriterion-dev libcurl4-openssl-dev
+  wrk hyperfine nginx-light)
 
 TMP=$(mktemp -d)
-PID=""      # the server this script is running now, if any
-SUMMARY=()  # lines of the final table
+PID=""      # our server that this script is running now, if any
+NGINX=""    # the nginx master process, if any
+SUMMARY=()  # lines of the final summary
+declare -A OURS NGX # req/s per route key, ours and nginx's
 
 cleanup() {
-  [ -z "$PID" ] || kill -TERM "$PID" 2>/dev/null || true
+  [ -z "$PID" ] || kill -KILL "$PID" 2>/dev/null || true
+  [ -z "$NGINX" ] || kill -TERM "$NGINX" 2>/dev/null || true
+  [ -z "$NGINX" ] || sleep 0.5
+  [ -z "$NGINX" ] || kill -KILL "$NGINX" 2>/dev/null || true
   rm -rf "$TMP"
 }
 trap cleanup EXIT
 
 say() { printf '\n== %s\n' "$*"; }
+part() { [[ " $ONLY " == *" $1 "* ]]; }
+# shellcheck disable=SC2059 # sum FORMAT ARGS...: the format is always a literal
+sum() { SUMMARY+=("$(printf "$@")"); }
 
 install_missing() {
   local missing=() p
@@ -55,62 +75,74 @@ install_missing() {
   local sudo=()
   [ "$(id -u)" -eq 0 ] || sudo=(sudo)
   "${sudo[@]}" apt-get update -qq
+  # policy-rc.d or not: the nginx package must not leave a system nginx running.
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null
 }
 
-# The release server, the startup wrapper, and a bench-only server linked
-# with --wrap that has no request journal (bench/no_journal.c).
+# The release server and the startup wrapper; the bench-only server without a
+# request journal (bench/no_journal.c) only for the variants.
 build() {
   if [ ! -f "$BUILD/build.ninja" ]; then
-    meson setup "$BUILD" -Dbuildtype=release -Dsdk_tests=false >/dev/null
+    meson setup "$BUILD" -Dbuildtype=release -Dsdk_tests=false -Dtests=false >/dev/null
   fi
   ninja -C "$BUILD" isc-reports-mock >/dev/null
   cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -o "$BUILD/first-line" bench/first_line.c
+  part variants || return 0
   local libs
-  libs=$(pkg-config --libs libmicrohttpd libcjson sqlite3 libcrypto libarchive)
+  libs=$(pkg-config --libs libmicrohttpd libcjson sqlite3 nettle)
   # shellcheck disable=SC2086
   cc -O2 -std=c11 -D_GNU_SOURCE -DISC_VERSION='"bench"' -I server \
     -o "$BUILD/isc-reports-mock-no-journal" server/main.c bench/no_journal.c \
-    "$BUILD/libisc.a" -Wl,--wrap=store_journal_add $libs -lpthread -lm
+    "$BUILD/libisc.a" -Wl,--wrap=store_journal_add $libs -ldl -lpthread -lm
 }
 
 BIN=""
 PORT=""
 STARTS=0
+READY_S="" # seconds from start to the first line, of the last start_server
 
-# start_server STDERR_FILE [flags...]: starts $BIN on a free port of 127.0.0.1
-# and waits (at most 10 s) for its first line. Sets PID and PORT.
+# start_server STDERR_FILE WAIT_S [flags...]: starts $BIN on a free port of
+# 127.0.0.1 and waits (at most WAIT_S seconds) for its first line. Sets PID,
+# PORT and READY_S.
 start_server() {
-  local errfile=$1 out i
-  shift
+  local errfile=$1 wait_s=$2 out t0
+  shift 2
   STARTS=$((STARTS + 1))
   out="$TMP/stdout.$STARTS" # a new file each time: never an older server's line
-  "${SERVER_CPU[@]}" "$BIN" --bind 127.0.0.1 --port 0 --rate-limit 0 --clock virtual "$@" \
+  t0=$(date +%s.%N)
+  "${SERVER_CPU[@]}" "$BIN" --bind 127.0.0.1 --port 0 --rate-limit 0 "$@" \
     >"$out" 2>"$errfile" &
   PID=$!
-  for ((i = 0; i < 200; i++)); do
+  local deadline=$((SECONDS + wait_s))
+  while [ $SECONDS -le $deadline ]; do
     PORT=$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' "$out")
-    [ -n "$PORT" ] && return 0
+    if [ -n "$PORT" ]; then
+      READY_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+      return 0
+    fi
     kill -0 "$PID" 2>/dev/null || break
-    sleep 0.05
+    sleep 0.02
   done
-  echo "bench: the server did not start" >&2
+  echo "bench: the server did not start within ${wait_s}s" >&2
   cat "$errfile" >&2
   exit 1
 }
 
-# stop_server: SIGTERM, then at most 10 s for a clean exit (SIGKILL after).
-stop_server() {
-  local i
-  if kill -TERM "$PID" 2>/dev/null; then
+# stop_pid PID: SIGTERM, then at most 10 s for a clean exit (SIGKILL after).
+stop_pid() {
+  local p=$1 i
+  if kill -TERM "$p" 2>/dev/null; then
     for ((i = 0; i < 200; i++)); do
-      kill -0 "$PID" 2>/dev/null || break
+      kill -0 "$p" 2>/dev/null || break
       sleep 0.05
     done
-    kill -KILL "$PID" 2>/dev/null || true
+    kill -KILL "$p" 2>/dev/null || true
   fi
-  wait "$PID" 2>/dev/null || true
+  wait "$p" 2>/dev/null || true
+}
+stop_server() {
+  stop_pid "$PID"
   PID=""
 }
 
@@ -121,27 +153,60 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 api() { # api METHOD PATH [curl args...]: body on stdout
   local method=$1 path=$2
   shift 2
-  curl -sS --fail --max-time 10 -X "$method" "http://127.0.0.1:$PORT$path" "$@"
+  curl -sS --fail --max-time 30 -X "$method" "http://127.0.0.1:$PORT$path" "$@"
 }
-json() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+# json KEY: the first string member KEY of the compact JSON on stdin (the
+# server's answers name top-level members first). Not python: polling loops
+# must not pay an interpreter start each time.
+json() { grep -o "\"$1\":\"[^\"]*\"" | head -n 1 | cut -d'"' -f4; }
+bearer() { printf 'Authorization: Bearer %s' "$TOKEN"; }
 
 TOKEN_BODY="grant_type=client_credentials&client_id=demo-admin&client_secret=demo-admin-secret"
+DETAILS_ARGS='{"reportType":"IDENTITIES_DETAILS","arguments":{"correlatedOnly":false}}'
+# The run benchmark starts this one: 8 rows, the cheapest file to make.
+RUN_BODY='{"reportType":"IDENTITY_PROFILE_IDENTITY_ERROR","arguments":{"authoritativeSource":"2c9180847de347aa017de8ef09167792"}}'
+ZIP_ARGS='{"reportType":"SEARCH_EXPORT","arguments":{"indices":["identities"],"query":"attributes.city:London","columns":"displayName,email","sort":["+displayName"]}}'
 TOKEN=""
-REPORT=""
+REPORT="" # finished IDENTITIES_DETAILS (300 rows)
+SMALL=""  # finished IDENTITY_PROFILE_IDENTITY_ERROR (8 rows)
+ZIP=""    # finished SEARCH_EXPORT
 
-# A token for demo-admin and a finished IDENTITIES_DETAILS report.
+run_report() { # run_report BODY: the new task's id
+  api POST /v2024/reports/run -H "$(bearer)" -H 'Content-Type: application/json' -d "$1" |
+    json id
+}
+
+# wait_done ID TIMEOUT_S: polls the result every 50 ms until the task has
+# finished; prints its status and keeps the last answer in RESULT. Fails
+# after TIMEOUT_S.
+RESULT=""
+wait_done() {
+  local id=$1 deadline=$((SECONDS + $2)) status
+  while [ $SECONDS -le $deadline ]; do
+    RESULT=$(api GET "/v2024/reports/$id/result" -H "$(bearer)")
+    status=$(json status <<<"$RESULT")
+    case $status in SUCCESS | WARNING | FAILURE) echo "$status" && return 0 ;; esac
+    sleep 0.05
+  done
+  echo "bench: report $id did not finish within $2 s" >&2
+  return 1
+}
+
+# A token for demo-admin and three finished reports (the clock is virtual).
 prepare() {
   TOKEN=$(api POST /oauth/token -d "$TOKEN_BODY" | json access_token)
-  REPORT=$(api POST /v2024/reports/run -H "Authorization: Bearer $TOKEN" \
-    -H 'Content-Type: application/json' \
-    -d '{"reportType":"IDENTITIES_DETAILS","arguments":{"correlatedOnly":false}}' | json id)
+  REPORT=$(run_report "$DETAILS_ARGS")
+  SMALL=$(run_report "$RUN_BODY")
+  ZIP=$(run_report "$ZIP_ARGS")
   api POST /mock/clock -H 'Content-Type: application/json' -d '{"advanceMs": 60000}' >/dev/null
-  local status
-  status=$(api GET "/v2024/reports/$REPORT/result" -H "Authorization: Bearer $TOKEN" | json status)
-  if [ "$status" != SUCCESS ]; then
-    echo "bench: report $REPORT ended $status, not SUCCESS" >&2
-    exit 1
-  fi
+  local id status
+  for id in "$REPORT" "$SMALL" "$ZIP"; do
+    status=$(wait_done "$id" 60)
+    if [ "$status" != SUCCESS ]; then
+      echo "bench: report $id ended $status, not SUCCESS" >&2
+      exit 1
+    fi
+  done
 }
 
 # field NAME LINE: the value of NAME=value in a summary line.
@@ -150,12 +215,14 @@ field() {
   printf '%s' "${v%% *}"
 }
 
-# load NAME PATH [VAR=value...]: one wrk run against 127.0.0.1, one summary line.
+# load NAME URL [VAR=value...]: one wrk run against 127.0.0.1; prints a
+# line, stores req/s in LAST_RPS.
+LAST_RPS=0
 load() {
-  local name=$1 path=$2 out line
+  local name=$1 url=$2 out line
   shift 2
   out=$(env "$@" "${WRK_CPU[@]}" wrk -t "$WRK_THREADS" -c "$CONNS" -d "$DURATION" --timeout 10s \
-    -s bench/wrk.lua "http://127.0.0.1:$PORT$path")
+    -s bench/wrk.lua "$url")
   line=$(grep '^BENCH ' <<<"$out" || true)
   if [ -z "$line" ]; then
     echo "$out" >&2
@@ -169,11 +236,79 @@ load() {
   p99=$(field p99_ms "$line")
   bad=$(field bad_status "$line")
   sock=$(field socket_errors "$line")
-  printf '%-34s %9s req/s %8s MB/s  p50 %7s ms  p99 %7s ms  non-2xx %s  socket errors %s\n' \
+  LAST_RPS=$rps
+  printf '%-36s %9s req/s %8s MB/s  p50 %7s ms  p99 %7s ms  non-2xx %s  socket errors %s\n' \
     "$name" "$rps" "$mbps" "$p50" "$p99" "$bad" "$sock"
-  SUMMARY+=("$(printf '%-34s %9s req/s %8s MB/s  p50 %7s ms  p99 %7s ms  RSS %6s MB%s' \
-    "$name" "$rps" "$mbps" "$p50" "$p99" "$(mb "$(status_kb VmRSS)")" \
-    "$([ "$bad$sock" = 00 ] || echo "  ($bad non-2xx, $sock socket errors)")")")
+  [ "$bad$sock" = 00 ] || sum '%-36s %s non-2xx, %s socket errors' "  ($name)" "$bad" "$sock"
+}
+
+# free_port: a TCP port nothing listens on (nginx cannot be given port 0).
+free_port() {
+  local p i
+  for ((i = 0; i < 100; i++)); do
+    p=$((20000 + RANDOM % 30000))
+    [ -n "$(ss -Htln "sport = :$p")" ] || { echo "$p" && return 0; }
+  done
+  echo "bench: no free port found" >&2
+  return 1
+}
+
+# nginx_config PORT: a private configuration under $TMP/nginx serving
+# $TMP/nginx/root; POST answers with the file's bytes too (a 405 from the
+# static module becomes a 200 with the same file).
+nginx_config() {
+  local port=$1 dir=$TMP/nginx user=""
+  mkdir -p "$dir/root" "$dir/tmp"
+  # Run as the current user: as root, the workers would otherwise become nobody.
+  [ "$(id -u)" -ne 0 ] || user="user $(id -un);"
+  cat >"$dir/nginx.conf" <<EOF
+daemon off;
+$user
+worker_processes $(nproc);
+pid $dir/tmp/nginx.pid;
+error_log $dir/tmp/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $dir/tmp/body;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+  keepalive_requests 1000000000;
+  sendfile on;
+  open_file_cache max=64;
+  types { application/json json; application/csv csv; application/zip zip; }
+  server {
+    listen 127.0.0.1:$port;
+    root $dir/root;
+    location / { error_page 405 =200 \$uri; }
+  }
+}
+EOF
+}
+NGINX_CMD=()
+NGINX_PORT=""
+
+nginx_start() {
+  NGINX_PORT=$(free_port)
+  nginx_config "$NGINX_PORT"
+  NGINX_CMD=(nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/tmp/error.log")
+  "${SERVER_CPU[@]}" "${NGINX_CMD[@]}" &
+  NGINX=$!
+  local i
+  for ((i = 0; i < 200; i++)); do
+    curl -s --max-time 1 -o /dev/null "http://127.0.0.1:$NGINX_PORT/" && return 0
+    kill -0 "$NGINX" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "bench: nginx did not start" >&2
+  cat "$TMP/nginx/tmp/error.log" >&2
+  exit 1
+}
+nginx_stop() {
+  [ -z "$NGINX" ] || stop_pid "$NGINX" # SIGTERM: fast shutdown of master and workers
+  NGINX=""
 }
 
 bench_startup() {
@@ -182,69 +317,243 @@ bench_startup() {
   hyperfine -N --style basic --warmup 3 --runs "$STARTUP_RUNS" \
     --export-json "$TMP/startup.json" "${cmd[*]}"
   "$BUILD/first-line" -n "$STARTUP_RUNS" -- "${cmd[@]:2}" | tee "$TMP/first-line.txt"
-  local mean
+  say "startup of nginx (same configuration as below): start, first accepted connection, SIGTERM, exit"
+  local port
+  port=$(free_port)
+  nginx_config "$port"
+  mkdir -p "$TMP/nginx/root"
+  "$BUILD/first-line" -n "$STARTUP_RUNS" -p "$port" -- nginx -p "$TMP/nginx" \
+    -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/tmp/error.log" | tee "$TMP/first-line-nginx.txt"
+  local mean ours theirs
   mean=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]
 print("%.2f ms +- %.2f" % (r["mean"] * 1e3, r["stddev"] * 1e3))' "$TMP/startup.json")
-  SUMMARY+=("$(printf '%-34s %s (hyperfine mean)' "startup: start..first line..exit" "$mean")")
-  SUMMARY+=("$(printf '%-34s %s' "  time to first line" \
-    "$(sed -n 's/^time to first line: //p' "$TMP/first-line.txt")")")
-  SUMMARY+=("$(printf '%-34s %s' "  SIGTERM to exit" \
-    "$(sed -n 's/^SIGTERM to exit: //p' "$TMP/first-line.txt")")")
+  ours=$(sed -n 's/^time to first line: median \([0-9.]*\) ms.*/\1/p' "$TMP/first-line.txt")
+  theirs=$(sed -n 's/^time to first connection: median \([0-9.]*\) ms.*/\1/p' \
+    "$TMP/first-line-nginx.txt")
+  sum '%-36s %s (hyperfine mean)' "startup: start..first line..exit" "$mean"
+  sum '%-36s %s' "  time to first line" "$(sed -n 's/^time to first line: //p' "$TMP/first-line.txt")"
+  sum '%-36s %s' "  SIGTERM to exit" "$(sed -n 's/^SIGTERM to exit: //p' "$TMP/first-line.txt")"
+  sum '%-36s %s' "  nginx: time to first connection" \
+    "$(sed -n 's/^time to first connection: //p' "$TMP/first-line-nginx.txt")"
+  sum '%-36s %s ms / %s ms = %s (target: under 10 ms and under 0.5)' "  ours / nginx (medians)" \
+    "$ours" "$theirs" "$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", a / b }')"
 }
 
+# Our server and nginx side by side: each route of ours, then nginx serving
+# the bytes that route answered, from a file.
 bench_routes() {
   say "throughput: $WRK_THREADS wrk threads, $CONNS connections, $DURATION, keep-alive"
   BIN="$BUILD/isc-reports-mock"
-  start_server "$TMP/main.err" --quiet
-  local idle_rss idle_hwm
+  start_server "$TMP/main.err" 10 --quiet --clock virtual --report-duration 0
+  local idle_rss idle_hwm base="http://127.0.0.1:$PORT"
   idle_rss=$(status_kb VmRSS)
   idle_hwm=$(status_kb VmHWM)
   prepare
-  load "GET /mock/health" /mock/health
-  load "GET result (bearer)" "/v2024/reports/$REPORT/result" BENCH_TOKEN="$TOKEN"
-  # Every token minted adds a row to the tokens table: RSS before and after.
+  # The bytes nginx will serve: one answer of each route.
+  local root=$TMP/nginx/root
+  mkdir -p "$root"
+  api GET "/v2024/reports/$REPORT/result" -H "$(bearer)" >"$root/result.json"
+  api POST /v2024/reports/run -H "$(bearer)" -H 'Content-Type: application/json' \
+    -d "$RUN_BODY" >"$root/run.json"
+  api POST /oauth/token -d "$TOKEN_BODY" >"$root/token.json"
+  api GET "/v2024/reports/$SMALL?fileFormat=csv" -H "$(bearer)" >"$root/small.csv"
+  api GET "/v2024/reports/$ZIP?fileFormat=csv" -H "$(bearer)" >"$root/search.zip"
+  api GET "/v2024/reports/$REPORT?fileFormat=csv" -H "$(bearer)" >"$root/details.csv"
+  api GET /mock/health >"$root/health.json"
+
+  local r=/v2024/reports
+  load "GET /mock/health" "$base/mock/health"
+  OURS[health]=$LAST_RPS
+  load "GET result (bearer)" "$base$r/$REPORT/result" BENCH_TOKEN="$TOKEN"
+  OURS[result]=$LAST_RPS
   local before after
   before=$(status_kb VmRSS)
-  load "POST /oauth/token" /oauth/token BENCH_METHOD=POST BENCH_BODY="$TOKEN_BODY"
+  load "POST /oauth/token" "$base/oauth/token" BENCH_METHOD=POST BENCH_BODY="$TOKEN_BODY"
+  OURS[token]=$LAST_RPS
   after=$(status_kb VmRSS)
-  load "GET csv IDENTITIES_DETAILS" "/v2024/reports/$REPORT?fileFormat=csv" BENCH_TOKEN="$TOKEN"
-  local peak rss size
+  load "GET small csv ($(wc -c <"$root/small.csv") B)" "$base$r/$SMALL?fileFormat=csv" \
+    BENCH_TOKEN="$TOKEN"
+  OURS[small]=$LAST_RPS
+  load "GET SEARCH_EXPORT zip ($(wc -c <"$root/search.zip") B)" \
+    "$base$r/$ZIP?fileFormat=csv" BENCH_TOKEN="$TOKEN"
+  OURS[zip]=$LAST_RPS
+  load "GET csv IDENTITIES_DETAILS ($(wc -c <"$root/details.csv") B)" \
+    "$base$r/$REPORT?fileFormat=csv" BENCH_TOKEN="$TOKEN"
+  OURS[details]=$LAST_RPS
+  # Last, as it leaves tens of thousands of tasks behind: each request a new task.
+  load "POST run (a new task each)" "$base$r/run" BENCH_METHOD=POST BENCH_TOKEN="$TOKEN" \
+    BENCH_BODY="$RUN_BODY" BENCH_CTYPE=application/json
+  OURS[run]=$LAST_RPS
+  local peak rss
   peak=$(status_kb VmHWM)
   rss=$(status_kb VmRSS)
-  size=$(api GET "/v2024/reports/$REPORT?fileFormat=csv" -H "Authorization: Bearer $TOKEN" | wc -c)
   stop_server
-  SUMMARY+=("$(printf '%-34s %s bytes per download' "  csv file size" "$size")")
-  SUMMARY+=("$(printf '%-34s RSS %s MB -> %s MB' "  RSS across the token run" \
-    "$(mb "$before")" "$(mb "$after")")")
-  SUMMARY+=("$(printf '%-34s RSS %s MB (VmHWM %s MB)' "memory: idle right after start" \
-    "$(mb "$idle_rss")" "$(mb "$idle_hwm")")")
-  SUMMARY+=("$(printf '%-34s VmHWM %s MB, RSS at the end %s MB' "memory: after the runs above" \
-    "$(mb "$peak")" "$(mb "$rss")")")
+
+  say "the same bytes from nginx $(nginx -v 2>&1 | sed 's|.*/||')"
+  nginx_start
+  local nb="http://127.0.0.1:$NGINX_PORT"
+  load "nginx health.json" "$nb/health.json"
+  NGX[health]=$LAST_RPS
+  load "nginx result.json" "$nb/result.json" BENCH_TOKEN="$TOKEN"
+  NGX[result]=$LAST_RPS
+  load "nginx POST token.json" "$nb/token.json" BENCH_METHOD=POST BENCH_BODY="$TOKEN_BODY"
+  NGX[token]=$LAST_RPS
+  load "nginx small.csv" "$nb/small.csv" BENCH_TOKEN="$TOKEN"
+  NGX[small]=$LAST_RPS
+  load "nginx search.zip" "$nb/search.zip" BENCH_TOKEN="$TOKEN"
+  NGX[zip]=$LAST_RPS
+  load "nginx details.csv" "$nb/details.csv" BENCH_TOKEN="$TOKEN"
+  NGX[details]=$LAST_RPS
+  load "nginx POST run.json" "$nb/run.json" BENCH_METHOD=POST BENCH_TOKEN="$TOKEN" \
+    BENCH_BODY="$RUN_BODY" BENCH_CTYPE=application/json
+  NGX[run]=$LAST_RPS
+  nginx_stop
+
+  sum '%-36s %10s %11s %7s %8s  %s' "route (ours against nginx)" "ours req/s" "nginx req/s" \
+    ratio target met
+  local k target name
+  for k in result run small zip token details health; do
+    case $k in
+      result) name="GET result (bearer)" target=0.5 ;;
+      run) name="POST run (a new task each)" target=0.25 ;;
+      small) name="GET small csv ($(wc -c <"$root/small.csv") B)" target=0.5 ;;
+      zip) name="GET SEARCH_EXPORT zip ($(wc -c <"$root/search.zip") B)" target=0.5 ;;
+      token) name="POST /oauth/token" target=0.3 ;;
+      details) name="GET csv IDENTITIES_DETAILS" target=- ;;
+      health) name="GET /mock/health" target=- ;;
+    esac
+    sum '%-36s %10s %11s %7s %8s  %s' "$name" "${OURS[$k]}" "${NGX[$k]}" \
+      "$(awk -v a="${OURS[$k]}" -v b="${NGX[$k]}" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')" \
+      "$target" "$(awk -v a="${OURS[$k]}" -v b="${NGX[$k]}" -v t="$target" \
+        'BEGIN { if (t == "-") print ""; else print (b > 0 && a / b >= t) ? "yes" : "no" }')"
+  done
+  sum '%-36s RSS %s MB -> %s MB' "  RSS across the token run" "$(mb "$before")" "$(mb "$after")"
+  sum '%-36s RSS %s MB (VmHWM %s MB; target: 8 MB or less)' "memory: idle right after start" \
+    "$(mb "$idle_rss")" "$(mb "$idle_hwm")"
+  sum '%-36s VmHWM %s MB, RSS at the end %s MB' "memory: after the runs above" \
+    "$(mb "$peak")" "$(mb "$rss")"
+}
+
+# The result and run rates again with $TASKS finished tasks stored: a database
+# file filled by bench/clone_tasks.py while the server is stopped.
+bench_million() {
+  say "with $TASKS stored tasks (--db file, cloned by bench/clone_tasks.py)"
+  BIN="$BUILD/isc-reports-mock"
+  local db=$TMP/million.db base r=/v2024/reports t0 t1
+  start_server "$TMP/million.err" 10 --quiet --clock virtual --report-duration 0 --db "$db"
+  prepare
+  stop_server
+  t0=$SECONDS
+  python3 bench/clone_tasks.py "$db" "$REPORT" "$TASKS"
+  t1=$SECONDS
+  start_server "$TMP/million.err" 120 --quiet --clock virtual --report-duration 0 --db "$db"
+  sum '%-36s %s s to clone, %s MB on disk, start-up with them %s s' \
+    "$TASKS tasks stored" "$((t1 - t0))" "$(du -m "$db" | cut -f1)" "$READY_S"
+  base="http://127.0.0.1:$PORT"
+  TOKEN=$(api POST /oauth/token -d "$TOKEN_BODY" | json access_token)
+  load "GET result, $TASKS tasks" "$base$r/$REPORT/result" BENCH_TOKEN="$TOKEN"
+  local result=$LAST_RPS
+  load "POST run, $TASKS tasks" "$base$r/run" BENCH_METHOD=POST BENCH_TOKEN="$TOKEN" \
+    BENCH_BODY="$RUN_BODY" BENCH_CTYPE=application/json
+  local run=$LAST_RPS
+  stop_server
+  local k v
+  for k in result run; do
+    [ $k = result ] && v=$result || v=$run
+    sum '%-36s %10s req/s; at 0 tasks %s: %s (target: within 10 %%)' \
+      "  $k with $TASKS tasks" "$v" "${OURS[$k]:-(not run)}" \
+      "$(awk -v a="$v" -v b="${OURS[$k]:-0}" 'BEGIN { if (b > 0) printf "%+.1f %%", (a / b - 1) * 100 }')"
+  done
+}
+
+# Report files of a generated tenant: generation time and peak RSS, then per
+# report type the time from startReport to a finished task (the render, where
+# files are made at completion) and each format's download.
+FILE_TYPES=(
+  'IDENTITIES_DETAILS {"correlatedOnly":false}'
+  'IDENTITIES {}'
+  'ACCOUNTS {"application":"2c9180897e7742b2017e781782f705b9","sourceName":"Active Directory"}'
+  'UNCORRELATED_ACCOUNTS {}'
+  'ORPHAN_IDENTITIES {}'
+  'IDENTITY_PROFILE_IDENTITY_ERROR {"authoritativeSource":"2c9180847de347aa017de8ef09167792"}'
+  'SEARCH_EXPORT {"indices":["identities"],"query":"*"}'
+)
+bench_files() {
+  say "report files of a generated tenant: $TENANT_SIZE identities (--db file)"
+  BIN="$BUILD/isc-reports-mock"
+  local db=$TMP/tenant.db
+  start_server "$TMP/files.err" 600 --quiet --clock real --report-duration 0 \
+    --tenant-size "$TENANT_SIZE" --seed 1 --db "$db"
+  local gen_hwm
+  gen_hwm=$(status_kb VmHWM)
+  sum '%-36s %s s to the first line, peak RSS %s MB, %s MB on disk' \
+    "tenant of $TENANT_SIZE identities" "$READY_S" "$(mb "$gen_hwm")" "$(du -m "$db" | cut -f1)"
+  sum '%-36s %8s %8s %8s %9s %11s %8s %9s %11s %8s' "report type" rows "done s" "dur. ms" \
+    "CSV MB" "CSV s" "MB/s" "PDF MB" "PDF s" "MB/s"
+  TOKEN=$(api POST /oauth/token -d "$TOKEN_BODY" | json access_token)
+  local spec type args id t0 t1 done_s duration rows fmt line code size secs csv pdf
+  for spec in "${FILE_TYPES[@]}"; do
+    type=${spec%% *}
+    args=${spec#* }
+    t0=$(date +%s.%N)
+    id=$(run_report "{\"reportType\":\"$type\",\"arguments\":$args}")
+    wait_done "$id" "$FILE_TIMEOUT" >/dev/null || { sum '%-36s did not finish' "$type"; continue; }
+    t1=$(date +%s.%N)
+    done_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+    # The server's own figure: completed - created, which includes the render
+    # where files are made when the task completes.
+    duration=$(grep -o '"duration":[0-9]*' <<<"$RESULT" | cut -d: -f2)
+    rows=$(grep -o '"rows":[0-9]*' <<<"$RESULT" | cut -d: -f2)
+    csv="" pdf=""
+    for fmt in csv pdf; do
+      line=$(curl -sS --max-time "$FILE_TIMEOUT" -o /dev/null -H "$(bearer)" \
+        -w '%{http_code} %{size_download} %{time_total}' \
+        "http://127.0.0.1:$PORT/v2024/reports/$id?fileFormat=$fmt" || echo "000 0 0")
+      read -r code size secs <<<"$line"
+      if [ "$code" != 200 ]; then
+        line="$(printf '%9s %11s %8s' "HTTP $code" - -)"
+      else
+        line=$(awk -v n="$size" -v t="$secs" \
+          'BEGIN { printf "%9.2f %11.2f %8.1f", n / 1e6, t, (t > 0 ? n / 1e6 / t : 0) }')
+      fi
+      [ $fmt = csv ] && csv=$line || pdf=$line
+    done
+    printf '%-36s rows %s, done after %ss (duration %s ms)  csv %s  pdf %s\n' "$type" "$rows" \
+      "$done_s" "$duration" "$csv" "$pdf"
+    sum '%-36s %8s %8s %8s %s %s' "  $type" "$rows" "$done_s" "${duration:-?}" "$csv" "$pdf"
+  done
+  sum '%-36s VmHWM %s MB' "  peak RSS after the downloads" "$(mb "$(status_kb VmHWM)")"
+  stop_server
 }
 
 bench_variants() {
   say "variants of GET result"
-  local v
+  local v base
   for v in "--threads 1" "--threads 2"; do
     BIN="$BUILD/isc-reports-mock"
     # shellcheck disable=SC2086
-    start_server "$TMP/v.err" --quiet $v
+    start_server "$TMP/v.err" 10 --quiet --clock virtual $v
     prepare
-    load "GET result $v" "/v2024/reports/$REPORT/result" BENCH_TOKEN="$TOKEN"
+    load "GET result $v" "http://127.0.0.1:$PORT/v2024/reports/$REPORT/result" \
+      BENCH_TOKEN="$TOKEN"
+    sum '%-36s %10s req/s' "GET result $v" "$LAST_RPS"
     stop_server
   done
   BIN="$BUILD/isc-reports-mock-no-journal"
-  start_server "$TMP/v.err" --quiet --threads 2
+  start_server "$TMP/v.err" 10 --quiet --clock virtual --threads 2
   prepare
-  load "GET result, journal off (bench)" "/v2024/reports/$REPORT/result" BENCH_TOKEN="$TOKEN"
+  load "GET result, journal off (bench)" "http://127.0.0.1:$PORT/v2024/reports/$REPORT/result" \
+    BENCH_TOKEN="$TOKEN"
+  sum '%-36s %10s req/s' "GET result, journal off (bench)" "$LAST_RPS"
   stop_server
   BIN="$BUILD/isc-reports-mock"
-  start_server "$TMP/log.txt" --threads 2
+  start_server "$TMP/log.txt" 10 --clock virtual --threads 2
   prepare
-  load "GET result, log lines on (file)" "/v2024/reports/$REPORT/result" BENCH_TOKEN="$TOKEN"
+  base="http://127.0.0.1:$PORT"
+  load "GET result, log lines on (file)" "$base/v2024/reports/$REPORT/result" BENCH_TOKEN="$TOKEN"
+  sum '%-36s %10s req/s, %s lines logged' "GET result, log lines on (file)" "$LAST_RPS" \
+    "$(wc -l <"$TMP/log.txt")"
   stop_server
-  SUMMARY+=("$(printf '%-34s %s lines, %s bytes' "  log written" \
-    "$(wc -l <"$TMP/log.txt")" "$(wc -c <"$TMP/log.txt")")")
 }
 
 # Optional: where the time of GET result goes (perf with DWARF call graphs;
@@ -256,10 +565,10 @@ bench_profile() {
   fi
   say "profile: GET result, perf record for 4 s (inclusive, top entries)"
   BIN="$BUILD/isc-reports-mock"
-  start_server "$TMP/p.err" --quiet --threads 2
+  start_server "$TMP/p.err" 10 --quiet --clock virtual
   prepare
-  perf record -q --call-graph dwarf,16384 -F 999 -o "$TMP/perf.data" -p "$PID" -- sleep 4 \
-    >/dev/null 2>&1 &
+  timeout 20 perf record -q --call-graph dwarf,16384 -F 999 -o "$TMP/perf.data" -p "$PID" \
+    -- sleep 4 >/dev/null 2>&1 &
   local perf_pid=$!
   env BENCH_TOKEN="$TOKEN" wrk -t "$WRK_THREADS" -c "$CONNS" -d 4s -s bench/wrk.lua \
     "http://127.0.0.1:$PORT/v2024/reports/$REPORT/result" >/dev/null
@@ -275,10 +584,16 @@ install_missing
 say "build: $BUILD (release)"
 build
 echo "machine: $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
-bench_startup
-bench_routes
-bench_variants
+echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown), load average at start:" \
+  "$(cut -d' ' -f1-3 /proc/loadavg)"
+sum '%-36s %s' "load average at start" "$(cut -d' ' -f1-3 /proc/loadavg)"
+if part startup; then bench_startup; fi
+if part routes; then bench_routes; fi
+if part million; then bench_million; fi
+if part files; then bench_files; fi
+if part variants; then bench_variants; fi
 if [ "$PROFILE" = 1 ]; then bench_profile; fi
+sum '%-36s %s' "load average at the end" "$(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [ "$PIN" = 1 ]; then
   say "summary ($(nproc) cores; server pinned to CPU 0, wrk to CPU 1)"
