@@ -216,8 +216,10 @@ static int open_store(struct app *app, char *err, size_t errlen)
 
 /*
  * Loading the tenant frees as much as it keeps (SQL text, SQLite's sort and
- * statement memory), and glibc keeps freed heap pages mapped: about 0.5 MB of
- * an idle server's resident memory. They go back to the system once, here.
+ * statement memory, and the page cache store_release_memory() empties), and
+ * glibc keeps freed heap pages mapped: about 0.5 MB of an idle server's
+ * resident memory, more with a database file. They go back to the system
+ * once, here.
  */
 static void release_freed_memory(void)
 {
@@ -259,6 +261,7 @@ struct app *app_open(const struct app_config *cfg, const char *version, char *er
                                        .org = app->org,
                                        .pod = app->pod,
                                        .clock = app->clock};
+    store_release_memory(app->store);
     release_freed_memory();
     return app;
 fail:

@@ -310,3 +310,12 @@ int store_meta_set(struct store *s, const char *key, const char *value)
     return store_write(s, "meta set", "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                        STORE_ARGS(STORE_TEXT(key), STORE_TEXT(value)));
 }
+
+void store_release_memory(struct store *s)
+{
+    if (!s)
+        return;
+    store_enter(s, STORE_WRITE);
+    sqlite3_db_release_memory(s->db);
+    store_leave(s);
+}

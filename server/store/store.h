@@ -76,6 +76,15 @@ void store_image_free(struct store_image *img);
 /* Closes the connection (checkpointing WAL). NULL is a no-op. */
 void store_close(struct store *s);
 
+/*
+ * Hands back the memory of the writer's page cache that holds nothing but
+ * copies of pages already in the database file: after the tenant loaded,
+ * the whole database sits in it otherwise, for as long as the server idles.
+ * An in-memory database keeps its pages (they are the database). Takes the
+ * writer for the call. NULL is a no-op.
+ */
+void store_release_memory(struct store *s);
+
 /* Drops every task, token, audit event, journal row and tenant row and
  * loads the fixtures again, in one transaction. */
 int store_reset(struct store *s);
