@@ -441,6 +441,7 @@ bench_million() {
   BIN="$BUILD/isc-reports-mock"
   local db=$TMP/million.db base r=/v2024/reports t0 t1
   start_server "$TMP/million.err" 10 --quiet --clock virtual --report-duration 0 --db "$db"
+  sum '%-36s RSS %s MB' "memory: idle with --db FILE" "$(mb "$(status_kb VmRSS)")"
   prepare
   stop_server
   t0=$SECONDS
@@ -556,28 +557,38 @@ bench_variants() {
   stop_server
 }
 
-# Optional: where the time of GET result goes (perf with DWARF call graphs;
-# the release build has no frame pointers).
+# Optional: where the time of GET result and POST run goes: perf's flat
+# profile (self time per library and per function, no call graphs, so it
+# stays cheap on a loaded machine), 4 s of load each.
 bench_profile() {
   if ! command -v perf >/dev/null; then
     echo "bench: perf is not installed; skipping the profile" >&2
     return 0
   fi
-  say "profile: GET result, perf record for 4 s (inclusive, top entries)"
-  BIN="$BUILD/isc-reports-mock"
-  start_server "$TMP/p.err" 10 --quiet --clock virtual
-  prepare
-  timeout 20 perf record -q --call-graph dwarf,16384 -F 999 -o "$TMP/perf.data" -p "$PID" \
-    -- sleep 4 >/dev/null 2>&1 &
-  local perf_pid=$!
-  env BENCH_TOKEN="$TOKEN" wrk -t "$WRK_THREADS" -c "$CONNS" -d 4s -s bench/wrk.lua \
-    "http://127.0.0.1:$PORT/v2024/reports/$REPORT/result" >/dev/null
-  wait "$perf_pid" || true
-  stop_server
-  perf report -i "$TMP/perf.data" --no-children --sort dso -g none --stdio 2>/dev/null |
-    grep -E '^ +[0-9]' | head -n 10
-  perf report -i "$TMP/perf.data" --children --sort symbol -g none --stdio 2>/dev/null |
-    grep -E '^ +[0-9]' | grep -v '\] 0x0' | head -n 40
+  local route
+  for route in result run; do
+    say "profile: $route, perf record for 4 s (self time)"
+    BIN="$BUILD/isc-reports-mock"
+    start_server "$TMP/p.err" 10 --quiet --clock virtual --report-duration 0
+    prepare
+    timeout 30 perf record -q -F 999 -o "$TMP/perf.$route" -p "$PID" -- sleep 4 \
+      >/dev/null 2>&1 &
+    local perf_pid=$!
+    if [ $route = result ]; then
+      env BENCH_TOKEN="$TOKEN" wrk -t "$WRK_THREADS" -c "$CONNS" -d 4s -s bench/wrk.lua \
+        "http://127.0.0.1:$PORT/v2024/reports/$REPORT/result" >/dev/null
+    else
+      env BENCH_TOKEN="$TOKEN" BENCH_METHOD=POST BENCH_BODY="$RUN_BODY" \
+        BENCH_CTYPE=application/json wrk -t "$WRK_THREADS" -c "$CONNS" -d 4s -s bench/wrk.lua \
+        "http://127.0.0.1:$PORT/v2024/reports/run" >/dev/null
+    fi
+    wait "$perf_pid" || true
+    stop_server
+    timeout 120 perf report -i "$TMP/perf.$route" --no-children --sort dso --stdio 2>/dev/null |
+      grep -E '^ +[0-9]' | head -n 8 || true
+    timeout 120 perf report -i "$TMP/perf.$route" --no-children --sort dso,symbol --stdio \
+      2>/dev/null | grep -E '^ +[0-9]' | head -n 25 || true
+  done
 }
 
 install_missing
