@@ -40,6 +40,9 @@ struct app_config {
     int ncors;
     const char *config_path;     /* --config: NULL when none */
     const struct config *config; /* its sections (owned by the caller of options_parse) */
+    int max_connections;         /* connections served at once */
+    int max_connections_per_ip;  /* of them, from one client address */
+    int64_t read_timeout_s;      /* to send a whole request (and idle keep-alive) */
 };
 
 struct app {

@@ -79,6 +79,17 @@ static const struct option_row rows[] = {
      "a row count", "10000", NULL, "request journal rows kept"},
     {"log-format", "text|json", "ISC_MOCK_LOG_FORMAT", OPT_CHOICE, FIELD(log_json), 0, 0,
      "text|json", "text", NULL, "one line per request on stderr"},
+    {"max-connections", "N", "ISC_MOCK_MAX_CONNECTIONS", OPT_INT, FIELD(max_connections),
+     1, 1048576, "a connection count", "1024", NULL, "connections served at once; past it a new "
+     "one replaces the oldest that is still sending its request or idle, or gets a 503 when "
+     "none is"},
+    {"max-connections-per-ip", "N", "ISC_MOCK_MAX_CONNECTIONS_PER_IP", OPT_INT,
+     FIELD(max_connections_per_ip), 1, 1048576, "a connection count", "256", NULL,
+     "the same cap for the connections of one client address"},
+    {"read-timeout", "SECONDS", "ISC_MOCK_READ_TIMEOUT", OPT_INT, FIELD(read_timeout_s), 1,
+     86400, "a timeout in seconds", "30", NULL, "time a client has to send a whole request "
+     "(line, headers and body), from the connection's opening or its previous answer; then "
+     "the connection is closed"},
     {"threads", "N", "ISC_MOCK_THREADS", OPT_INT, FIELD(threads), 1, 256, "a thread count",
      NULL, "CPU count", "HTTP worker threads"},
     {"quiet", NULL, "ISC_MOCK_QUIET", OPT_SWITCH, FIELD(quiet), 0, 0, NULL,

@@ -9,6 +9,9 @@
  * 1 MiB; a larger body is drained and answered 413 with nothing stored.
  * A delay suspends the connection and a timer thread resumes it, so a slow
  * answer never holds a worker thread.
+ *
+ * Every connection is registered with the connection bounds (conns.h) from
+ * its opening to its closing.
  */
 #include "daemon.h"
 
@@ -22,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +36,7 @@
 #include "../core/buf.h"
 #include "../core/clock.h"
 #include "../core/log.h"
+#include "conns.h"
 #include "pipeline.h"
 
 /* A suspended connection waiting for its injected delay to pass. */
@@ -44,6 +49,7 @@ struct delayed {
 struct http_daemon {
     struct MHD_Daemon *mhd;
     struct app *app;
+    struct conns *conns; /* the connection bounds */
     atomic_int in_flight;
     int port;
     pthread_t timer;
@@ -59,6 +65,7 @@ struct http_daemon {
 struct conn_req {
     struct buf body;
     struct pipeline_req pr; /* what the pipeline keeps across a delay */
+    int started;            /* 1: the headers are in (counted in in_flight) */
 };
 
 static const char *lookup(struct MHD_Connection *c, enum MHD_ValueKind kind, const char *key)
@@ -130,10 +137,19 @@ static int delay_connection(struct http_daemon *d, struct MHD_Connection *conn, 
     return 0;
 }
 
+/* The connection's slot in the bounds (NULL when it is not tracked). */
+static struct conn_slot *slot_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
 /* Runs the pipeline; holds the connection when it asks for a delay. */
 static enum MHD_Result dispatch(struct http_daemon *d, struct MHD_Connection *conn,
                                 struct conn_req *cr, const char *url, const char *method)
 {
+    conns_handling(d->conns, slot_of(conn)); /* the request is in: off the clock */
     cr->pr.body = cr->body.data;
     cr->pr.body_len = cr->body.len;
     cr->pr.unavailable = atomic_load(&d->refusing);
@@ -153,6 +169,29 @@ static enum MHD_Result dispatch(struct http_daemon *d, struct MHD_Connection *co
     }
 }
 
+static struct conn_req *conn_req_new(void)
+{
+    struct conn_req *cr = calloc(1, sizeof(*cr));
+    if (!cr)
+        return NULL;
+    buf_init(&cr->body, HTTP_BODY_MAX);
+    cr->pr.start_us = clock_mono_us();
+    return cr;
+}
+
+/* The headers are in. 1 when the request is refused already (no need to read its body). */
+static int request_start(struct http_daemon *d, struct MHD_Connection *conn, struct conn_req *cr)
+{
+    cr->started = 1;
+    atomic_fetch_add(&d->in_flight, 1);
+    cr->pr.over_capacity = conns_refused(slot_of(conn));
+    /* A declared length over the cap is refused before reading a byte. */
+    const char *cl = lookup(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX)
+        cr->pr.too_large = 1;
+    return cr->pr.too_large || cr->pr.over_capacity;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
@@ -161,20 +200,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct conn_req *cr = *req_cls;
     (void)version;
     if (!cr) {
-        cr = calloc(1, sizeof(*cr));
+        cr = conn_req_new();
         if (!cr)
             return MHD_NO;
-        buf_init(&cr->body, HTTP_BODY_MAX);
-        cr->pr.start_us = clock_mono_us();
         *req_cls = cr;
-        atomic_fetch_add(&d->in_flight, 1);
-        /* A declared length over the cap is refused before reading a byte. */
-        const char *cl = lookup(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX)
-            cr->pr.too_large = 1;
-        else
-            return MHD_YES;
     }
+    if (!cr->started && !request_start(d, conn, cr))
+        return MHD_YES;
     if (*upload_data_size > 0) {
         if (!cr->pr.too_large && buf_append(&cr->body, upload_data, *upload_data_size) != 0)
             cr->pr.too_large = 1; /* keep draining; answer 413 at the end */
@@ -188,24 +220,55 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 {
     struct http_daemon *d = cls;
     struct conn_req *cr = *req_cls;
-    (void)conn;
     (void)toe;
+    conns_answered(d->conns, slot_of(conn)); /* on the clock again for the next request */
     if (!cr)
         return;
+    if (cr->started)
+        atomic_fetch_sub(&d->in_flight, 1);
     buf_free(&cr->body);
     free(cr);
     *req_cls = NULL;
-    atomic_fetch_sub(&d->in_flight, 1);
+}
+
+/* Registers each connection with the bounds from its opening to its closing. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct http_daemon *d = cls;
+    if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        conns_close(d->conns, *socket_context);
+        *socket_context = NULL;
+        return;
+    }
+    const union MHD_ConnectionInfo *fd =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *addr =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    struct conn_slot *slot = NULL;
+    if (fd)
+        conns_open(d->conns, fd->connect_fd, addr ? addr->client_addr : NULL, &slot);
+    *socket_context = slot;
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
+
+/* libmicrohttpd messages that are no server trouble, and that a client could otherwise
+ * multiply at will: a connection closed while its request was arriving (by the client, or
+ * by the connection bounds, which log a summary of their own). */
+static const char *const mhd_quiet[] = {
+    "Connection socket is closed when reading request",
+};
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
     char text[512];
     vsnprintf(text, sizeof(text), fmt, ap);
+    for (size_t i = 0; i < sizeof(mhd_quiet) / sizeof(mhd_quiet[0]); i++)
+        if (strncmp(text, mhd_quiet[i], strlen(mhd_quiet[i])) == 0)
+            return;
     size_t n = strlen(text);
     while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
         text[--n] = '\0';
@@ -295,8 +358,51 @@ static int bound_port(int fd, int fallback)
     return fallback;
 }
 
+/*
+ * Raises the soft open-file limit to the hard one (each connection is a
+ * descriptor) and returns how many connections that leaves room for, after
+ * a reserve for the database, the listening socket and each thread's own.
+ * Past that, libmicrohttpd closes new connections without an answer.
+ */
+static unsigned connection_room(unsigned threads)
+{
+    const rlim_t most = (rlim_t)1 << 20, reserve = 64 + 4 * (rlim_t)threads;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 1000;
+    if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < most) {
+        rl.rlim_cur = rl.rlim_max < most ? rl.rlim_max : most;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    rlim_t n = rl.rlim_cur > most ? most : rl.rlim_cur;
+    return n > reserve + 16 ? (unsigned)(n - reserve) : 16;
+}
+
+/* The connection bounds of cfg; warns when the open-file limit is below the cap. */
+static struct conns *bounds_start(const struct app_config *cfg, unsigned room)
+{
+    struct conns_limits lim = {
+        .max_total = cfg->max_connections,
+        .max_per_address = cfg->max_connections_per_ip,
+        .deadline_ms = cfg->read_timeout_s * 1000,
+    };
+    if ((unsigned)lim.max_total > room)
+        log_msg("warn", NULL,
+                "the open-file limit leaves room for %u connections, fewer than "
+                "--max-connections %d: past %u, new connections are closed without an answer "
+                "(raise the hard limit: ulimit -Hn)",
+                room, lim.max_total, room);
+    return conns_new(&lim);
+}
+
+static unsigned thread_count(const struct app *app)
+{
+    return app->cfg.threads > 0 ? (unsigned)app->cfg.threads : 2;
+}
+
 /* Starts libmicrohttpd on the listening socket `fd` with d's handlers; NULL on failure. */
-static struct MHD_Daemon *mhd_start(struct http_daemon *d, int fd, int family)
+static struct MHD_Daemon *mhd_start(struct http_daemon *d, int fd, int family, unsigned room)
 {
     /* poll(), not epoll: libmicrohttpd 0.9.75's MHD_quiesce_daemon races its own
      * epoll workers over removing the listening socket and can abort the
@@ -305,7 +411,7 @@ static struct MHD_Daemon *mhd_start(struct http_daemon *d, int fd, int family)
                      MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    unsigned threads = d->app->cfg.threads > 0 ? (unsigned)d->app->cfg.threads : 2;
+    unsigned threads = thread_count(d->app);
     /* One thread is the polling thread itself: a pool of one only draws a warning. */
     struct MHD_OptionItem pool[] = {
         {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)threads, NULL},
@@ -316,6 +422,8 @@ static struct MHD_Daemon *mhd_start(struct http_daemon *d, int fd, int family)
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, /* first, so MHD logs nothing itself */
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, d,
+        MHD_OPTION_CONNECTION_LIMIT, room,
         MHD_OPTION_ARRAY, pool,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY,
@@ -350,7 +458,9 @@ struct http_daemon *http_start(struct app *app, char *err, size_t errlen)
     if (fd < 0)
         goto fail;
     d->port = bound_port(fd, app->cfg.port);
-    d->mhd = mhd_start(d, fd, family);
+    unsigned room = connection_room(thread_count(app));
+    d->conns = bounds_start(&app->cfg, room);
+    d->mhd = d->conns ? mhd_start(d, fd, family, room) : NULL;
     if (!d->mhd) {
         if (fcntl(fd, F_GETFD) != -1) /* still ours: libmicrohttpd did not take it */
             close(fd);
@@ -365,6 +475,7 @@ struct http_daemon *http_start(struct app *app, char *err, size_t errlen)
     d->timer_running = 1;
     return d;
 fail:
+    conns_free(d->conns);
     pthread_cond_destroy(&d->wake);
     pthread_mutex_destroy(&d->lock);
     free(d);
@@ -411,6 +522,7 @@ void http_stop(struct http_daemon *d)
          waited += 10)
         nanosleep(&tick, NULL);
     MHD_stop_daemon(d->mhd);
+    conns_free(d->conns);
     pthread_cond_destroy(&d->wake);
     pthread_mutex_destroy(&d->lock);
     free(d);

@@ -4,8 +4,8 @@
  * Each stage looks at the request and returns ERR_OK to go on, another
  * enum err to answer with it (the reason in the response's err_text), or
  * STAGE_SUSPEND / STAGE_DROP. The order is the table's:
- *   stopping (503) -> query (414) -> CORS preflight (204/403, with --cors) ->
- *   route (404/405) ->
+ *   stopping (503) -> capacity (503) -> query (414) ->
+ *   CORS preflight (204/403, with --cors) -> route (404/405) ->
  *   credentials (401; the admin token on /mock/) -> rate limit (429) ->
  *   injected fault (any status, delay, drop) -> scope (403) ->
  *   body size (413) -> the handler.
@@ -99,6 +99,19 @@ static int stage_stopping(struct pipe *p)
     if (!p->pr->unavailable)
         return ERR_OK;
     return api_fail(&p->rs, ERR_UNAVAILABLE, "The server is stopping; try again later.");
+}
+
+/* A connection past --max-connections(-per-ip) when none could make room: 503, then closed. */
+static int stage_capacity(struct pipe *p)
+{
+    if (!p->pr->over_capacity)
+        return ERR_OK;
+    api_res_header(&p->rs, "Connection", "close");
+    api_res_header(&p->rs, "Retry-After", "1");
+    return api_fail(&p->rs, ERR_UNAVAILABLE,
+                    "Too many connections are open and none is waiting for its request "
+                    "(--max-connections %d, --max-connections-per-ip %d); try again later.",
+                    p->app->cfg.max_connections, p->app->cfg.max_connections_per_ip);
 }
 
 /* A client that sends more parameters than any route reads gets a JSON 414. */
@@ -250,6 +263,7 @@ static const struct {
 } stages[] = {
     /* clang-format off */
     {"stopping", stage_stopping},
+    {"capacity", stage_capacity},
     {"query", stage_query},
     {"preflight", stage_preflight},
     {"route", stage_route},

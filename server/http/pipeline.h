@@ -34,6 +34,7 @@ struct pipeline_req {
     struct fault_decision fault; /* drawn once, kept for the second run */
     int delay_served;            /* 1: the injected delay is over */
     int unavailable;             /* 1: the server is stopping: answer 503 */
+    int over_capacity;           /* 1: the connection was refused by a cap: answer 503 */
     char tracking_id[IDS_HEX32_LEN];
 };
 
