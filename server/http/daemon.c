@@ -11,7 +11,8 @@
  * answer never holds a worker thread.
  *
  * Every connection is registered with the connection bounds (conns.h) from
- * its opening to its closing.
+ * its opening to its closing; the request line is checked as sent (uri.h)
+ * before libmicrohttpd decodes it.
  */
 #include "daemon.h"
 
@@ -38,6 +39,7 @@
 #include "../core/log.h"
 #include "conns.h"
 #include "pipeline.h"
+#include "uri.h"
 
 /* A suspended connection waiting for its injected delay to pass. */
 struct delayed {
@@ -179,6 +181,17 @@ static struct conn_req *conn_req_new(void)
     return cr;
 }
 
+/* The request line is in: its target is checked as sent, before it is decoded. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct conn_req *cr = conn_req_new();
+    (void)cls;
+    (void)conn;
+    if (cr)
+        uri_check(uri, &cr->pr.uri);
+    return cr;
+}
+
 /* The headers are in. 1 when the request is refused already (no need to read its body). */
 static int request_start(struct http_daemon *d, struct MHD_Connection *conn, struct conn_req *cr)
 {
@@ -189,7 +202,7 @@ static int request_start(struct http_daemon *d, struct MHD_Connection *conn, str
     const char *cl = lookup(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX)
         cr->pr.too_large = 1;
-    return cr->pr.too_large || cr->pr.over_capacity;
+    return cr->pr.too_large || cr->pr.over_capacity || cr->pr.uri.fault != URI_OK;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -199,7 +212,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct http_daemon *d = cls;
     struct conn_req *cr = *req_cls;
     (void)version;
-    if (!cr) {
+    if (!cr) { /* on_uri could not allocate it */
         cr = conn_req_new();
         if (!cr)
             return MHD_NO;
@@ -423,6 +436,7 @@ static struct MHD_Daemon *mhd_start(struct http_daemon *d, int fd, int family, u
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, d,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, d,
         MHD_OPTION_CONNECTION_LIMIT, room,
         MHD_OPTION_ARRAY, pool,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,

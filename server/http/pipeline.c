@@ -4,8 +4,9 @@
  * Each stage looks at the request and returns ERR_OK to go on, another
  * enum err to answer with it (the reason in the response's err_text), or
  * STAGE_SUSPEND / STAGE_DROP. The order is the table's:
- *   stopping (503) -> capacity (503) -> query (414) ->
+ *   stopping (503) -> capacity (503) -> path (400) -> query (414) ->
  *   CORS preflight (204/403, with --cors) -> route (404/405) ->
+ *   query values (400) ->
  *   credentials (401; the admin token on /mock/) -> rate limit (429) ->
  *   injected fault (any status, delay, drop) -> scope (403) ->
  *   body size (413) -> the handler.
@@ -112,6 +113,42 @@ static int stage_capacity(struct pipe *p)
                     "Too many connections are open and none is waiting for its request "
                     "(--max-connections %d, --max-connections-per-ip %d); try again later.",
                     p->app->cfg.max_connections, p->app->cfg.max_connections_per_ip);
+}
+
+/* An encoded NUL or '/' in the path would be cut short or reach another route: 400. */
+static int stage_path(struct pipe *p)
+{
+    const struct uri_verdict *v = &p->pr->uri;
+    if (v->fault == URI_PATH_NUL)
+        return api_fail(&p->rs, ERR_BAD_REQUEST,
+                        "The path segment '%s' holds an encoded NUL (%%00).", v->part);
+    if (v->fault == URI_PATH_SLASH)
+        return api_fail(&p->rs, ERR_BAD_REQUEST,
+                        "The path segment '%s' holds an encoded '/' (%%2F); a segment cannot "
+                        "contain a slash.",
+                        v->part);
+    return ERR_OK;
+}
+
+/* Handlers whose 400 is not the generic one: the token endpoint answers RFC 6749's. */
+static const struct {
+    api_handler handler;
+    enum err e;
+} own_400[] = {
+    {api_token, ERR_OAUTH_INVALID_REQUEST},
+};
+
+/* An encoded NUL in a query parameter would cut its value short: 400, in the route's shape. */
+static int stage_query_values(struct pipe *p)
+{
+    if (p->pr->uri.fault != URI_QUERY_NUL)
+        return ERR_OK;
+    enum err e = ERR_BAD_REQUEST;
+    for (size_t i = 0; i < sizeof(own_400) / sizeof(own_400[0]); i++)
+        if (p->route->handler == own_400[i].handler)
+            e = own_400[i].e;
+    return api_fail(&p->rs, e, "The query parameter '%s' holds an encoded NUL (%%00).",
+                    p->pr->uri.part);
 }
 
 /* A client that sends more parameters than any route reads gets a JSON 414. */
@@ -264,9 +301,11 @@ static const struct {
     /* clang-format off */
     {"stopping", stage_stopping},
     {"capacity", stage_capacity},
+    {"path", stage_path},
     {"query", stage_query},
     {"preflight", stage_preflight},
     {"route", stage_route},
+    {"query values", stage_query_values},
     {"control guard", stage_control_guard},
     {"credentials", stage_credentials},
     {"rate limit", stage_rate_limit},

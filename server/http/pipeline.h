@@ -19,6 +19,7 @@
 
 #include "../api/control.h"
 #include "../core/ids.h"
+#include "uri.h"
 
 struct app;
 
@@ -35,6 +36,7 @@ struct pipeline_req {
     int delay_served;            /* 1: the injected delay is over */
     int unavailable;             /* 1: the server is stopping: answer 503 */
     int over_capacity;           /* 1: the connection was refused by a cap: answer 503 */
+    struct uri_verdict uri;      /* the request target as sent (uri_check) */
     char tracking_id[IDS_HEX32_LEN];
 };
 

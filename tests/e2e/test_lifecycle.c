@@ -171,7 +171,8 @@ E2E_TEST(lifecycle, unknown_ids_are_404)
 {
     char *app = e2e_token("demo-app");
     char *admin = e2e_token("demo-admin");
-    static const char *const ids[] = {UNKNOWN_ID, "not-a-task-id", "%20", "x%2Fy"};
+    /* (An encoded '/' in an id is a 400 instead: see test_transport.) */
+    static const char *const ids[] = {UNKNOWN_ID, "not-a-task-id", "%20", "x%2Cy"};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
         char path[256];
         struct http_res r;
