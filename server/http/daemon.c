@@ -62,6 +62,7 @@ struct http_daemon {
     int stopping;        /* the timer resumes every held request and ends */
     atomic_int refusing; /* 1: every request from now on is answered 503 */
     int quiesced;        /* the listening socket is closed (main thread only) */
+    atomic_int closing;  /* 1: quiesced; every answer closes its connection */
 };
 
 struct conn_req {
@@ -155,6 +156,7 @@ static enum MHD_Result dispatch(struct http_daemon *d, struct MHD_Connection *co
     cr->pr.body = cr->body.data;
     cr->pr.body_len = cr->body.len;
     cr->pr.unavailable = atomic_load(&d->refusing);
+    cr->pr.closing = atomic_load(&d->closing);
     for (;;) {
         int64_t delay_ms = 0;
         switch (pipeline_run(d->app, conn, method, url, &cr->pr, &delay_ms)) {
@@ -459,6 +461,7 @@ struct http_daemon *http_start(struct app *app, char *err, size_t errlen)
     d->app = app;
     atomic_init(&d->in_flight, 0);
     atomic_init(&d->refusing, 0);
+    atomic_init(&d->closing, 0);
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->wake, NULL);
     int fd = listen_socket(ai, &app->cfg, err, errlen);
@@ -506,6 +509,7 @@ void http_quiesce(struct http_daemon *d)
     if (!d || d->quiesced)
         return;
     d->quiesced = 1;
+    atomic_store(&d->closing, 1);
     MHD_socket listener = MHD_quiesce_daemon(d->mhd); /* ours to close from here */
     if (listener != MHD_INVALID_SOCKET)
         close(listener);

@@ -29,7 +29,9 @@ int http_port(const struct http_daemon *d);
 #define HTTP_STOP_DRAIN_MS 1000
 
 /* Stops accepting connections (closes the listening socket); requests in
- * flight, held ones included, go on. Idempotent; NULL is a no-op. */
+ * flight, held ones included, go on, and every answer from now on closes its
+ * connection, so keep-alive clients cannot hold the stop. Idempotent; NULL is
+ * a no-op. */
 void http_quiesce(struct http_daemon *d);
 /* Requests between their first byte and their completion (held ones too). */
 int http_in_flight(struct http_daemon *d);

@@ -107,7 +107,6 @@ static int stage_capacity(struct pipe *p)
 {
     if (!p->pr->over_capacity)
         return ERR_OK;
-    api_res_header(&p->rs, "Connection", "close");
     api_res_header(&p->rs, "Retry-After", "1");
     return api_fail(&p->rs, ERR_UNAVAILABLE,
                     "Too many connections are open and none is waiting for its request "
@@ -481,6 +480,10 @@ enum pipeline_next pipeline_run(struct app *app, struct MHD_Connection *conn, co
     else
         cors_answer_headers(&p.rq, &p.rs);
     int status = 500;
+    /* Refused by a cap, or the server is stopping: a keep-alive client must move on, or
+     * its next request would hold the stop's grace. */
+    if (pr->over_capacity || pr->closing)
+        api_res_header(&p.rs, "Connection", "close");
     enum MHD_Result ret = respond_queue(conn, (enum err)e, &p.rs, p.rq.tracking_id, &status,
                                         journaled(&p) ? on_sent : NULL, &p);
     log_and_journal(&p, status);

@@ -36,6 +36,7 @@ struct pipeline_req {
     int delay_served;            /* 1: the injected delay is over */
     int unavailable;             /* 1: the server is stopping: answer 503 */
     int over_capacity;           /* 1: the connection was refused by a cap: answer 503 */
+    int closing;                 /* 1: the server is stopping: the answer closes the connection */
     struct uri_verdict uri;      /* the request target as sent (uri_check) */
     char tracking_id[IDS_HEX32_LEN];
 };

@@ -2,7 +2,8 @@
  * test_stop.c - how the server stops while a request is held by an injected
  * delay longer than the stop's grace: the held request gets a 503
  * ErrorResponseDto (never a dropped socket), one signal waits out the grace,
- * and a second signal stops at once.
+ * and a second signal stops at once. Keep-alive clients are told to close
+ * during the grace, so they cannot keep the stop waiting.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -147,5 +148,74 @@ Test(stop, held_request_gets_503_after_the_grace, .fini = e2e_fini, .timeout = 6
     pthread_join(h.thread, NULL);
     cr_expect_eq(code, 0, "exit %d", code);
     cr_expect_geq(took, GRACE_MS - 500, "stopped before the grace: %lld ms", (long long)took);
+    expect_503(&h);
+}
+
+/* Sends `req` on fd and reads one whole answer (headers and Content-Length bytes) into out. */
+static void keep_alive_exchange(int fd, const char *req, char *out, size_t cap)
+{
+    cr_assert(write(fd, req, strlen(req)) == (ssize_t)strlen(req));
+    size_t len = 0;
+    const char *body = NULL;
+    long want = -1;
+    while (len + 1 < cap) {
+        ssize_t n = read(fd, out + len, cap - 1 - len);
+        cr_assert(n > 0, "the answer ended after %zu bytes", len);
+        len += (size_t)n;
+        out[len] = '\0';
+        if (!body && (body = strstr(out, "\r\n\r\n")) != NULL) {
+            const char *cl = strcasestr(out, "\r\nContent-Length:");
+            cr_assert(cl != NULL && cl < body, "no Content-Length: %s", out);
+            want = strtol(cl + 17, NULL, 10);
+        }
+        if (body && (long)(len - (size_t)(body + 4 - out)) >= want)
+            return;
+    }
+    cr_assert_fail("an answer over %zu bytes", cap);
+}
+
+/* 1 when a new connection to port is refused (the listening socket is closed). */
+static int refused(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int r = connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0;
+    close(fd);
+    return r;
+}
+
+/* During the grace, an answer on a kept-alive connection says Connection: close and the
+ * connection ends; before the stop it did not. Without that, a client that keeps asking on
+ * its connection keeps a request in flight and holds the stop for the whole grace. */
+E2E_TEST(stop, keep_alive_is_closed_during_the_grace)
+{
+    struct held h;
+    memset(&h, 0, sizeof h);
+    hold_one_request(&h);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)h.port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct timeval tv = {10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    cr_assert(connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0);
+    static const char req[] = "GET /mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    char answer[8192];
+    keep_alive_exchange(fd, req, answer, sizeof answer);
+    cr_expect(strcasestr(answer, "\r\nConnection: close") == NULL, "before the stop: %s", answer);
+    kill(e2e_srv.pid, SIGTERM);
+    int64_t until = mono_ms() + 5000;
+    while (!refused(h.port) && mono_ms() < until)
+        usleep(10000);
+    cr_assert(refused(h.port), "still accepting connections 5 s after SIGTERM");
+    keep_alive_exchange(fd, req, answer, sizeof answer);
+    cr_expect(strncmp(answer, "HTTP/1.1 200", 12) == 0, "during the grace: %s", answer);
+    cr_expect(strcasestr(answer, "\r\nConnection: close") != NULL, "during the grace: %s", answer);
+    char c;
+    cr_expect_eq(read(fd, &c, 1), 0, "the connection stayed open after Connection: close");
+    close(fd);
+    kill(e2e_srv.pid, SIGINT); /* the held request would wait out the grace */
+    cr_expect_eq(wait_exit(GRACE_MS), 0);
+    pthread_join(h.thread, NULL);
     expect_503(&h);
 }
