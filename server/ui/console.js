@@ -23,7 +23,7 @@ const EXAMPLES = {
 
 const state = {
   admin: sessionStorage.getItem('isc-mock-admin') || '',
-  token: null, catalog: null, taskRows: new Map(), seen: {}, timer: null,
+  token: null, catalog: null, taskRows: new Map(), seen: {}, timer: null, refreshes: 0,
 };
 
 function say(text, kind) {
@@ -259,7 +259,9 @@ function renderTasks(tasks) {
     const pct = st === 'RUNNING' ? Number((/(\d+)%/.exec(t.progress || '') || [0, 0])[1]) : 100;
     c[0].textContent = (t.created || '').slice(11, 23);
     c[1].textContent = t.reportType;
-    c[2].replaceChildren(el('span', st, 'state ' + st));
+    const badge = el('span', st, 'state ' + st);
+    badge.title = (t.messages || []).map((m) => m.localizedText).join('\n');
+    c[2].replaceChildren(badge);
     const bar = el('progress');
     bar.max = 100;
     bar.value = pct;
@@ -311,11 +313,15 @@ function renderFaults(faults) {
   }));
 }
 
+// Reads everything and draws it. Refreshes overlap (the poll, a button, a
+// filter): only the newest one draws, so an older answer never hides a newer.
 async function refresh() {
+  const mine = ++state.refreshes;
   try {
     const [clock, tasks, journal, audit, faults] = await Promise.all([
       mock('GET', 'clock'), mock('GET', 'tasks'), mock('GET', 'requests?' + journalQuery()),
       mock('GET', 'audit'), mock('GET', 'faults')]);
+    if (mine !== state.refreshes) return;
     $('#clock').textContent = `${clock.mode} clock: ${clock.now.replace('T', ' ')}`;
     for (const b of $('#clock-form').querySelectorAll('button')) b.disabled = clock.mode !== 'virtual';
     renderTasks(tasks.tasks);
