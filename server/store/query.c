@@ -1,8 +1,9 @@
 /*
  * query.c - the store's statement pattern, written once (see query.h): the
- * connection and its lock, binding values from descriptors, stepping a
- * write or walking a read's rows, scripts, transactions, and the column
- * readers. It knows no table; the files per table family call it.
+ * connections (the writer behind its lock, a reader per thread), binding
+ * values from descriptors, stepping a write or walking a read's rows,
+ * scripts, transactions, and the column readers. It knows no table; the
+ * files per table family call it.
  */
 #include "query.h"
 
@@ -12,20 +13,126 @@
 
 #include "../core/log.h"
 
+/* ---- the connections (see store_int.h) ---- */
+
+static void reader_close(struct store_reader *r)
+{
+    store_stmts_clear(&r->conn);
+    sqlite3_close_v2(r->conn.db);
+    free(r);
+}
+
+/* The thread's destructor of its reader: leaves the store's list, closes. */
+static void reader_gone(void *arg)
+{
+    struct store_reader *r = arg;
+    struct store *s = r->s;
+    pthread_mutex_lock(&s->readers_lock);
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        s->readers = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    pthread_mutex_unlock(&s->readers_lock);
+    reader_close(r);
+}
+
+/* Opens the calling thread's reader; NULL (logged) when it cannot. */
+static struct store_reader *reader_open(struct store *s)
+{
+    struct store_reader *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    r->s = s;
+    int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(s->path, &r->conn.db, flags, NULL) != SQLITE_OK) {
+        log_msg("error", NULL, "store: reader: %s",
+                r->conn.db ? sqlite3_errmsg(r->conn.db) : "out of memory");
+        sqlite3_close_v2(r->conn.db);
+        free(r);
+        return NULL;
+    }
+    sqlite3_busy_timeout(r->conn.db, 5000);
+    sqlite3_extended_result_codes(r->conn.db, 1);
+    pthread_mutex_lock(&s->readers_lock);
+    r->next = s->readers;
+    if (r->next)
+        r->next->prev = r;
+    s->readers = r;
+    pthread_mutex_unlock(&s->readers_lock);
+    if (pthread_setspecific(s->reader_key, r) != 0) {
+        reader_gone(r);
+        return NULL;
+    }
+    return r;
+}
+
+int store_readers_init(struct store *s)
+{
+    pthread_mutex_init(&s->readers_lock, NULL);
+    if (pthread_key_create(&s->reader_key, reader_gone) != 0)
+        return STORE_ERROR;
+    s->reader_key_made = 1;
+    return STORE_OK;
+}
+
+void store_readers_close(struct store *s)
+{
+    if (!s->reader_key_made)
+        return;
+    /* No thread reads any more: close what threads still alive left open. */
+    pthread_key_delete(s->reader_key);
+    pthread_mutex_lock(&s->readers_lock);
+    while (s->readers) {
+        struct store_reader *r = s->readers;
+        s->readers = r->next;
+        reader_close(r);
+    }
+    pthread_mutex_unlock(&s->readers_lock);
+    s->reader_key_made = 0;
+}
+
+/* The calling thread's reader while it is in use, else NULL. */
+static struct store_reader *active_reader(struct store *s)
+{
+    struct store_reader *r = s->wal ? pthread_getspecific(s->reader_key) : NULL;
+    return r && r->active ? r : NULL;
+}
+
 void store_enter(struct store *s, enum store_mode mode)
 {
-    (void)mode; /* one connection behind one mutex serves every mode */
+    if (mode == STORE_READ && s->wal) {
+        struct store_reader *r = pthread_getspecific(s->reader_key);
+        if (!r)
+            r = reader_open(s);
+        if (r) {
+            r->active = 1;
+            return;
+        }
+        /* No reader for this thread: read through the writer. */
+    }
     pthread_mutex_lock(&s->lock);
 }
 
 void store_leave(struct store *s)
 {
-    pthread_mutex_unlock(&s->lock);
+    struct store_reader *r = active_reader(s);
+    if (r)
+        r->active = 0;
+    else
+        pthread_mutex_unlock(&s->lock);
+}
+
+struct store_conn *store_conn(struct store *s)
+{
+    struct store_reader *r = active_reader(s);
+    return r ? &r->conn : &s->writer;
 }
 
 int store_fail_locked(struct store *s, const char *what)
 {
-    log_msg("error", NULL, "store: %s: %s", what, sqlite3_errmsg(s->db));
+    log_msg("error", NULL, "store: %s: %s", what, sqlite3_errmsg(store_conn(s)->db));
     return STORE_ERROR;
 }
 
@@ -74,7 +181,7 @@ int store_write_locked(struct store *s, const char *what, const char *sql, struc
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = store_fail_locked(s, what);
     else
-        rc = sqlite3_changes(s->db) > 0 ? STORE_OK : STORE_NOT_FOUND;
+        rc = sqlite3_changes(store_conn(s)->db) > 0 ? STORE_OK : STORE_NOT_FOUND;
     store_release(s, st);
     return rc;
 }
@@ -115,6 +222,15 @@ int store_read(struct store *s, const char *what, const char *sql, struct store_
     return rc;
 }
 
+int store_write_returning(struct store *s, const char *what, const char *sql,
+                          struct store_args args, int (*row)(void *ud, sqlite3_stmt *st), void *ud)
+{
+    store_enter(s, STORE_WRITE);
+    int rc = store_read_locked(s, what, sql, args, row, ud);
+    store_leave(s);
+    return rc;
+}
+
 int store_read_each(struct store *s, const char *what, const char *sql, struct store_args args,
                     int (*row)(void *e, sqlite3_stmt *st), struct store_each e)
 {
@@ -136,13 +252,14 @@ int store_row_int(void *ud, sqlite3_stmt *st)
 int store_script_locked(struct store *s, const char *what, const char *sql, char *err,
                         size_t errlen)
 {
+    sqlite3 *db = store_conn(s)->db;
     char *msg = NULL;
-    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
         return STORE_OK;
     if (err)
-        snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(s->db));
+        snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
     else
-        log_msg("error", NULL, "store: %s: %s", what, msg ? msg : sqlite3_errmsg(s->db));
+        log_msg("error", NULL, "store: %s: %s", what, msg ? msg : sqlite3_errmsg(db));
     sqlite3_free(msg);
     return STORE_ERROR;
 }

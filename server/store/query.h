@@ -6,11 +6,15 @@
  * only say which SQL, which values and how a row becomes a struct.
  *
  * Which connection and which lock a call uses is decided in one place:
- * store_enter(). Today every mode takes the one mutex around the one
- * connection; giving readers their own connections later changes
- * store_enter()/store_leave() and nothing that calls them. Functions named
- * *_locked run between store_enter() and store_leave(); store_read() and
- * store_write() take and give back the connection themselves.
+ * store_enter(). STORE_WRITE takes the one mutex around the one writer
+ * connection; STORE_READ takes the calling thread's own read-only
+ * connection (over WAL: readers never wait for the writer or each other,
+ * and see every transaction committed before their statement started) and
+ * no lock at all. Functions named *_locked run between store_enter() and
+ * store_leave(); store_read(), store_write() and store_write_returning()
+ * take and give back the connection themselves. A read holds no
+ * transaction open after store_leave(): every statement is reset on
+ * release, so the next read sees the newest commit.
  *
  * Return values are enum store_rc (store.h): STORE_OK, STORE_NOT_FOUND
  * ("no row" for reads, "changed no row" for writes) and STORE_ERROR, whose
@@ -32,7 +36,9 @@ enum store_mode {
     STORE_WRITE /* the call changes rows (or opens a transaction) */
 };
 
-/* Takes the connection for `mode` (blocks until it is free). */
+/* Takes the connection for `mode` (STORE_WRITE blocks until the writer is
+ * free; STORE_READ never blocks, and falls back to the writer only when the
+ * thread's reader cannot be opened). Not nestable. */
 void store_enter(struct store *s, enum store_mode mode);
 /* Gives back what store_enter() took. */
 void store_leave(struct store *s);
@@ -112,12 +118,16 @@ int store_write(struct store *s, const char *what, const char *sql, struct store
  * call only (copy what must last). STORE_ROW_STOP ends early, STORE_ERROR
  * from row ends with STORE_ERROR (and logs nothing: row knows why). Returns
  * STORE_OK when at least one row was seen, STORE_NOT_FOUND when none was,
- * STORE_ERROR. A statement with RETURNING is a read.
+ * STORE_ERROR. store_read() runs on a read-only connection: a statement
+ * that changes rows and returns some (RETURNING) goes through
+ * store_write_returning(), which is store_read_locked() on the writer.
  */
 int store_read_locked(struct store *s, const char *what, const char *sql, struct store_args args,
                       int (*row)(void *ud, sqlite3_stmt *st), void *ud);
 int store_read(struct store *s, const char *what, const char *sql, struct store_args args,
                int (*row)(void *ud, sqlite3_stmt *st), void *ud);
+int store_write_returning(struct store *s, const char *what, const char *sql,
+                          struct store_args args, int (*row)(void *ud, sqlite3_stmt *st), void *ud);
 
 /* Row callbacks for a one-value result: column 0 as an int64_t / an int
  * into the variable at ud; they stop after the first row. */

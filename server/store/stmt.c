@@ -1,7 +1,8 @@
 /*
- * stmt.c - a small cache of prepared statements for the store's one
- * connection. Compiling SQL was a third of the server's CPU per request;
- * with the cache a statement is compiled once and then only reset.
+ * stmt.c - a small cache of prepared statements per connection (the
+ * writer's and each reader's). Compiling SQL was a third of the server's
+ * CPU per request; with the cache a statement is compiled once per
+ * connection and then only reset.
  *
  * Callers hold the connection (store_enter() in query.h) from
  * store_prepare() to store_release(), so a cached statement is used by one
@@ -27,29 +28,30 @@ static uint64_t hash_sql(const char *sql)
 
 int store_prepare(struct store *s, const char *sql, sqlite3_stmt **out)
 {
+    struct store_conn *c = store_conn(s);
     uint64_t h = hash_sql(sql);
     struct store_stmt *victim = NULL;
     *out = NULL;
     for (int i = 0; i < STORE_STMT_CACHE; i++) {
-        struct store_stmt *slot = &s->stmts[i];
+        struct store_stmt *slot = &c->stmts[i];
         if (slot->st && !slot->in_use && slot->hash == h &&
             strcmp(sqlite3_sql(slot->st), sql) == 0) {
             slot->in_use = 1;
-            slot->used = ++s->stmt_tick;
+            slot->used = ++c->stmt_tick;
             *out = slot->st;
             return SQLITE_OK;
         }
         if (!slot->in_use && (!victim || !slot->st || (victim->st && slot->used < victim->used)))
             victim = slot;
     }
-    int rc = sqlite3_prepare_v3(s->db, sql, -1, victim ? SQLITE_PREPARE_PERSISTENT : 0, out, NULL);
+    int rc = sqlite3_prepare_v3(c->db, sql, -1, victim ? SQLITE_PREPARE_PERSISTENT : 0, out, NULL);
     if (rc != SQLITE_OK || !victim)
         return rc; /* every slot busy: an uncached statement, finalized on release */
     sqlite3_finalize(victim->st);
     victim->st = *out;
     victim->hash = h;
     victim->in_use = 1;
-    victim->used = ++s->stmt_tick;
+    victim->used = ++c->stmt_tick;
     return SQLITE_OK;
 }
 
@@ -57,21 +59,22 @@ void store_release(struct store *s, sqlite3_stmt *st)
 {
     if (!st)
         return;
+    struct store_conn *c = store_conn(s);
     for (int i = 0; i < STORE_STMT_CACHE; i++) {
-        if (s->stmts[i].st == st) {
+        if (c->stmts[i].st == st) {
             sqlite3_reset(st);
             sqlite3_clear_bindings(st);
-            s->stmts[i].in_use = 0;
+            c->stmts[i].in_use = 0;
             return;
         }
     }
     sqlite3_finalize(st);
 }
 
-void store_stmts_clear(struct store *s)
+void store_stmts_clear(struct store_conn *c)
 {
     for (int i = 0; i < STORE_STMT_CACHE; i++) {
-        sqlite3_finalize(s->stmts[i].st);
-        memset(&s->stmts[i], 0, sizeof(s->stmts[i]));
+        sqlite3_finalize(c->stmts[i].st);
+        memset(&c->stmts[i], 0, sizeof(c->stmts[i]));
     }
 }

@@ -8,9 +8,11 @@
  */
 #include "query.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../core/buf.h"
 #include "../core/log.h"
@@ -147,6 +149,52 @@ static int image_load_locked(struct store *s, const struct store_image *image, c
     return rc == SQLITE_OK ? STORE_OK : STORE_ERROR;
 }
 
+/* A new empty file for the default database, under $TMPDIR or /tmp. */
+static int temp_path(char *out, size_t outlen)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !dir[0])
+        dir = "/tmp";
+    int n = snprintf(out, outlen, "%s/isc-reports-mock-XXXXXX", dir);
+    if (n < 0 || (size_t)n >= outlen)
+        return -1;
+    int fd = mkstemp(out);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    return 0;
+}
+
+/* Asks for WAL; 1 when the database is in WAL mode then, 0 when it stays in
+ * another mode, -1 on error (nothing logged: the caller reports it). */
+static int set_wal_locked(struct store *s)
+{
+    sqlite3_stmt *st = NULL;
+    int wal = -1;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *mode = sqlite3_column_text(st, 0);
+        wal = mode && strcmp((const char *)mode, "wal") == 0;
+    }
+    sqlite3_finalize(st);
+    return wal;
+}
+
+/* WAL for both kinds; a temporary file need not survive a crash. */
+static int tune_locked(struct store *s, char *err, size_t errlen)
+{
+    const char *sync = s->temporary ? "PRAGMA synchronous = OFF" : "PRAGMA synchronous = NORMAL";
+    if (store_script_locked(s, "open", "PRAGMA foreign_keys = ON", err, errlen))
+        return STORE_ERROR;
+    s->wal = set_wal_locked(s);
+    if (s->wal < 0) {
+        s->wal = 0;
+        snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+        return STORE_ERROR;
+    }
+    return store_script_locked(s, "open", sync, err, errlen);
+}
+
 struct store *store_open(const char *path, const struct store_file *schema, size_t nschema,
                          const struct store_file *fixtures, size_t nfixtures, char *err,
                          size_t errlen)
@@ -166,25 +214,35 @@ struct store *store_open_image(const char *path, const struct store_file *schema
     pthread_mutex_init(&s->lock, NULL);
     s->fixtures = fixtures;
     s->nfixtures = nfixtures;
+    if (store_readers_init(s) != STORE_OK) {
+        snprintf(err, errlen, "cannot set up the database's readers");
+        goto fail;
+    }
+    s->temporary = strcmp(path, ":memory:") == 0 || path[0] == '\0';
+    if (s->temporary ? temp_path(s->path, sizeof(s->path)) != 0
+                     : (size_t)snprintf(s->path, sizeof(s->path), "%s", path) >= sizeof(s->path)) {
+        snprintf(err, errlen, "cannot create the database file: %s",
+                 s->temporary ? strerror(errno) : "path too long");
+        s->temporary = 0;
+        goto fail;
+    }
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "cannot open database %s: %s", path,
                  s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto fail;
     }
+    s->writer.db = s->db;
     sqlite3_busy_timeout(s->db, 5000);
     sqlite3_extended_result_codes(s->db, 1);
-    int memory = strcmp(path, ":memory:") == 0 || path[0] == '\0';
-    char msg[400];
-    /* page_size only takes effect in a new database (16 KiB: a bulk load of
-     * a large tenant is about a quarter faster than with 4 KiB). */
+    char msg[400] = "";
+    /* The image goes in before WAL (a backup cannot change a WAL database's
+     * page size); page_size only takes effect in a new database (16 KiB: a
+     * bulk load of a large tenant is about a quarter faster than with 4 KiB). */
     if ((image && image_load_locked(s, image, msg, sizeof(msg))) ||
-        store_script_locked(s, "open", "PRAGMA page_size = 16384; PRAGMA foreign_keys = ON", msg,
-                            sizeof(msg)) ||
-        (!memory &&
-         store_script_locked(s, "open", "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL",
-                             msg, sizeof(msg))) ||
-        migrate_locked(s, schema, nschema, msg, sizeof(msg)) || seed_locked(s, msg, sizeof(msg))) {
+        store_script_locked(s, "open", "PRAGMA page_size = 16384", msg, sizeof(msg)) ||
+        tune_locked(s, msg, sizeof(msg)) || migrate_locked(s, schema, nschema, msg, sizeof(msg)) ||
+        seed_locked(s, msg, sizeof(msg))) {
         snprintf(err, errlen, "database %s: %s", path, msg);
         goto fail;
     }
@@ -202,7 +260,12 @@ int store_image_make(struct store *s, struct store_image *out)
     out->size = 0;
     store_enter(s, STORE_WRITE);
     if (store_script_locked(s, "image", "VACUUM", NULL, 0) == STORE_OK) {
-        out->data = sqlite3_serialize(s->db, "main", &size, 0);
+        unsigned char *data = sqlite3_serialize(s->db, "main", &size, 0);
+        /* The source is in WAL mode (bytes 18 and 19 of the header say 2);
+         * the image must open in memory, which knows no WAL: say 1. */
+        if (data && size > 19)
+            data[18] = data[19] = 1;
+        out->data = data;
         out->size = (size_t)size;
         rc = out->data ? STORE_OK : store_fail_locked(s, "image");
     }
@@ -219,15 +282,30 @@ void store_image_free(struct store_image *img)
     img->size = 0;
 }
 
+/* Deletes the temporary database and what SQLite keeps beside it. */
+static void remove_temporary(const char *path)
+{
+    static const char *const sides[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof(sides) / sizeof(sides[0]); i++) {
+        char name[sizeof(((struct store *)0)->path) + 16];
+        snprintf(name, sizeof(name), "%s%s", path, sides[i]);
+        unlink(name);
+    }
+}
+
 void store_close(struct store *s)
 {
     if (!s)
         return;
+    store_readers_close(s);
     if (s->db) {
-        store_stmts_clear(s);
+        store_stmts_clear(&s->writer);
         sqlite3_exec(s->db, "PRAGMA optimize", NULL, NULL, NULL);
         sqlite3_close_v2(s->db);
     }
+    if (s->temporary)
+        remove_temporary(s->path);
+    pthread_mutex_destroy(&s->readers_lock);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }

@@ -1,9 +1,11 @@
 /*
  * store.h - the server's only door to its SQLite database.
  *
- * A `struct store` is an opaque handle around one connection guarded by one
- * mutex: every function here is thread-safe and holds the lock only for its
- * own duration. Nothing outside server/store/ includes sqlite3.h.
+ * A `struct store` is an opaque handle around one writer connection guarded
+ * by one mutex and one read-only connection per reading thread (see
+ * store_int.h): every function here is thread-safe, a write holds the lock
+ * only for its own duration and a read takes no lock. Nothing outside
+ * server/store/ includes sqlite3.h.
  *
  * Conventions: functions return an enum store_rc: STORE_OK, STORE_NOT_FOUND
  * ("not found / not applicable", only where a function documents it) or
@@ -45,8 +47,9 @@ struct store_image {
 };
 
 /*
- * Opens (creating if needed) the database at `path` (":memory:" or a file;
- * files use WAL), applies every schema step not yet recorded in
+ * Opens (creating if needed) the database at `path`, in WAL mode. ":memory:"
+ * (or "") is a new temporary file under $TMPDIR or /tmp, written without
+ * fsync and deleted by store_close(). Applies every schema step not yet recorded in
  * schema_migrations, in name order, each in its own transaction, and loads
  * `fixtures` when the tenant has never been loaded. On failure returns NULL
  * and writes a one-line reason into `err`.
@@ -73,7 +76,8 @@ struct store *store_open_image(const char *path, const struct store_file *schema
 int store_image_make(struct store *s, struct store_image *out);
 /* Frees what store_image_make() gave; NULL data is a no-op. */
 void store_image_free(struct store_image *img);
-/* Closes the connection (checkpointing WAL). NULL is a no-op. */
+/* Closes every connection (checkpointing WAL) and deletes a temporary
+ * database. No other thread may use the store any more. NULL is a no-op. */
 void store_close(struct store *s);
 
 /*

@@ -1,8 +1,17 @@
 /*
  * store_int.h - the inside of `struct store`, shared by the files of
- * server/store/ only. Every public function holds the connection for its
+ * server/store/ only. Every public function holds a connection for its
  * whole duration (store_enter() in query.h decides which and how); helpers
- * named *_locked expect the caller to hold it.
+ * named *_locked expect the caller to hold it and use store_conn() to find
+ * it.
+ *
+ * The connections: one writer (`db`, guarded by `lock`), and over a WAL
+ * database one read-only connection per thread that reads, opened on the
+ * thread's first read and closed when the thread ends (or at store_close(),
+ * for threads still alive then). A thread uses its reader only between
+ * store_enter(STORE_READ) and store_leave(); anywhere else, code that holds
+ * `lock` (store_enter(STORE_WRITE), or the generator's batches) gets the
+ * writer.
  */
 #ifndef ISC_STORE_STORE_INT_H
 #define ISC_STORE_STORE_INT_H
@@ -23,28 +32,62 @@ struct store_stmt {
     int in_use;
 };
 
-struct store {
+/* A connection and its cache of prepared statements (see stmt.c). */
+struct store_conn {
     sqlite3 *db;
     struct store_stmt stmts[STORE_STMT_CACHE];
     uint64_t stmt_tick;
+};
+
+/* One thread's read connection (see query.c). */
+struct store_reader {
+    struct store_conn conn;
+    struct store *s;
+    int active; /* between store_enter(STORE_READ) and store_leave() */
+    struct store_reader *prev, *next;
+};
+
+struct store {
+    sqlite3 *db;              /* the writer connection (== writer.db) */
+    struct store_conn writer; /* used under `lock` */
     pthread_mutex_t lock;
+    char path[4096]; /* what readers open */
+    int temporary;   /* path is a temporary file, deleted at store_close() */
+    int wal;         /* 1: readers have their own connections */
+    pthread_key_t reader_key;
+    int reader_key_made;
+    pthread_mutex_t readers_lock; /* guards the list of readers */
+    struct store_reader *readers;
     const struct store_file *fixtures;
     size_t nfixtures;
     atomic_int fault_hint; /* control.c: 0 unknown, 1 no active fault, n+1: n faults */
 };
 
 /*
- * A prepared statement for `sql` from the cache (compiled on first use).
- * Caller holds the lock until store_release(), which resets the statement
- * (or finalizes an uncached one); store_release(s, NULL) is a no-op.
- * Returns an SQLite result code; on failure *out is NULL.
+ * The connection the calling thread holds: its reader between
+ * store_enter(STORE_READ) and store_leave(), the writer otherwise (the
+ * caller then holds `lock`). Never NULL.
+ */
+struct store_conn *store_conn(struct store *s);
+
+/*
+ * A prepared statement for `sql` from the cache of the connection the
+ * caller holds (compiled on first use). The caller keeps holding it until
+ * store_release(), which resets the statement (or finalizes an uncached
+ * one); store_release(s, NULL) is a no-op. Returns an SQLite result code;
+ * on failure *out is NULL.
  */
 int store_prepare(struct store *s, const char *sql, sqlite3_stmt **out);
 void store_release(struct store *s, sqlite3_stmt *st);
-/* Finalizes every cached statement (before closing the connection). */
-void store_stmts_clear(struct store *s);
+/* Finalizes every cached statement of `c` (before closing it). */
+void store_stmts_clear(struct store_conn *c);
 
-/* Logs `what` with sqlite3_errmsg() and returns -1. Caller holds the lock. */
+/* Sets up the per-thread readers (before any read) / closes every reader
+ * still open (no other thread may use the store any more). */
+int store_readers_init(struct store *s);
+void store_readers_close(struct store *s);
+
+/* Logs `what` with the held connection's sqlite3_errmsg(); returns -1. */
 int store_fail_locked(struct store *s, const char *what);
 /* Copies column `col` of `st` into out (always NUL-terminated; NULL gives ""). */
 void store_col_copy(sqlite3_stmt *st, int col, char *out, size_t outlen);

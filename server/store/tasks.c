@@ -153,11 +153,11 @@ int store_task_finish(struct store *s, const char *id, const char *status, int64
 
 int store_task_poll(struct store *s, const char *id, int *left)
 {
-    return store_read(s, "task poll",
-                      "UPDATE tasks SET polls_left = max(polls_left - 1, 0)"
-                      " WHERE id = ? AND completed_ms IS NULL AND polls_left IS NOT NULL"
-                      " RETURNING polls_left",
-                      STORE_ARGS(STORE_TEXT(id)), store_row_int, left);
+    return store_write_returning(s, "task poll",
+                                 "UPDATE tasks SET polls_left = max(polls_left - 1, 0)"
+                                 " WHERE id = ? AND completed_ms IS NULL AND polls_left IS NOT NULL"
+                                 " RETURNING polls_left",
+                                 STORE_ARGS(STORE_TEXT(id)), store_row_int, left);
 }
 
 static int task_each_row(void *ud, sqlite3_stmt *st)

@@ -12,6 +12,7 @@
 
 #include "store/embedded.h"
 #include "store/store.h"
+#include "store/query.h"
 #include "store/store_int.h"
 
 static char path[512];
@@ -383,4 +384,128 @@ Test(store, bulk_schema_step_keeps_the_tenant_and_its_rules, .init = make_path, 
                                NULL, NULL, NULL),
                   SQLITE_OK, "an account of no source");
     store_close(s);
+}
+
+/* ---- connections: readers beside the writer ---- */
+
+static struct store *open_memory(void)
+{
+    char err[256] = "";
+    struct store *s =
+        store_open(":memory:", embedded_schema, embedded_schema_count, NULL, 0, err, sizeof(err));
+    cr_assert_not_null(s, "%s", err);
+    return s;
+}
+
+struct held_writer {
+    struct store *s;
+    pthread_mutex_t m;
+    pthread_cond_t cv;
+    int holding, release;
+};
+
+/* Holds the writer (as a long write would) until told to let go. */
+static void *hold_writer(void *arg)
+{
+    struct held_writer *h = arg;
+    store_enter(h->s, STORE_WRITE);
+    pthread_mutex_lock(&h->m);
+    h->holding = 1;
+    pthread_cond_broadcast(&h->cv);
+    while (!h->release)
+        pthread_cond_wait(&h->cv, &h->m);
+    pthread_mutex_unlock(&h->m);
+    store_leave(h->s);
+    return NULL;
+}
+
+Test(store, reads_do_not_wait_for_the_writer, .timeout = 20)
+{
+    struct store *s = open_memory();
+    cr_assert_eq(store_meta_set(s, "k", "before"), 0);
+    struct held_writer h = {.s = s};
+    pthread_mutex_init(&h.m, NULL);
+    pthread_cond_init(&h.cv, NULL);
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, hold_writer, &h), 0);
+    pthread_mutex_lock(&h.m);
+    while (!h.holding)
+        pthread_cond_wait(&h.cv, &h.m);
+    pthread_mutex_unlock(&h.m);
+    /* With one connection behind one lock this read would wait for ever. */
+    char v[16] = "";
+    cr_assert_eq(store_meta_get(s, "k", v, sizeof(v)), 0);
+    cr_assert_str_eq(v, "before");
+    pthread_mutex_lock(&h.m);
+    h.release = 1;
+    pthread_cond_broadcast(&h.cv);
+    pthread_mutex_unlock(&h.m);
+    pthread_join(t, NULL);
+    pthread_cond_destroy(&h.cv);
+    pthread_mutex_destroy(&h.m);
+    store_close(s);
+}
+
+/* Thread bodies: Criterion asserts only on the test's own thread, so they
+ * return what they got (NULL: done as asked). */
+static void *write_meta(void *arg)
+{
+    return store_meta_set(arg, "k", "after") == 0 ? NULL : arg;
+}
+
+static void *read_meta(void *arg)
+{
+    char v[16] = "";
+    return store_meta_get(arg, "k", v, sizeof(v)) == 0 ? NULL : arg;
+}
+
+Test(store, a_reader_sees_each_commit_at_once)
+{
+    struct store *s = open_memory();
+    cr_assert_eq(store_meta_set(s, "k", "before"), 0);
+    char v[16] = "";
+    cr_assert_eq(store_meta_get(s, "k", v, sizeof(v)), 0); /* this thread's reader is open */
+    cr_assert_str_eq(v, "before");
+    pthread_t t;
+    void *bad = s;
+    cr_assert_eq(pthread_create(&t, NULL, write_meta, s), 0);
+    pthread_join(t, &bad);
+    cr_assert_null(bad);
+    cr_assert_eq(store_meta_get(s, "k", v, sizeof(v)), 0);
+    cr_assert_str_eq(v, "after", "no read transaction is kept between calls");
+    store_close(s);
+}
+
+Test(store, readers_close_when_their_thread_ends)
+{
+    struct store *s = open_memory();
+    cr_assert(s->wal, "the default database is a WAL file");
+    cr_assert_eq(store_meta_set(s, "k", "v"), 0);
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(pthread_create(&t[i], NULL, read_meta, s), 0);
+    for (int i = 0; i < 4; i++) {
+        void *bad = s;
+        pthread_join(t[i], &bad);
+        cr_assert_null(bad);
+    }
+    pthread_mutex_lock(&s->readers_lock);
+    cr_assert_null(s->readers, "every ended thread closed its reader");
+    pthread_mutex_unlock(&s->readers_lock);
+    char v[16] = "";
+    cr_assert_eq(store_meta_get(s, "k", v, sizeof(v)), 0);
+    cr_assert_not_null(s->readers, "this thread's reader is open");
+    store_close(s); /* closes it (valgrind and ASan see a leak otherwise) */
+}
+
+Test(store, the_temporary_database_is_deleted_at_close)
+{
+    struct store *s = open_memory();
+    char file[sizeof(s->path)], wal[sizeof(s->path) + 8];
+    snprintf(file, sizeof(file), "%s", s->path);
+    snprintf(wal, sizeof(wal), "%s-wal", s->path);
+    cr_assert_eq(access(file, F_OK), 0, "%s exists while open", file);
+    store_close(s);
+    cr_assert_neq(access(file, F_OK), 0, "%s is gone", file);
+    cr_assert_neq(access(wal, F_OK), 0, "%s is gone", wal);
 }
