@@ -1,12 +1,17 @@
 /*
  * journal.c - the request journal (see control_store.h): one row per
- * request, trimmed to the newest rows, and filtered reads of it.
+ * request, trimmed to the newest rows, and filtered reads of it. Rows
+ * arrive through the queue of journal_ring.c, flushed before every read.
  */
 #include "query.h"
 
 int store_journal_add(struct store *s, const struct store_journal *j, size_t max_rows)
 {
-    store_enter(s, STORE_WRITE);
+    return store_ring_put(s, j, max_rows);
+}
+
+int store_journal_write_locked(struct store *s, const struct store_journal *j, size_t max_rows)
+{
     int rc = store_write_locked(
         s, "journal add",
         "INSERT INTO journal (at_ms, method, path, query, operation, version, client_id,"
@@ -30,7 +35,6 @@ int store_journal_add(struct store *s, const struct store_journal *j, size_t max
     if (rc == STORE_OK && last > (sqlite3_int64)max_rows)
         rc = store_write_locked(s, "journal trim", "DELETE FROM journal WHERE id <= ?",
                                 STORE_ARGS(STORE_INT(last - (sqlite3_int64)max_rows)));
-    store_leave(s);
     return rc == STORE_ERROR ? STORE_ERROR : STORE_OK;
 }
 
@@ -90,6 +94,7 @@ int store_journal_find(struct store *s, const struct store_journal_filter *f, in
                                         " ORDER BY id LIMIT ?12"
                                       : "SELECT " JOURNAL_COLS " FROM journal" JOURNAL_WHERE
                                         " ORDER BY id DESC LIMIT ?12";
+    store_ring_flush(s);
     store_enter(s, STORE_READ);
     int rc =
         !count ? STORE_OK
@@ -106,5 +111,6 @@ int store_journal_find(struct store *s, const struct store_journal_filter *f, in
 
 int store_journal_clear(struct store *s)
 {
+    store_ring_flush(s);
     return store_script(s, "journal clear", "DELETE FROM journal");
 }

@@ -246,6 +246,8 @@ struct store *store_open_image(const char *path, const struct store_file *schema
         snprintf(err, errlen, "database %s: %s", path, msg);
         goto fail;
     }
+    if (store_ring_start(s) != STORE_OK)
+        log_msg("warn", NULL, "store: no journal thread: requests write their journal rows");
     return s;
 fail:
     store_close(s);
@@ -297,6 +299,7 @@ void store_close(struct store *s)
 {
     if (!s)
         return;
+    store_ring_stop(s);
     store_readers_close(s);
     if (s->db) {
         store_stmts_clear(&s->writer);
@@ -345,6 +348,7 @@ int store_reset(struct store *s)
 {
     char msg[400] = "";
     int rc = STORE_ERROR;
+    store_ring_flush(s); /* rows queued before the reset go with it */
     store_enter(s, STORE_WRITE);
     if (store_script_locked(s, "reset", "BEGIN IMMEDIATE", NULL, 0) != STORE_OK)
         goto out;

@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 #include <stdatomic.h>
 
+#include "control_store.h"
 #include "store.h"
 
 /* One cached prepared statement (see stmt.c). */
@@ -58,6 +59,7 @@ struct store {
     int reader_key_made;
     pthread_mutex_t readers_lock; /* guards the list of readers */
     struct store_reader *readers;
+    struct store_ring *ring; /* the journal's queue (journal_ring.c); NULL: write at once */
     const struct store_file *fixtures;
     size_t nfixtures;
     atomic_int fault_hint; /* control.c: 0 unknown, 1 no active fault, n+1: n faults */
@@ -86,6 +88,18 @@ void store_stmts_clear(struct store_conn *c);
  * still open (no other thread may use the store any more). */
 int store_readers_init(struct store *s);
 void store_readers_close(struct store *s);
+
+/* The journal's queue (journal_ring.c). store_ring_start() starts its
+ * thread (STORE_ERROR: none, rows are then written at once); stop writes
+ * what is queued and ends it. put queues a copy of `j` (blocking only while
+ * the ring is full); flush returns when every row queued before the call
+ * is written. Neither may run under the writer's lock. */
+int store_ring_start(struct store *s);
+void store_ring_stop(struct store *s);
+int store_ring_put(struct store *s, const struct store_journal *j, size_t max_rows);
+void store_ring_flush(struct store *s);
+/* Inserts one journal row and trims to `max_rows` (journal.c); under the lock. */
+int store_journal_write_locked(struct store *s, const struct store_journal *j, size_t max_rows);
 
 /* Logs `what` with the held connection's sqlite3_errmsg(); returns -1. */
 int store_fail_locked(struct store *s, const char *what);

@@ -5,11 +5,14 @@
  * once, reset back to the fixtures, settings kept across reopen.
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "store/control_store.h"
 #include "store/embedded.h"
 #include "store/store.h"
 #include "store/query.h"
@@ -508,4 +511,56 @@ Test(store, the_temporary_database_is_deleted_at_close)
     store_close(s);
     cr_assert_neq(access(file, F_OK), 0, "%s is gone", file);
     cr_assert_neq(access(wal, F_OK), 0, "%s is gone", wal);
+}
+
+/* ---- the journal's queue ---- */
+
+#define JOURNAL_THREADS 4
+#define JOURNAL_ROWS 600 /* per thread: together more than the ring holds */
+
+static void *journal_rows(void *arg)
+{
+    for (int i = 0; i < JOURNAL_ROWS; i++) {
+        struct store_journal j = {.at_ms = i,
+                                  .method = "GET",
+                                  .path = "/v2024/reports/x/result",
+                                  .query = "",
+                                  .status = 200,
+                                  .tracking_id = "t"};
+        if (store_journal_add(arg, &j, 100000) != 0)
+            return arg;
+    }
+    return NULL;
+}
+
+static int count_rows(void *ud, const struct store_journal *j)
+{
+    (void)j;
+    (*(int *)ud)++;
+    return 0;
+}
+
+Test(store, the_journal_shows_every_row_added_before_a_read)
+{
+    struct store *s = open_memory();
+    pthread_t t[JOURNAL_THREADS];
+    for (int i = 0; i < JOURNAL_THREADS; i++)
+        cr_assert_eq(pthread_create(&t[i], NULL, journal_rows, s), 0);
+    for (int i = 0; i < JOURNAL_THREADS; i++) {
+        void *bad = s;
+        pthread_join(t[i], &bad);
+        cr_assert_null(bad);
+    }
+    struct store_journal_filter f = {.since_ms = INT64_MIN, .limit = 1};
+    int64_t count = 0;
+    int seen = 0;
+    cr_assert_eq(store_journal_find(s, &f, &count, count_rows, &seen), 0);
+    cr_assert_eq(count, JOURNAL_THREADS * JOURNAL_ROWS, "every queued row is written first");
+    cr_assert_eq(seen, 1);
+    /* One more, then a clear: the clear takes it too. */
+    cr_assert_null(journal_rows(s));
+    cr_assert_eq(store_journal_clear(s), 0);
+    cr_assert_eq(store_journal_find(s, &f, &count, count_rows, &seen), 0);
+    cr_assert_eq(count, 0);
+    store_close(s);
 }
