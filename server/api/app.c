@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../auth/limiter.h"
+#include "../auth/token_cache.h"
 #include "../core/ids.h"
 #include "../core/log.h"
 #include "../store/embedded.h"
@@ -261,6 +262,12 @@ struct app *app_open(const struct app_config *cfg, const char *version, char *er
                                        .org = app->org,
                                        .pod = app->pod,
                                        .clock = app->clock};
+    fail = APP_OPEN_NOMEM;
+    app->issuer.cache = token_cache_new();
+    if (!app->issuer.cache) {
+        err_why(err, errlen, "out of memory");
+        goto fail;
+    }
     store_release_memory(app->store);
     release_freed_memory();
     return app;
@@ -276,6 +283,7 @@ void app_close(struct app *app)
     if (!app)
         return;
     limiter_free(app->limiter);
+    token_cache_free(app->issuer.cache);
     store_close(app->store);
     clock_free(app->clock);
     dir_fixtures_free(app);

@@ -13,7 +13,8 @@
  * strong_auth_supported is true for user tokens and false for client tokens.
  *
  * Checking is pure: the signature and expiry against the issuer's key and clock,
- * then the claims the rest of the server relies on. The store is not read,
+ * then the claims the rest of the server relies on; a verified token is
+ * remembered in the issuer's cache (token_cache.h) with its principal. The store is not read,
  * so removing a client does not revoke the tokens it already holds (as with a
  * stateless JWT on the real service until it expires). Nothing here knows HTTP.
  */
@@ -32,6 +33,7 @@
 #include "../core/ids.h"
 #include "../store/store.h"
 #include "jwt.h"
+#include "token_cache.h"
 
 #define AUTH_CLIENT_AUTHORITY "API"
 #define AUTH_PREFIX "JWT validation failed: "
@@ -133,29 +135,62 @@ static int principal_from_claims(const cJSON *claims, struct auth_principal *p, 
     return 0;
 }
 
-enum err auth_check(const struct auth_issuer *iss, const char *header, struct auth_principal *out,
-                    char *why, size_t whylen)
+/* Verifies `len` bytes of a bearer token into *p (the cache first, then the
+ * signature and claims, remembering what verified). ERR_OK, ERR_UNAUTHORIZED
+ * or ERR_INTERNAL (out of memory), with the reason in why. */
+static enum err verify_token(const struct auth_issuer *iss, const char *tok, size_t len,
+                             struct auth_principal *p, char *why, size_t whylen)
 {
     enum err e = ERR_UNAUTHORIZED;
     cJSON *claims = NULL;
-    struct auth_principal p;
     const char *bad = NULL;
+    int64_t now_s = ms_to_s(clock_now_ms(iss->clock));
+    double exp = 0;
+    if (token_cache_get(iss->cache, tok, len, p, &exp)) {
+        /* Verified before: only the time can have changed (jwt_verify's test). */
+        if ((double)now_s < exp)
+            e = ERR_OK;
+        else
+            err_why(why, whylen, AUTH_PREFIX "%s", jwt_status_text(JWT_EXPIRED));
+        goto out;
+    }
+    enum jwt_status st = jwt_verify(tok, len, iss->key, iss->key_len, now_s, &claims);
+    if (st == JWT_NOMEM) {
+        err_why(why, whylen, "out of memory");
+        e = ERR_INTERNAL;
+    } else if (st != JWT_OK) {
+        err_why(why, whylen, AUTH_PREFIX "%s", jwt_status_text(st));
+    } else if (principal_from_claims(claims, p, &bad) != 0) {
+        err_why(why, whylen, AUTH_PREFIX "JWT claim '%s' is missing or invalid", bad);
+    } else {
+        /* jwt_verify() has checked that exp is a finite number */
+        exp = cJSON_GetObjectItemCaseSensitive(claims, "exp")->valuedouble;
+        token_cache_put(iss->cache, tok, len, p, exp);
+        e = ERR_OK;
+    }
+out:
+    cJSON_Delete(claims);
+    return e;
+}
 
+enum err auth_check(const struct auth_issuer *iss, const char *header, struct auth_principal *out,
+                    char *why, size_t whylen)
+{
+    struct auth_principal p;
     if (!iss || !iss->clock || !iss->key || iss->key_len == 0 || !out) {
         err_why(why, whylen, "authentication is not configured");
-        e = ERR_INTERNAL;
-        goto out;
+        return ERR_INTERNAL;
     }
     if (header)
         while (is_blank(*header))
             header++;
     if (!header || *header == '\0') {
         err_why(why, whylen, "Missing authorization header");
-        goto out;
+        return ERR_UNAUTHORIZED;
     }
     if (strncasecmp(header, "Bearer", 6) != 0 || (header[6] != '\0' && !is_blank(header[6]))) {
         err_why(why, whylen, "Invalid authorization header: expected \"Bearer <token>\"");
-        goto out;
+        return ERR_UNAUTHORIZED;
     }
     const char *tok = header + 6;
     while (is_blank(*tok))
@@ -165,29 +200,13 @@ enum err auth_check(const struct auth_issuer *iss, const char *header, struct au
         len--;
     if (len == 0) {
         err_why(why, whylen, "Invalid authorization header: the bearer token is empty");
-        goto out;
+        return ERR_UNAUTHORIZED;
     }
-
-    int64_t now_s = ms_to_s(clock_now_ms(iss->clock));
-    enum jwt_status st = jwt_verify(tok, len, iss->key, iss->key_len, now_s, &claims);
-    if (st == JWT_NOMEM) {
-        err_why(why, whylen, "out of memory");
-        e = ERR_INTERNAL;
-        goto out;
+    enum err e = verify_token(iss, tok, len, &p, why, whylen);
+    if (e == ERR_OK) {
+        *out = p;
+        err_why(why, whylen, "%s", "");
     }
-    if (st != JWT_OK) {
-        err_why(why, whylen, AUTH_PREFIX "%s", jwt_status_text(st));
-        goto out;
-    }
-    if (principal_from_claims(claims, &p, &bad) != 0) {
-        err_why(why, whylen, AUTH_PREFIX "JWT claim '%s' is missing or invalid", bad);
-        goto out;
-    }
-    *out = p;
-    err_why(why, whylen, "%s", "");
-    e = ERR_OK;
-out:
-    cJSON_Delete(claims);
     return e;
 }
 

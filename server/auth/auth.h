@@ -16,6 +16,7 @@
 
 struct clock;
 struct store_client;
+struct token_cache;
 
 /*
  * What tokens are signed with and stamped with, and the clock that says
@@ -28,7 +29,8 @@ struct auth_issuer {
     const char *tenant_id;
     const char *org;
     const char *pod;
-    struct clock *clock; /* "now" for expiry checks */
+    struct clock *clock;       /* "now" for expiry checks */
+    struct token_cache *cache; /* verified tokens (token_cache.h); NULL: verify every time */
 };
 
 struct auth_principal {
@@ -47,6 +49,7 @@ struct auth_principal {
  * key and clock. On success fills `out` and returns ERR_OK; otherwise returns
  * ERR_UNAUTHORIZED with the reason for the {"error": ...} body in `why`
  * (an expired token reads "JWT validation failed: JWT is expired").
+ * A token found in the issuer's cache skips verification but not expiry.
  * `header` may be NULL (missing header). `iss` NULL or without a key or
  * clock, or `out` NULL, is ERR_INTERNAL.
  */

@@ -896,3 +896,29 @@ Test(auth, bad_arguments)
     cr_assert_eq(check(NULL, &p, tiny, sizeof tiny), ERR_UNAUTHORIZED);
     cr_assert_str_eq(tiny, "Missing", "why is truncated, NUL-terminated");
 }
+
+Test(auth, a_cached_token_answers_as_a_verified_one)
+{
+    char *t = mint(&admin, NULL, 60);
+    char *h = bearer(t);
+    struct auth_principal first, again;
+    char why[256];
+    cr_assert_eq(check(h, &first, why, sizeof why), ERR_OK, "%s", why);
+    cr_assert_eq(check(h, &again, why, sizeof why), ERR_OK, "%s", why);
+    cr_assert_eq(memcmp(&first, &again, sizeof first), 0, "the same principal from the cache");
+    /* Only the exact bytes hit: one changed signature character is refused. */
+    char *forged = strdup(h);
+    size_t n = strlen(forged);
+    forged[n - 2] = forged[n - 2] == 'A' ? 'B' : 'A';
+    cr_assert_eq(check(forged, &again, why, sizeof why), ERR_UNAUTHORIZED);
+    cr_assert_str_eq(why, "JWT validation failed: JWT signature does not match");
+    /* Expiry is checked on every hit, both ways of a virtual clock. */
+    clock_advance(app->clock, 60000);
+    cr_assert_eq(check(h, &again, why, sizeof why), ERR_UNAUTHORIZED);
+    cr_assert_str_eq(why, "JWT validation failed: JWT is expired");
+    clock_advance(app->clock, -1);
+    cr_assert_eq(check(h, &again, why, sizeof why), ERR_OK, "%s", why);
+    free(forged);
+    free(h);
+    free(t);
+}
