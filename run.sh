@@ -4,6 +4,8 @@
 #   ./run.sh serve [server flags...]   install what is missing, build, start the server
 #   ./run.sh test                      install what is missing, build, run every test suite
 #   ./run.sh test --sanitize           the same in an ASan+UBSan build (build-asan/)
+#   ./run.sh test --tsan               the e2e suites against a ThreadSanitizer build of
+#                                      the server (build-tsan/; the tests run from build/)
 #   ./run.sh build                     install what is missing and build only
 #
 # `test` passes any further -Dname=value options to meson (CI adds -Dwerror=true).
@@ -87,12 +89,31 @@ case "$cmd" in
   test)
     sanitize=0
     timeout_options=()
+    suite_options=()
     if [ "${1:-}" = "--sanitize" ]; then
       sanitize=1
       shift
+    elif [ "${1:-}" = "--tsan" ]; then
+      sanitize=2
+      shift
     fi
     user_options=("$@")
-    if [ $sanitize -eq 1 ]; then
+    if [ $sanitize -eq 2 ]; then
+      # Criterion does not start under ThreadSanitizer, so only the server is
+      # built with it (build-tsan, no tests); the e2e programs of the normal
+      # build start that server. A data race stops it at once (exit 66), which
+      # fails the test that was talking to it.
+      install_missing "${SANITIZE_PACKAGES[@]}"
+      build build
+      CC=$SANITIZE_CC build build-tsan -Db_sanitize=thread -Dtests=false \
+        -Dbuildtype=debugoptimized
+      dir=build
+      suite_options=(--suite e2e --logbase testlog-tsan)
+      timeout_options=(--timeout-multiplier 3)
+      export ISC_TEST_TIMEOUT_SCALE=3
+      export ISC_E2E_SERVER=$PWD/build-tsan/isc-reports-mock
+      export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1"
+    elif [ $sanitize -eq 1 ]; then
       install_missing "${SANITIZE_PACKAGES[@]}"
       dir=build-asan
       # A folder configured with another compiler is set up again.
@@ -114,16 +135,22 @@ case "$cmd" in
       build "$dir"
     fi
     set +e
+    out=$dir/test-output.txt
+    [ $sanitize -eq 2 ] && out=$dir/test-output-tsan.txt
     meson test -C "$dir" --print-errorlogs --num-processes 2 "${timeout_options[@]}" \
-      >"$dir/test-output.txt" 2>&1
+      "${suite_options[@]}" >"$out" 2>&1
     rc=$?
     set -e
-    tail -n 15 "$dir/test-output.txt"
-    tests/count-results.sh "$dir"
+    tail -n 15 "$out"
+    if [ $sanitize -eq 2 ]; then
+      tests/count-results.sh "$dir/meson-logs/testlog-tsan.json"
+    else
+      tests/count-results.sh "$dir"
+    fi
     exit $rc
     ;;
   *)
-    echo "usage: ./run.sh serve [flags] | build | test [--sanitize] [-Dname=value...]" >&2
+    echo "usage: ./run.sh serve [flags] | build | test [--sanitize|--tsan] [-Dname=value...]" >&2
     exit 2
     ;;
 esac

@@ -56,9 +56,13 @@ static void sleep_ms(int ms)
     }
 }
 
+/* The server under test: ISC_E2E_SERVER when set (another build of it, such
+ * as the ThreadSanitizer one of ./run.sh test --tsan), else meson's. */
 static const char *mock_bin(void)
 {
-    const char *bin = getenv("ISC_MOCK_BIN");
+    const char *bin = getenv("ISC_E2E_SERVER");
+    if (bin == NULL || bin[0] == '\0')
+        bin = getenv("ISC_MOCK_BIN");
     cr_assert(bin != NULL && bin[0] != '\0', "ISC_MOCK_BIN is not set (run through meson test)");
     return bin;
 }
