@@ -17,7 +17,7 @@
 static const char *const arg_kinds[] = {
     [REPORT_ARG_STRING] = "string",   [REPORT_ARG_BOOL] = "boolean",
     [REPORT_ARG_FORMATS] = "formats", [REPORT_ARG_INDICES] = "indices",
-    [REPORT_ARG_STRINGS] = "fields",
+    [REPORT_ARG_STRINGS] = "fields",  [REPORT_ARG_QUERY] = "string", /* a string to the client */
 };
 
 /* Adds `item` (consumed, NULL allowed) to o as `key`; 1, or 0 on OOM. */

@@ -120,8 +120,15 @@ static enum err finish(struct store *s, struct store_task *t, int64_t completed_
     if (o && o->has_file) {
         char why[256] = "";
         enum err c = report_rows_total(s, t->report_type, t->arguments, &rows, why, sizeof(why));
-        if (c == ERR_INTERNAL)
-            goto out;
+        if (c == ERR_INTERNAL) {
+            /* The detail is in the log (the store logs its own errors);
+             * the task ends rather than failing every later poll. */
+            log_msg("error", NULL, "report %s could not be rendered: %s", t->id,
+                    why[0] ? why : "internal error");
+            snprintf(why, sizeof(why),
+                     "The report could not be rendered: an internal error "
+                     "occurred (see the server log).");
+        }
         if (c != ERR_OK) {
             status = "ERROR";
             rows = 0;
@@ -138,7 +145,16 @@ static enum err finish(struct store *s, struct store_task *t, int64_t completed_
     char id[STORE_ID_LEN];
     memcpy(id, t->id, sizeof(id));
     store_task_clear(t);
-    rc = store_task_get(s, id, t) == 0 ? ERR_OK : ERR_INTERNAL;
+    switch (store_task_get(s, id, t)) {
+    case STORE_OK:
+        rc = ERR_OK;
+        break;
+    case STORE_NOT_FOUND: /* a reset removed it meanwhile */
+        rc = ERR_NOT_FOUND;
+        break;
+    default:
+        rc = ERR_INTERNAL;
+    }
 out:
     free(messages);
     return rc;
@@ -187,7 +203,11 @@ enum err lifecycle_cancel(struct store *s, const char *id, int64_t now_ms, char 
     }
     int rc = store_task_finish(s, id, "TERMINATED", now_ms, 0, "[]");
     store_task_clear(&t);
-    if (rc == 1) {
+    if (rc == STORE_NOT_FOUND) {
+        /* It ended meanwhile, or a reset removed it. */
+        if (store_task_get(s, id, &t) == STORE_NOT_FOUND)
+            return ERR_NOT_FOUND;
+        store_task_clear(&t);
         snprintf(why, whylen, "Report %s is not running.", id);
         return ERR_BAD_REQUEST;
     }

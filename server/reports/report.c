@@ -31,7 +31,7 @@ static const struct report_arg identity_error_args[] = {
     {"authoritativeSource", REPORT_ARG_STRING, 1}, {0}};
 static const struct report_arg selected_formats_args[] = {
     {"selectedFormats", REPORT_ARG_FORMATS, 0}, {0}};
-static const struct report_arg search_export_args[] = {{"query", REPORT_ARG_STRING, 1},
+static const struct report_arg search_export_args[] = {{"query", REPORT_ARG_QUERY, 1},
                                                        {"indices", REPORT_ARG_INDICES, 0},
                                                        {"columns", REPORT_ARG_STRING, 0},
                                                        {"sort", REPORT_ARG_STRINGS, 0},

@@ -15,12 +15,18 @@
 struct report_writer;
 
 enum report_arg_kind {
-    REPORT_ARG_STRING,  /* a string; required ones must not be empty */
+    REPORT_ARG_STRING,  /* a string of at most REPORT_STRING_MAX bytes; required ones must not
+                           be empty */
+    REPORT_ARG_QUERY,   /* a REPORT_ARG_STRING within the search limits (search.h) */
     REPORT_ARG_BOOL,    /* true or false */
     REPORT_ARG_FORMATS, /* a non-empty array of format names: selectedFormats */
     REPORT_ARG_INDICES, /* an array of search index names or "*" */
     REPORT_ARG_STRINGS  /* an array of field names, each optionally after + or - */
 };
+
+/* Size limits of ReportDetails.arguments, checked before a task starts. */
+#define REPORT_STRING_MAX 8192 /* bytes of one string argument */
+#define REPORT_ARGS_MAX 16384  /* bytes of the arguments as canonical JSON */
 
 /* One argument of a type's ReportDetails.arguments. */
 struct report_arg {

@@ -31,7 +31,8 @@ struct parser {
     const char *p;
     struct token tok; /* lookahead */
     int terms;
-    int err; /* 1: refused (why is set), -1: OOM */
+    int err;       /* 1: refused (why is set), -1: OOM */
+    int too_large; /* the refusal is a size limit */
     char *why;
     size_t whylen;
 };
@@ -279,6 +280,10 @@ static void lex(struct parser *ps)
         ps->tok.value = buf_steal(&v, NULL);
     }
     buf_free(&v);
+    if (ps->tok.value && strlen(ps->tok.value) > SEARCH_MAX_TERM_LEN) {
+        refuse(ps, "a term of the query is longer than %d bytes", SEARCH_MAX_TERM_LEN);
+        ps->too_large = 1;
+    }
 }
 
 static struct tenant_filter *node(struct parser *ps, enum tenant_op op)
@@ -309,6 +314,7 @@ static struct tenant_filter *term(struct parser *ps)
     struct tenant_filter *f;
     if (++ps->terms > SEARCH_MAX_TERMS) {
         refuse(ps, "the query has more than %d terms", SEARCH_MAX_TERMS);
+        ps->too_large = 1;
         return NULL;
     }
     if (!t->field) {
@@ -477,32 +483,54 @@ fail:
     return NULL;
 }
 
-enum err search_parse(const char *query, struct tenant_filter **out, char *why, size_t whylen)
+/* Parses ps->p into *out (see search_parse); ps says why it failed. */
+static enum err parse(struct parser *ps, struct tenant_filter **out)
 {
-    struct parser ps = {0};
     struct tenant_filter *f = NULL;
-    err_why(why, whylen, "%s", "");
-    ps.p = query ? query : "";
-    ps.why = why;
-    ps.whylen = whylen;
-    while (is_space(*ps.p))
-        ps.p++;
-    if (!*ps.p) {
-        err_why(why, whylen, "the query is empty");
+    if (strlen(ps->p) > SEARCH_MAX_QUERY_LEN) {
+        refuse(ps, "the query is longer than %d bytes", SEARCH_MAX_QUERY_LEN);
+        ps->too_large = 1;
         return ERR_BAD_REQUEST;
     }
-    lex(&ps);
-    if (!ps.err)
-        f = parse_list(&ps, 0);
-    if (f && !ps.err && ps.tok.type != T_END)
-        refuse(&ps, "the query has an unmatched ')'");
-    token_clear(&ps.tok);
-    if (ps.err || !f) {
+    while (is_space(*ps->p))
+        ps->p++;
+    if (!*ps->p) {
+        refuse(ps, "the query is empty");
+        return ERR_BAD_REQUEST;
+    }
+    lex(ps);
+    if (!ps->err)
+        f = parse_list(ps, 0);
+    if (f && !ps->err && ps->tok.type != T_END)
+        refuse(ps, "the query has an unmatched ')'");
+    token_clear(&ps->tok);
+    if (ps->err || !f) {
         search_filter_free(f);
-        if (!ps.err)
-            oom(&ps);
-        return ps.err < 0 ? ERR_INTERNAL : ERR_BAD_REQUEST;
+        if (!ps->err)
+            oom(ps);
+        return ps->err < 0 ? ERR_INTERNAL : ERR_BAD_REQUEST;
     }
     *out = f;
     return ERR_OK;
+}
+
+enum err search_parse(const char *query, struct tenant_filter **out, char *why, size_t whylen)
+{
+    struct parser ps = {.p = query ? query : "", .why = why, .whylen = whylen};
+    err_why(why, whylen, "%s", "");
+    return parse(&ps, out);
+}
+
+enum err search_check_limits(const char *query, char *why, size_t whylen)
+{
+    struct parser ps = {.p = query ? query : "", .why = why, .whylen = whylen};
+    struct tenant_filter *f = NULL;
+    err_why(why, whylen, "%s", "");
+    enum err e = parse(&ps, &f);
+    search_filter_free(f);
+    if (e == ERR_BAD_REQUEST && !ps.too_large) {
+        err_why(why, whylen, "%s", "");
+        return ERR_OK;
+    }
+    return e;
 }

@@ -29,6 +29,8 @@
 
 #define SEARCH_MAX_TERMS 256
 #define SEARCH_MAX_DEPTH 32
+#define SEARCH_MAX_QUERY_LEN 8192 /* bytes of the whole query */
+#define SEARCH_MAX_TERM_LEN 1024  /* bytes of one term's value, unescaped */
 
 /*
  * Parses `query` (NULL: empty). Returns ERR_OK and sets *out to a tree the
@@ -37,6 +39,14 @@
  * the reason in `why`. *out is untouched on failure.
  */
 enum err search_parse(const char *query, struct tenant_filter **out, char *why, size_t whylen);
+/*
+ * The size limits alone, for a check before a task starts: ERR_BAD_REQUEST
+ * (reason in `why`) when `query` is longer than SEARCH_MAX_QUERY_LEN, has a
+ * term longer than SEARCH_MAX_TERM_LEN or more than SEARCH_MAX_TERMS terms;
+ * ERR_INTERNAL on OOM; else ERR_OK, also for a query that search_parse()
+ * would refuse for another reason (that refusal ends the task instead).
+ */
+enum err search_check_limits(const char *query, char *why, size_t whylen);
 /* Frees a tree made by search_parse(); NULL is a no-op. */
 void search_filter_free(struct tenant_filter *f);
 

@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "../core/json.h"
+#include "search.h"
 
 /* ---- one argument ---- */
 
@@ -62,6 +63,7 @@ static enum err check_item(const struct report_arg *a, const char *s, int i, uns
             return ERR_OK;
         return ERR_BAD_REQUEST;
     case REPORT_ARG_STRING:
+    case REPORT_ARG_QUERY:
     case REPORT_ARG_BOOL:
         break;
     }
@@ -76,15 +78,21 @@ static enum err check_arg(const struct report_arg *a, const cJSON *v, unsigned *
     const cJSON *it;
     char list[128];
     int i = 0;
-    enum err e;
-    if (a->kind == REPORT_ARG_STRING) {
+    enum err e = ERR_BAD_REQUEST;
+    if (a->kind == REPORT_ARG_STRING || a->kind == REPORT_ARG_QUERY) {
         if (!cJSON_IsString(v))
             err_why(why, whylen, "arguments.%s must be a string", a->name);
         else if (a->required && v->valuestring[0] == '\0')
             err_why(why, whylen, "arguments.%s must not be empty", a->name);
+        else if (strlen(v->valuestring) > REPORT_STRING_MAX)
+            err_why(why, whylen, "arguments.%s must be at most %d bytes", a->name,
+                    REPORT_STRING_MAX);
+        else if (a->kind == REPORT_ARG_QUERY &&
+                 (e = search_check_limits(v->valuestring, list, sizeof(list))) != ERR_OK)
+            err_why(why, whylen, "arguments.%s: %s", a->name, list);
         else
             return ERR_OK;
-        return ERR_BAD_REQUEST;
+        return e == ERR_INTERNAL ? e : ERR_BAD_REQUEST;
     }
     if (a->kind == REPORT_ARG_BOOL) {
         if (cJSON_IsBool(v))
@@ -265,6 +273,13 @@ enum err report_validate(const char *body, size_t len, const struct report_type 
     if (!(canon = canonical(args))) {
         err_why(why, whylen, "out of memory");
         e = ERR_INTERNAL;
+        goto out;
+    }
+    if (strlen(canon) > REPORT_ARGS_MAX) {
+        err_why(why, whylen, "arguments must be at most %d bytes (as compact JSON)",
+                REPORT_ARGS_MAX);
+        free(canon);
+        e = ERR_BAD_REQUEST;
         goto out;
     }
     if (formats && formatslen)

@@ -39,6 +39,14 @@ E2E_TEST(lifecycle, running_then_success)
     assert_json_eq(cJSON_GetObjectItemCaseSensitive(res, "availableFormats"), "[\"CSV\",\"PDF\"]");
     cJSON_Delete(res);
 
+    /* /mock/tasks does not claim a row count for a running task. */
+    struct http_res r;
+    http_req(&r, "GET", "/mock/tasks", NULL, NULL, 0);
+    cr_assert_eq(r.status, 200);
+    const cJSON *running = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "tasks"), 0);
+    cr_expect(jnull(running, "rows"), "rows of a running task must be null: %s", r.body);
+    http_res_free(&r);
+
     /* Default duration 2000 ms: half way it still runs. */
     e2e_clock_advance(1000);
     res = e2e_result("v2024", tok, id);
@@ -55,7 +63,6 @@ E2E_TEST(lifecycle, running_then_success)
 
     /* completed=true and completed=false are accepted. */
     char path[256];
-    struct http_res r;
     task_path(path, sizeof path, id, "/result?completed=true");
     api_call(&r, "GET", path, tok, NULL);
     cr_expect_eq(r.status, 200, "%ld %s", r.status, r.body);
@@ -73,6 +80,7 @@ E2E_TEST(lifecycle, running_then_success)
     cr_expect_str_eq(jstr(t, "id"), id);
     cr_expect_str_eq(jstr(t, "completionStatus"), "SUCCESS", "%s", r.body);
     cr_expect(is_rfc3339_ms(jstr(t, "completed")), "%s", r.body);
+    cr_expect_eq(jnum(t, "rows"), 290, "%s", r.body);
     http_res_free(&r);
 
     cJSON_Delete(task);

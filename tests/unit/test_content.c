@@ -725,6 +725,35 @@ Test(search, limits)
         n += (size_t)snprintf(q + n, sizeof(q) - n, "%sa", i ? " OR " : "");
     cr_assert_eq(search_parse(q, &f, why, sizeof(why)), ERR_BAD_REQUEST);
     cr_assert(strstr(why, "terms") != NULL, "%s", why);
+    cr_assert_eq(search_check_limits(q, why, sizeof(why)), ERR_BAD_REQUEST);
+}
+
+/* The size limits are checked on their own before a task starts; other
+ * refusals are left to the task. */
+Test(search, size_limits_up_front)
+{
+    static char q[SEARCH_MAX_QUERY_LEN + 2];
+    char why[200];
+    memset(q, 'a', SEARCH_MAX_TERM_LEN);
+    q[SEARCH_MAX_TERM_LEN] = '\0';
+    cr_assert_eq(search_check_limits(q, why, sizeof(why)), ERR_OK, "%s", why);
+    q[SEARCH_MAX_TERM_LEN] = '*';
+    q[SEARCH_MAX_TERM_LEN + 1] = '\0';
+    cr_assert_eq(search_check_limits(q, why, sizeof(why)), ERR_OK, "the * is not counted");
+    q[SEARCH_MAX_TERM_LEN] = 'a';
+    cr_assert_eq(search_check_limits(q, why, sizeof(why)), ERR_BAD_REQUEST);
+    cr_assert(strstr(why, "longer than 1024") != NULL, "%s", why);
+    memset(q, ' ', SEARCH_MAX_QUERY_LEN);
+    q[0] = 'a';
+    q[SEARCH_MAX_QUERY_LEN] = '\0';
+    cr_assert_eq(search_check_limits(q, why, sizeof(why)), ERR_OK, "%s", why);
+    q[SEARCH_MAX_QUERY_LEN] = 'b';
+    q[SEARCH_MAX_QUERY_LEN + 1] = '\0';
+    cr_assert_eq(search_check_limits(q, why, sizeof(why)), ERR_BAD_REQUEST);
+    cr_assert(strstr(why, "query is longer") != NULL, "%s", why);
+    cr_assert_eq(search_check_limits("name:[a TO b]", why, sizeof(why)), ERR_OK);
+    cr_assert_str_eq(why, "", "a syntax refusal is not a size refusal");
+    cr_assert_eq(search_check_limits("", why, sizeof(why)), ERR_OK);
 }
 
 /* ---- keyset paging through the tenant API ---- */

@@ -7,7 +7,11 @@
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/utf8.h"
 #include "reports/lifecycle.h"
@@ -267,4 +271,45 @@ Test(outcome, choice_lists_follow_the_table)
     }
     cr_assert_eq(n, 6);
     cr_assert_null(report_outcome_plannable[k], "no plannable name beyond the table's");
+}
+
+/*
+ * A report whose rendering fails inside the store (here: a tenant table gone)
+ * ends ERROR with a message, and every later read answers from that: a
+ * failure never leaves the task running with each poll an internal error.
+ */
+Test(lifecycle, render_failure_ends_the_task_error)
+{
+    char dir[] = "/tmp/isc-lifecycle-XXXXXX", path[64], err[256] = "";
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/t.db", dir);
+    db = store_open(path, embedded_schema, embedded_schema_count, embedded_fixtures,
+                    embedded_fixtures_count, err, sizeof(err));
+    cr_assert_not_null(db, "store_open: %s", err);
+    sqlite3 *raw = NULL;
+    cr_assert_eq(sqlite3_open(path, &raw), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(raw, "DROP TABLE events", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+
+    struct store_task t, again;
+    int existing;
+    start("SEARCH_EXPORT", "{\"indices\":[\"events\"],\"query\":\"*\"}", &by_time, 1000, &t,
+          &existing);
+    cr_assert_eq(lifecycle_get(db, t.id, 5000, 1, &again), ERR_OK);
+    cr_assert_str_eq(again.completion_status, "ERROR");
+    cr_assert_eq(again.rows, 0);
+    cr_assert(strstr(again.messages, "could not be rendered") != NULL, "%s", again.messages);
+    store_task_clear(&again);
+    cr_assert_eq(lifecycle_get(db, t.id, 6000, 1, &again), ERR_OK, "the next read too");
+    cr_assert_str_eq(again.completion_status, "ERROR");
+    store_task_clear(&again);
+    store_task_clear(&t);
+    close_db();
+    unlink(path);
+    char side[80];
+    snprintf(side, sizeof(side), "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof(side), "%s-shm", path);
+    unlink(side);
+    rmdir(dir);
 }

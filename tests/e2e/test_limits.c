@@ -1,0 +1,272 @@
+/*
+ * test_limits.c - what a client cannot make the server do by sending too
+ * much: startReport arguments and search queries past their limits are a 400
+ * before any task exists, the largest accepted query still finishes, and
+ * polls, cancels and listings that race POST /mock/reset answer 404 (or a
+ * normal listing), never 500.
+ */
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+
+/* Number of tasks GET /mock/tasks lists. */
+static int task_count(void)
+{
+    struct http_res r;
+    http_req(&r, "GET", "/mock/tasks", NULL, NULL, 0);
+    cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
+    int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r.json, "tasks"));
+    http_res_free(&r);
+    return n;
+}
+
+/* A SEARCH_EXPORT body whose query is `query`, malloc'd. */
+static char *search_body(const char *query)
+{
+    cJSON *o = cJSON_CreateObject(), *a = cJSON_AddObjectToObject(o, "arguments");
+    cJSON_AddStringToObject(o, "reportType", "SEARCH_EXPORT");
+    cJSON_AddStringToObject(a, "query", query);
+    cJSON *ix = cJSON_AddArrayToObject(a, "indices");
+    cJSON_AddItemToArray(ix, cJSON_CreateString("identities"));
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    cr_assert_not_null(text);
+    return text;
+}
+
+/* `n` copies of `unit` after `pre` and before `post`, malloc'd. */
+static char *repeat(const char *pre, const char *unit, size_t n, const char *post)
+{
+    size_t u = strlen(unit), len = strlen(pre) + u * n + strlen(post);
+    char *s = malloc(len + 1), *p = s;
+    cr_assert_not_null(s);
+    p += sprintf(p, "%s", pre);
+    for (size_t i = 0; i < n; i++, p += u)
+        memcpy(p, unit, u);
+    sprintf(p, "%s", post);
+    return s;
+}
+
+struct too_much {
+    const char *id;
+    char *query;      /* SEARCH_EXPORT with this query, or */
+    char *body;       /* this body */
+    const char *part; /* the 400's text holds this */
+};
+
+E2E_TEST(limits, oversize_queries_and_arguments_are_400_up_front)
+{
+    char *tok = e2e_token("demo-admin");
+    char *or_terms = repeat("t0", " OR t", 256, "");
+    struct too_much cases[] = {
+        {"prefix term of 50,000 bytes", repeat("displayName:", "a", 50000, "*"), NULL, "query"},
+        {"free-text term of 2,000 bytes", repeat("", "x", 2000, ""), NULL, "1024"},
+        {"term of many % and _", repeat("name:", "%_", 600, "*"), NULL, "1024"},
+        {"query of 9,000 bytes", repeat("", "ab ", 3000, ""), NULL, "query"},
+        {"257 terms", or_terms, NULL, "256"},
+        {"string argument of 9,000 bytes", NULL,
+         repeat("{\"reportType\":\"ACCOUNTS\",\"arguments\":{\"sourceName\":\"AD\","
+                "\"application\":\"",
+                "a", 9000, "\"}}"),
+         "application"},
+        {"arguments of 20,000 bytes", NULL,
+         repeat("{\"reportType\":\"IDENTITIES\",\"arguments\":{\"extra\":[", "\"aaaaaaaaaaaa\",",
+                1400, "\"a\"]}}"),
+         "arguments"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *body = cases[i].body ? cases[i].body : search_body(cases[i].query);
+        struct http_res r;
+        api_call(&r, "POST", "/v2024/reports/run", tok, body);
+        cr_expect_eq(r.status, 400, "%s: %ld %.200s", cases[i].id, r.status, r.body);
+        if (r.status == 400) {
+            assert_error_dto(&r, 400, cases[i].part);
+        }
+        http_res_free(&r);
+        if (!cases[i].body)
+            free(body);
+        free(cases[i].query);
+        free(cases[i].body);
+    }
+    cr_expect_eq(task_count(), 0, "a refused body stored a task");
+    free(tok);
+}
+
+/* The largest accepted term, made of LIKE wildcards, runs to the end. */
+E2E_TEST(limits, largest_accepted_query_finishes)
+{
+    char *tok = e2e_token("demo-admin");
+    char *q = repeat("displayName:", "%_", 512, "*");
+    char *body = search_body(q);
+    cJSON *t = e2e_run("v2024", tok, body);
+    char id[40];
+    snprintf(id, sizeof(id), "%s", jstr(t, "id"));
+    cJSON_Delete(t);
+    e2e_clock_advance(60000);
+    cJSON *res = e2e_result("v2024", tok, id);
+    cr_expect_str_eq(jstr(res, "status"), "SUCCESS");
+    cr_expect_eq(jnum(res, "rows"), 0);
+    cJSON_Delete(res);
+    free(body);
+    free(q);
+    free(tok);
+}
+
+/* ---- requests racing POST /mock/reset ---- */
+
+#define RACE_MS 2500
+#define RACERS 4
+
+struct race {
+    const char *url;
+    const char *token;
+    struct timespec end;
+    pthread_mutex_t mu;
+    long counts[6]; /* by status class */
+    char bad[8][160];
+    int nbad;
+};
+
+static size_t keep_body(char *p, size_t size, size_t n, void *ud)
+{
+    char *out = ud;
+    size_t len = strlen(out), add = size * n, room = 4095 - len;
+    memcpy(out + len, p, add < room ? add : room);
+    out[len + (add < room ? add : room)] = '\0';
+    return size * n;
+}
+
+static int before_end(const struct race *r)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec < r->end.tv_sec ||
+           (now.tv_sec == r->end.tv_sec && now.tv_nsec < r->end.tv_nsec);
+}
+
+/* One request; records the status and anything outside `allowed` (a list of statuses, 0-ended). */
+static long race_call(struct race *r, CURL *c, const char *method, const char *path,
+                      const char *json, const long *allowed, char *body)
+{
+    char url[256], auth[4200];
+    struct curl_slist *h = NULL;
+    snprintf(url, sizeof(url), "%s%s", r->url, path);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", r->token);
+    h = curl_slist_append(h, auth);
+    if (json)
+        h = curl_slist_append(h, "Content-Type: application/json");
+    body[0] = '\0';
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, json ? json : "");
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, json ? (long)strlen(json) : 0L);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
+    long status = -1;
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    int ok = 0;
+    for (const long *a = allowed; *a; a++)
+        ok |= *a == status;
+    pthread_mutex_lock(&r->mu);
+    if (status >= 100 && status < 600)
+        r->counts[status / 100]++;
+    if (!ok && r->nbad < 8)
+        snprintf(r->bad[r->nbad++], sizeof(r->bad[0]), "%s %.40s: %ld %.80s", method, path, status,
+                 body);
+    pthread_mutex_unlock(&r->mu);
+    return status;
+}
+
+static void *racer(void *ud)
+{
+    static const long run_ok[] = {200, 0}, result_ok[] = {200, 404, 0},
+                      cancel_ok[] = {204, 400, 404, 0}, list_ok[] = {200, 0};
+    struct race *r = ud;
+    CURL *c = curl_easy_init();
+    char *body = calloc(1, 4096), path[128], id[40] = "", run[160];
+    for (unsigned n = 0; c && body && before_end(r); n++) {
+        /* A few tasks nobody polls: the listing finishes them, one by one. */
+        for (int k = 0; k < 4; k++) {
+            snprintf(run, sizeof(run),
+                     "{\"reportType\":\"SEARCH_EXPORT\",\"arguments\":{\"query\":\"*\","
+                     "\"columns\":\"c%u_%d\"}}",
+                     n, k);
+            if (race_call(r, c, "POST", "/v2024/reports/run", run, run_ok, body) != 200)
+                continue;
+            cJSON *j = cJSON_Parse(body);
+            snprintf(id, sizeof(id), "%s", jstr(j, "id") ? jstr(j, "id") : "");
+            cJSON_Delete(j);
+        }
+        race_call(r, c, "GET", "/mock/tasks", NULL, list_ok, body);
+        snprintf(path, sizeof(path), "/v2024/reports/%s/result", id);
+        race_call(r, c, "GET", path, NULL, result_ok, body);
+        snprintf(path, sizeof(path), "/v2024/reports/%s/cancel", id);
+        race_call(r, c, "POST", path, NULL, cancel_ok, body);
+    }
+    free(body);
+    curl_easy_cleanup(c);
+    return NULL;
+}
+
+static void *resetter(void *ud)
+{
+    static const long reset_ok[] = {200, 0};
+    struct race *r = ud;
+    CURL *c = curl_easy_init();
+    char *body = calloc(1, 4096);
+    const struct timespec pause = {0, 15 * 1000000L}; /* room for the racers in between */
+    while (c && body && before_end(r)) {
+        race_call(r, c, "POST", "/mock/reset", NULL, reset_ok, body);
+        nanosleep(&pause, NULL);
+    }
+    free(body);
+    curl_easy_cleanup(c);
+    return NULL;
+}
+
+/*
+ * Tasks finish at their first read (duration 0), so every poll and listing
+ * writes; a reset in between removes the task under it. Every answer must
+ * be one the contract allows: a vanished task is 404, never 500.
+ */
+Test(limits, requests_racing_reset_never_500, .fini = e2e_fini, .timeout = 60.)
+{
+    static const char *const args[] = {"--report-duration", "0", "--clock", "real", NULL};
+    e2e_start(args, NULL, 1);
+    char *tok = e2e_token("demo-admin");
+    struct race r = {.url = e2e_srv.url, .token = tok};
+    pthread_mutex_init(&r.mu, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &r.end);
+    r.end.tv_sec += RACE_MS / 1000;
+    r.end.tv_nsec += (RACE_MS % 1000) * 1000000L;
+    if (r.end.tv_nsec >= 1000000000L) {
+        r.end.tv_sec++;
+        r.end.tv_nsec -= 1000000000L;
+    }
+    pthread_t th[RACERS + 1];
+    for (int i = 0; i < RACERS; i++)
+        cr_assert_eq(pthread_create(&th[i], NULL, racer, &r), 0);
+    cr_assert_eq(pthread_create(&th[RACERS], NULL, resetter, &r), 0);
+    for (int i = 0; i <= RACERS; i++)
+        pthread_join(th[i], NULL);
+    cr_log_info("answers: %ld 2xx, %ld 4xx, %ld 5xx", r.counts[2], r.counts[4], r.counts[5]);
+    for (int i = 0; i < r.nbad; i++)
+        cr_log_error("unexpected: %s", r.bad[i]);
+    cr_expect_eq(r.nbad, 0, "%d unexpected answers (first: %s)", r.nbad, r.nbad ? r.bad[0] : "");
+    cr_expect_eq(r.counts[5], 0, "%ld answers were 5xx", r.counts[5]);
+    cr_expect_gt(r.counts[2], 20, "too little traffic to race anything");
+    pthread_mutex_destroy(&r.mu);
+    free(tok);
+    e2e_finish();
+}
