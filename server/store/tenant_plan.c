@@ -187,21 +187,48 @@ static int emit_text_match(struct compile *c, const char *value)
 
 static int emit_filter(struct compile *c, const struct tenant_filter *f, int depth);
 
-/* AND, OR or NOT of subtrees. */
-static int emit_logic(struct compile *c, const struct tenant_filter *f, int depth)
+/* NOT of a subtree. */
+static int emit_not(struct compile *c, const struct tenant_filter *f, int depth)
 {
     int rc;
-    if (buf_puts(c->sql, f->op == TENANT_NOT ? "NOT (" : "(") != 0)
+    if (buf_puts(c->sql, "NOT (") != 0)
         return -1;
     if ((rc = emit_filter(c, f->a, depth + 1)) != 0)
         return rc;
-    if (f->op != TENANT_NOT) {
-        if (buf_puts(c->sql, f->op == TENANT_AND ? " AND " : " OR ") != 0)
-            return -1;
-        if ((rc = emit_filter(c, f->b, depth + 1)) != 0)
-            return rc;
-    }
     return buf_putc(c->sql, ')');
+}
+
+/*
+ * A list of AND (or of OR): the run of nodes with f's operator down the
+ * left side (a list "t1 OR t2 OR t3" arrives as ((t1 OR t2) OR t3)) is one
+ * level, written flat in its original order, so a list of any length costs
+ * one level of depth, not one per member.
+ */
+static int emit_list(struct compile *c, const struct tenant_filter *f, int depth)
+{
+    const struct tenant_filter *first = f, *node, **rest;
+    size_t n = 0, i;
+    int rc = -1;
+    while (first && first->op == f->op) {
+        first = first->a;
+        n++;
+    }
+    if (!(rest = malloc(n * sizeof(*rest))))
+        return -1;
+    for (i = n, node = f; i > 0; node = node->a)
+        rest[--i] = node->b; /* the right-hand members, last one first */
+    if (buf_putc(c->sql, '(') != 0 || (rc = emit_filter(c, first, depth + 1)) != 0)
+        goto out;
+    for (i = 0; i < n; i++) {
+        rc = -1;
+        if (buf_puts(c->sql, f->op == TENANT_AND ? " AND " : " OR ") != 0 ||
+            (rc = emit_filter(c, rest[i], depth + 1)) != 0)
+            goto out;
+    }
+    rc = buf_putc(c->sql, ')');
+out:
+    free(rest);
+    return rc;
 }
 
 /* Appends the WHERE expression of `f`: 0, 1 (refused: why), -1 (OOM). */
@@ -222,8 +249,9 @@ static int emit_filter(struct compile *c, const struct tenant_filter *f, int dep
         return emit_text_match(c, f->value);
     case TENANT_AND:
     case TENANT_OR:
+        return emit_list(c, f, depth);
     case TENANT_NOT:
-        return emit_logic(c, f, depth);
+        return emit_not(c, f, depth);
     }
     return why(c, "unsupported filter operator %d", (int)f->op);
 }

@@ -3,7 +3,7 @@
  * much: startReport arguments and search queries past their limits are a 400
  * before any task exists, the largest accepted query still finishes, and
  * polls, cancels and listings that race POST /mock/reset answer 404 (or a
- * normal listing), never 500.
+ * normal listing), never 500; long lists of search terms run.
  */
 #include <curl/curl.h>
 #include <pthread.h>
@@ -269,4 +269,34 @@ Test(limits, requests_racing_reset_never_500, .fini = e2e_fini, .timeout = 60.)
     pthread_mutex_destroy(&r.mu);
     free(tok);
     e2e_finish();
+}
+
+/* Long OR and AND lists are flat: 256 terms run (66 were once refused as nested too deep). */
+E2E_TEST(limits, lists_of_256_terms_run)
+{
+    char *tok = e2e_token("demo-admin");
+    /* London's 30 identities, or one of 255 usernames no one has. */
+    char *or_list = repeat("attributes.city:London", " OR name:nobody", 255, "");
+    /* Every identity has a name: 256 times the same true term is still everyone. */
+    char *and_list = repeat("name:*", " AND name:*", 255, "");
+    const struct {
+        const char *query;
+        double rows;
+    } cases[] = {{or_list, 30}, {and_list, 300}};
+    for (size_t i = 0; i < 2; i++) {
+        char *body = search_body(cases[i].query);
+        cJSON *t = e2e_run("v2024", tok, body);
+        char id[40];
+        snprintf(id, sizeof(id), "%s", jstr(t, "id"));
+        cJSON_Delete(t);
+        e2e_clock_advance(60000);
+        cJSON *res = e2e_result("v2024", tok, id);
+        cr_expect_str_eq(jstr(res, "status"), "SUCCESS", "list %zu", i);
+        cr_expect_eq(jnum(res, "rows"), cases[i].rows, "list %zu", i);
+        cJSON_Delete(res);
+        free(body);
+    }
+    free(or_list);
+    free(and_list);
+    free(tok);
 }
