@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../core/utf8.h"
 #include "api.h"
 
 #define NAME_MAX_BYTES 200
@@ -18,25 +19,27 @@ static int attr_char(unsigned char c)
            strchr("!#$&+-.^_`|~", c) != NULL;
 }
 
-/* Copies `in` into out, replacing what must not reach a header or a path. */
+/*
+ * Copies `in` into out, replacing what must not reach a header or a path:
+ * bytes that are not well-formed UTF-8, control and bidirectional formatting
+ * characters (utf8_unsafe), quotes, backslashes, '/' and ';' each become '_'.
+ * Stops before a character that would not fit whole.
+ */
 static void clean(const char *in, char *out, size_t outlen)
 {
     size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)in; *p && n + 1 < outlen; p++) {
-        unsigned char c = *p;
-        if (c < 0x20 || c == 0x7f || c == '"' || c == '\\' || c == '/' || c == ';')
-            c = '_';
-        out[n++] = (char)c;
-    }
-    /* Never cut a UTF-8 sequence in half. */
-    if (n > 0 && ((unsigned char)out[n - 1] & 0x80)) {
-        size_t start = n - 1;
-        while (start > 0 && ((unsigned char)out[start] & 0xc0) == 0x80)
-            start--;
-        unsigned char lead = (unsigned char)out[start];
-        size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-        if (n - start < need)
-            n = start;
+    for (const unsigned char *p = (const unsigned char *)in; *p;) {
+        size_t len = utf8_seq(p);
+        int bad = !len || utf8_unsafe(utf8_code_point(p, len)) || strchr("\"\\/;", *p);
+        size_t put = bad ? 1 : len;
+        if (n + put >= outlen)
+            break;
+        if (bad)
+            out[n] = '_';
+        else
+            memcpy(out + n, p, put);
+        n += put;
+        p += len ? len : 1;
     }
     out[n] = '\0';
     /* No leading dots or spaces (hidden files, ".."), no trailing spaces. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/utf8.h"
 #include "../core/clock.h"
 #include "../core/log.h"
 #include "../reports/lifecycle.h"
@@ -132,6 +133,11 @@ static int audit_download(struct api_req *rq, const struct store_task *t, const 
     const char *name = rq->query(rq, "name");
     snprintf(a.file_name, sizeof(a.file_name), "%s", name && *name ? name : t->task_def_name);
     snprintf(a.tracking_id, sizeof(a.tracking_id), "%s", rq->tracking_id);
+    /* Echoed by GET /mock/audit: well-formed, with no control or bidi characters
+     * (also where a long name was cut inside a character). */
+    utf8_sanitize(a.client_id, '_');
+    utf8_sanitize(a.user_name, '_');
+    utf8_sanitize(a.file_name, '_');
     return store_audit_add(rq->app->store, &a) != 0 ? -1 : 0;
 }
 

@@ -1,6 +1,7 @@
 /*
  * utf8.c - UTF-8 well-formedness (RFC 3629: no overlongs, no surrogates,
- * nothing above U+10FFFF) and in-place scrubbing; see utf8.h.
+ * nothing above U+10FFFF), in-place scrubbing, and the characters echoed
+ * text must not carry; see utf8.h.
  */
 #include "utf8.h"
 
@@ -76,4 +77,36 @@ void utf8_scrub(char *s)
         }
         p += n;
     }
+}
+
+uint32_t utf8_code_point(const unsigned char *p, size_t n)
+{
+    static const unsigned char lead_mask[5] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+    uint32_t cp = p[0] & lead_mask[n < 5 ? n : 0];
+    for (size_t i = 1; i < n; i++)
+        cp = (cp << 6) | (p[i] & 0x3F);
+    return cp;
+}
+
+int utf8_unsafe(uint32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x061C || cp == 0x200E ||
+           cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void utf8_sanitize(char *s, char repl)
+{
+    unsigned char *in = (unsigned char *)s, *out = in;
+    while (in && *in) {
+        size_t n = utf8_seq(in);
+        if (!n || utf8_unsafe(utf8_code_point(in, n))) {
+            *out++ = (unsigned char)repl;
+            in += n ? n : 1;
+            continue;
+        }
+        for (size_t i = 0; i < n; i++)
+            *out++ = *in++;
+    }
+    if (out)
+        *out = '\0';
 }
