@@ -33,8 +33,9 @@ struct app_config {
     int quiet;           /* 1: no request log lines */
     int rate_count;      /* requests per window per client and version; 0: no limit */
     int64_t rate_window_ms;
-    const char *admin_token; /* NULL: the control API is open */
-    size_t journal_max;      /* request journal rows kept */
+    const char *admin_token;   /* NULL: the control API is open */
+    const char *allowed_hosts; /* more Host names /mock/ accepts, comma-separated; NULL: none */
+    size_t journal_max;        /* request journal rows kept */
     /* --cors values: each "*" or a comma-separated list of origins; ncors 0: CORS off */
     const char *cors[APP_CORS_MAX];
     int ncors;

@@ -3,8 +3,9 @@
  * the developer's browser can send requests to the mock on loopback; the
  * browser adds its own Origin, and a name that the page's site resolved to
  * 127.0.0.1 still arrives as that name in Host. So /mock/ takes only
- * requests whose Host names the server itself (localhost, an IP address or
- * the --bind name), whose Origin, when there is one, is that same host, and
+ * requests whose Host names the server itself (localhost, an IP address,
+ * the --bind name or a name of --allowed-hosts), whose Origin, when there
+ * is one, is that same host, and
  * whose body, when there is one, is declared application/json (a page cannot
  * send that type across origins without asking first).
  */
@@ -56,7 +57,19 @@ static int own_host(const struct app *app, const char *host)
         (host[0] == '[' && strspn(host + 1, "0123456789abcdefABCDEF:.") == n - 2))
         return 1;
     const char *bind = app->cfg.bind;
-    return bind && strlen(bind) == n && strncasecmp(host, bind, n) == 0;
+    if (bind && strlen(bind) == n && strncasecmp(host, bind, n) == 0)
+        return 1;
+    /* --allowed-hosts: names separated by commas, spaces around them ignored. */
+    for (const char *p = app->cfg.allowed_hosts; p && *p;) {
+        p += strspn(p, " ,");
+        size_t len = strcspn(p, ",");
+        while (len > 0 && p[len - 1] == ' ')
+            len--;
+        if (len > 0 && len == n && strncasecmp(host, p, n) == 0)
+            return 1;
+        p += strcspn(p, ",");
+    }
+    return 0;
 }
 
 /* 1 when a Content-Type value is application/json (parameters allowed). */
@@ -77,7 +90,7 @@ enum err control_guard(const struct api_req *rq, struct api_res *rs)
     if (host && !own_host(rq->app, host))
         return api_fail(rs, ERR_FORBIDDEN,
                         "The control API answers only requests addressed to this server "
-                        "(Host: localhost, an IP address or the --bind name).");
+                        "(Host: localhost, an IP address, the --bind name or --allowed-hosts).");
     snprintf(want, sizeof(want), "http://%s", host ? host : "");
     if (origin && (!host || strcasecmp(origin, want) != 0))
         return api_fail(rs, ERR_FORBIDDEN,

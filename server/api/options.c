@@ -72,6 +72,9 @@ static const struct option_row rows[] = {
      "access token lifetime (a tenant's tokens last 749 s)"},
     {"rate-limit", "N/SECONDS", "ISC_MOCK_RATE_LIMIT", OPT_RATE, FIELD(rate_count), 0, 0, NULL,
      "100/10", NULL, "requests per window per client and API version; 0 turns it off"},
+    {"allowed-hosts", "NAMES", "ISC_MOCK_ALLOWED_HOSTS", OPT_TEXT, FIELD(allowed_hosts), 0, 0,
+     NULL, NULL, "none", "more host names the control API answers to, separated by commas "
+     "(for example a Docker service name)"},
     {"admin-token", "TOKEN", "ISC_MOCK_ADMIN_TOKEN", OPT_TEXT, FIELD(admin_token), 0, 0,
      "admin token", NULL, "none", "require Authorization: Bearer TOKEN on /mock/ (an empty "
      "TOKEN is refused)"},

@@ -142,3 +142,33 @@ E2E_TEST(control_strict, foreign_host_or_origin)
     cr_expect_eq(r.status, 200, "health with a foreign Host: %ld", r.status);
     http_res_free(&r);
 }
+
+/* --allowed-hosts adds names (a Docker service name) that Host and Origin may carry. */
+Test(control_strict, allowed_hosts_flag, .fini = e2e_fini, .timeout = 60.)
+{
+    static const char *const args[] = {"--allowed-hosts", "isc-mock, mock.internal", NULL};
+    e2e_start(args, NULL, 1);
+    const char *port = strrchr(e2e_srv.url, ':') + 1;
+    char svc[64], svc_origin[80], other[64], svc_evil[80], second[64];
+    snprintf(svc, sizeof svc, "Host: isc-mock:%s", port);
+    snprintf(svc_origin, sizeof svc_origin, "Origin: http://isc-mock:%s", port);
+    snprintf(second, sizeof second, "Host: MOCK.internal:%s", port);
+    snprintf(other, sizeof other, "Host: isc-mock2:%s", port);
+    snprintf(svc_evil, sizeof svc_evil, "Origin: http://evil.example");
+    const char *const ok[][3] = {{svc, NULL, NULL}, {svc, svc_origin, NULL}, {second, NULL, NULL}};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        struct http_res r;
+        http_req(&r, "POST", "/mock/reset", ok[i], NULL, 0);
+        cr_expect_eq(r.status, 200, "%s %s: %ld %s", ok[i][0], ok[i][1] ? ok[i][1] : "", r.status,
+                     r.body);
+        http_res_free(&r);
+    }
+    const char *const refused[][3] = {{other, NULL, NULL}, {svc, svc_evil, NULL}};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        struct http_res r;
+        http_req(&r, "POST", "/mock/reset", refused[i], NULL, 0);
+        assert_error_dto(&r, 403, "control API");
+        http_res_free(&r);
+    }
+    e2e_finish();
+}
