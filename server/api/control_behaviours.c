@@ -288,10 +288,28 @@ static const char *behaviour_key(const struct api_req *rq, struct api_res *rs)
     return NULL;
 }
 
+/* The first queued plan for one type (or for any type), copied out. */
+struct first_plan {
+    const char *type;
+    struct store_behaviour *out;
+    int found; /* 1: copied; -1: out of memory */
+};
+
+static int first_plan_for(void *ud, const struct store_behaviour *b)
+{
+    struct first_plan *f = ud;
+    if (b->report_type[0] && strcmp(b->report_type, f->type) != 0)
+        return 0;
+    *f->out = *b;
+    f->out->messages = b->messages ? strdup(b->messages) : NULL;
+    f->found = b->messages && !f->out->messages ? -1 : 1;
+    return 1;
+}
+
 /*
- * GET /mock/reports/{TYPE}: what a new task of that type would do without
- * a queued plan, with "source" saying where it comes from (type, default
- * or server).
+ * GET /mock/reports/{TYPE}: what the next task of that type will do, with
+ * "source" saying where it comes from: queue (a one-shot plan, taken first),
+ * type, default or server. For "default" the queue does not apply.
  */
 enum err api_mock_report_type_get(struct api_req *rq, struct api_res *rs)
 {
@@ -303,6 +321,16 @@ enum err api_mock_report_type_get(struct api_req *rq, struct api_res *rs)
     const char *source = is_default ? "default" : "type";
     struct store_behaviour b;
     memset(&b, 0, sizeof(b));
+    struct first_plan plan = {key, &b, 0};
+    if (!is_default && store_next_each(app->store, first_plan_for, &plan) != 0)
+        return ERR_INTERNAL;
+    if (plan.found < 0)
+        return ERR_INTERNAL;
+    if (plan.found) {
+        enum err e = behaviour_answer(&b, key, "queue", rs);
+        store_behaviour_clear(&b);
+        return e;
+    }
     int rc = store_behaviour_get(app->store, key, &b);
     if (rc == 1 && !is_default) {
         source = "default";

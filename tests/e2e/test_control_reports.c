@@ -302,14 +302,18 @@ E2E_TEST(control_reports, delete_and_clear)
     assert_error_dto(&r, 404, "ACCOUNTS");
     http_res_free(&r);
     cJSON *one = ctl("GET", "/mock/reports/ACCOUNTS", NULL, 200);
-    cr_expect_str_eq(jstr(one, "source"), "default");
-    cr_expect_eq(jnum(one, "durationMs"), 2);
+    cr_expect_str_eq(jstr(one, "source"), "queue", "the queued plan comes first");
+    cr_expect_eq(jnum(one, "durationMs"), 3);
     cJSON_Delete(one);
 
     cr_expect_null(ctl("DELETE", "/mock/reports/next", NULL, 204));
     cJSON *next = ctl("GET", "/mock/reports/next", NULL, 200);
     assert_json_eq(next, "{\"next\":[]}");
     cJSON_Delete(next);
+    one = ctl("GET", "/mock/reports/ACCOUNTS", NULL, 200);
+    cr_expect_str_eq(jstr(one, "source"), "default");
+    cr_expect_eq(jnum(one, "durationMs"), 2);
+    cJSON_Delete(one);
 
     cJSON_Delete(ctl("POST", "/mock/reports/next", "{\"durationMs\":3}", 201));
     cr_expect_null(ctl("DELETE", "/mock/reports", NULL, 204));
@@ -417,4 +421,32 @@ E2E_TEST(control_reports, wrong_methods_are_405)
             assert_error_dto(&r, 405, NULL);
         http_res_free(&r);
     }
+}
+
+/* GET /mock/reports/{TYPE} shows the plan the next task will take: a queued one first. */
+E2E_TEST(control_reports, type_shows_the_queued_plan)
+{
+    cJSON_Delete(ctl("PUT", "/mock/reports/ACCOUNTS", "{\"durationMs\":5000}", 200));
+    cJSON_Delete(ctl("POST", "/mock/reports/next",
+                     "{\"reportType\":\"IDENTITIES\",\"polls\":2,\"outcome\":\"ERROR\"}", 201));
+    cJSON *one = ctl("GET", "/mock/reports/IDENTITIES", NULL, 200);
+    cr_expect_str_eq(jstr(one, "source"), "queue");
+    cr_expect_str_eq(jstr(one, "outcome"), "ERROR");
+    cr_expect_eq(jnum(one, "polls"), 2);
+    cJSON_Delete(one);
+    one = ctl("GET", "/mock/reports/ACCOUNTS", NULL, 200);
+    cr_expect_str_eq(jstr(one, "source"), "type", "a plan for another type does not apply");
+    cJSON_Delete(one);
+    /* A plan for any type applies to every type, behind older plans. */
+    cJSON_Delete(ctl("POST", "/mock/reports/next", "{\"polls\":0,\"outcome\":\"WARNING\"}", 201));
+    one = ctl("GET", "/mock/reports/ACCOUNTS", NULL, 200);
+    cr_expect_str_eq(jstr(one, "source"), "queue");
+    cr_expect_str_eq(jstr(one, "outcome"), "WARNING");
+    cJSON_Delete(one);
+    one = ctl("GET", "/mock/reports/IDENTITIES", NULL, 200);
+    cr_expect_str_eq(jstr(one, "outcome"), "ERROR", "the older plan is taken first");
+    cJSON_Delete(one);
+    one = ctl("GET", "/mock/reports/default", NULL, 200);
+    cr_expect_str_neq(jstr(one, "source"), "queue", "the queue is for tasks, not the default");
+    cJSON_Delete(one);
 }
