@@ -242,7 +242,8 @@ static void *resetter(void *ud)
  */
 Test(limits, requests_racing_reset_never_500, .fini = e2e_fini, .timeout = 60.)
 {
-    static const char *const args[] = {"--report-duration", "0", "--clock", "real", NULL};
+    static const char *const args[] = {"--report-duration", "0", "--clock", "real",
+                                       "--rate-limit",      "0", NULL};
     e2e_start(args, NULL, 1);
     char *tok = e2e_token("demo-admin");
     struct race r = {.url = e2e_srv.url, .token = tok};
