@@ -150,7 +150,7 @@ static enum err fault_id(const struct api_req *rq, int64_t *id, struct api_res *
 /* GET /mock/faults/{id}: one fault; 404 when none. */
 enum err api_mock_fault_get(struct api_req *rq, struct api_res *rs)
 {
-    int64_t id;
+    int64_t id = 0;
     struct store_fault f;
     enum err e = fault_id(rq, &id, rs);
     if (e != ERR_OK)
@@ -164,7 +164,7 @@ enum err api_mock_fault_get(struct api_req *rq, struct api_res *rs)
 /* DELETE /mock/faults/{id}: removes it; 404 when none. */
 enum err api_mock_fault_delete(struct api_req *rq, struct api_res *rs)
 {
-    int64_t id;
+    int64_t id = 0;
     enum err e = fault_id(rq, &id, rs);
     if (e != ERR_OK)
         return e;
