@@ -9,39 +9,20 @@
 # env:   ISC_MOCK_BIN  the server binary the test starts (required)
 #        ISC_CHROMIUM  the browser (default /usr/bin/chromium)
 set -eu
+. "$(dirname "$0")/../node-tests.sh"
 
 pkg=playwright-core
 version=1.65.1
 
-bail() {
-    # A TAP "Bail out!" makes the runner report the reason, not just an exit code.
-    echo "Bail out! $*"
-    exit 1
-}
-
 [ $# -eq 2 ] || bail "usage: run-ui-tests.sh BUILD_DIR TEST_FILE"
 build_dir=$1
 test_file=$2
-[ -n "${ISC_MOCK_BIN:-}" ] || bail "ISC_MOCK_BIN is not set"
-[ -x "$ISC_MOCK_BIN" ] || bail "ISC_MOCK_BIN is not an executable: $ISC_MOCK_BIN"
+node_tests_check
 ISC_CHROMIUM=${ISC_CHROMIUM:-/usr/bin/chromium}
 [ -x "$ISC_CHROMIUM" ] || bail "no browser at $ISC_CHROMIUM (Debian: apt-get install chromium)"
-command -v node >/dev/null 2>&1 || bail "node is not installed (Debian: apt-get install nodejs npm)"
-command -v npm >/dev/null 2>&1 || bail "npm is not installed (Debian: apt-get install npm)"
 
 prefix="$build_dir/ui-node"
-stamp="$prefix/.installed-$pkg-$version"
-if [ ! -f "$stamp" ]; then
-    mkdir -p "$prefix"
-    echo "installing $pkg@$version into $prefix" >&2
-    # Retried once: a registry hiccup should not fail the suite.
-    if ! npm install --prefix "$prefix" --no-audit --no-fund --save-exact "$pkg@$version" >&2 &&
-        ! npm install --prefix "$prefix" --no-audit --no-fund --save-exact "$pkg@$version" >&2; then
-        bail "npm install $pkg@$version failed"
-    fi
-    [ -f "$prefix/node_modules/$pkg/package.json" ] || bail "$pkg missing after npm install"
-    touch "$stamp"
-fi
+node_package "$prefix" "$pkg" "$version"
 
 # ESM import() does not read NODE_PATH: the test loads playwright-core with
 # createRequire() from ISC_UI_PREFIX. The screenshot goes into the build folder.
