@@ -936,3 +936,36 @@ void ctl_400(const char *method, const char *path, const char *json, const char 
         assert_error_dto(&r, 400, part);
     http_res_free(&r);
 }
+
+long e2e_status_kb(pid_t pid, const char *name)
+{
+    char path[64], line[256];
+    long kb = -1;
+    size_t n = strlen(name);
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s", path);
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, name, n) == 0 && line[n] == ':') {
+            kb = strtol(line + n + 1, NULL, 10);
+            break;
+        }
+    fclose(f);
+    return kb;
+}
+
+/* A native process has nowhere near this much address space, kB. */
+#define NATIVE_VMSIZE_MAX_KB (64L << 20)
+
+int e2e_runs_natively(pid_t pid)
+{
+    char path[64], exe[1024];
+    snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+    ssize_t n = readlink(path, exe, sizeof exe - 1);
+    cr_assert_gt(n, 0, "%s", path);
+    exe[n] = '\0';
+    const char *base = strrchr(exe, '/');
+    base = base ? base + 1 : exe;
+    return strcmp(base, "isc-reports-mock") == 0 &&
+           e2e_status_kb(pid, "VmSize") < NATIVE_VMSIZE_MAX_KB;
+}

@@ -234,4 +234,15 @@ void ctl_400(const char *method, const char *path, const char *json, const char 
  */
 long csv_records(const char *data, size_t len, int *fields, long *ragged);
 
+/* A "Name:  N kB" field of /proc/PID/status (VmRSS, VmHWM, VmSize), or -1. */
+long e2e_status_kb(pid_t pid, const char *name);
+
+/*
+ * 1 when pid runs as the server itself: its executable is isc-reports-mock
+ * (not valgrind) and its address space is not the terabytes ASan and TSan
+ * reserve for shadow memory. Memory bounds only mean something then; the
+ * server may be another build than the tests (ISC_E2E_SERVER, --tsan).
+ */
+int e2e_runs_natively(pid_t pid);
+
 #endif

@@ -27,28 +27,6 @@
  * the tenant) stay mapped after start, and an idle server with a database file
  * measures 8.2-8.5 MB, so the bound holds today's figure with a margin. */
 #define IDLE_RSS_LIMIT_KB 9216L
-/* A native process has nowhere near this much address space; ASan and TSan
- * reserve terabytes for their shadow memory. */
-#define NATIVE_VMSIZE_MAX_KB (64L << 20)
-
-/* A "Name:  N kB" field of /proc/PID/status, or -1. */
-static long status_kb(pid_t pid, const char *name)
-{
-    char path[64], line[256];
-    long kb = -1;
-    size_t n = strlen(name);
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "%s", path);
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, name, n) == 0 && line[n] == ':') {
-            kb = strtol(line + n + 1, NULL, 10);
-            break;
-        }
-    fclose(f);
-    return kb;
-}
-
 /* 1 when some mapping of pid is a file whose name holds `lib`. */
 static int maps_library(pid_t pid, const char *lib)
 {
@@ -65,19 +43,6 @@ static int maps_library(pid_t pid, const char *lib)
     return found;
 }
 
-/* 1 when the server runs as itself, without valgrind or a sanitizer. */
-static int runs_natively(pid_t pid)
-{
-    char path[64], exe[1024];
-    snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
-    ssize_t n = readlink(path, exe, sizeof exe - 1);
-    cr_assert_gt(n, 0, "%s", path);
-    exe[n] = '\0';
-    const char *base = strrchr(exe, '/');
-    base = base ? base + 1 : exe;
-    return strcmp(base, "isc-reports-mock") == 0 && status_kb(pid, "VmSize") < NATIVE_VMSIZE_MAX_KB;
-}
-
 /* meson test sets MALLOC_PERTURB_, which makes glibc write every block it
  * hands out: the server here runs with it off, as it runs for users. */
 Test(footprint, idle_resident_memory_is_bounded, .fini = e2e_fini, .timeout = 90.)
@@ -87,9 +52,9 @@ Test(footprint, idle_resident_memory_is_bounded, .fini = e2e_fini, .timeout = 90
     const char *args[] = {"--db", db, NULL};
     unsetenv("MALLOC_PERTURB_"); /* this test's own process: the server inherits it */
     e2e_start(args, NULL, 1);
-    long rss = status_kb(e2e_srv.pid, "VmRSS");
+    long rss = e2e_status_kb(e2e_srv.pid, "VmRSS");
     cr_assert_gt(rss, 0);
-    if (!runs_natively(e2e_srv.pid)) {
+    if (!e2e_runs_natively(e2e_srv.pid)) {
         cr_log_info("idle VmRSS %ld kB under a tool or sanitizer: bound not applied", rss);
     } else {
         cr_expect_leq(rss, IDLE_RSS_LIMIT_KB, "idle VmRSS %ld kB, bound %ld kB", rss,
