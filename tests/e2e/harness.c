@@ -35,9 +35,23 @@ struct mock_proc e2e_srv = {.pid = 0, .out_fd = -1};
 static char tmpdir_path[512];
 
 int e2e_start_timeout_ms = 15000;
-#define STOP_TIMEOUT_MS 10000
+#define STOP_TIMEOUT_S 10 /* scaled like the cases' limits: see scaled_seconds() */
 #define MAX_ARGS 64
 #define MAX_ENV 512
+
+/* s seconds times ISC_TEST_TIMEOUT_SCALE (>= 1; the sanitized run sets 2), as
+ * the cases' own time limits are scaled: a slower server build needs both. */
+static double timeout_scale(void)
+{
+    const char *v = getenv("ISC_TEST_TIMEOUT_SCALE");
+    double k = v ? strtod(v, NULL) : 1.0;
+    return k > 1.0 && k <= 100.0 ? k : 1.0;
+}
+
+static long scaled_seconds(long s)
+{
+    return (long)(s * timeout_scale());
+}
 
 /* ------------------------------------------------------------------ */
 /* Process handling                                                     */
@@ -232,12 +246,13 @@ int mock_proc_start(struct mock_proc *p, const char *const *args, const char *co
     p->out_fd = pipefd[0];
 
     char line[256];
-    if (read_first_line(p->out_fd, line, sizeof line, e2e_start_timeout_ms) != 0) {
+    int start_ms = (int)(e2e_start_timeout_ms * timeout_scale());
+    if (read_first_line(p->out_fd, line, sizeof line, start_ms) != 0) {
         char *err = read_file(p->err_path);
         fprintf(stderr,
                 "waited %d ms for the server's first line (\"listening on ...\"); none came; "
                 "its stderr:\n%s\n",
-                e2e_start_timeout_ms, err);
+                start_ms, err);
         free(err);
         goto out;
     }
@@ -281,10 +296,10 @@ int mock_proc_stop_log(struct mock_proc *p, char **log)
     int st = -1;
     if (p->pid > 0) {
         kill(p->pid, SIGTERM);
-        st = reap(p->pid, STOP_TIMEOUT_MS);
+        long wait_s = scaled_seconds(STOP_TIMEOUT_S);
+        st = reap(p->pid, (int)(wait_s * 1000));
         if (st == -2)
-            fprintf(stderr, "the server did not exit within %d ms of SIGTERM; killed\n",
-                    STOP_TIMEOUT_MS);
+            fprintf(stderr, "the server did not exit within %ld s of SIGTERM; killed\n", wait_s);
         if (st != 0) {
             char *err = read_file(p->err_path);
             fprintf(stderr, "server exit status %d; its stderr:\n%s\n", st, err);
@@ -479,15 +494,6 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
         g->len = 0;
     growbuf_add(g, p, n);
     return n;
-}
-
-/* s seconds times ISC_TEST_TIMEOUT_SCALE (>= 1; the sanitized run sets 2), as
- * the cases' own time limits are scaled: a slower server build needs both. */
-static long scaled_seconds(long s)
-{
-    const char *v = getenv("ISC_TEST_TIMEOUT_SCALE");
-    double k = v ? strtod(v, NULL) : 1.0;
-    return k > 1.0 && k <= 100.0 ? (long)(s * k) : s;
 }
 
 void http_req_url(struct http_res *r, const char *base, const char *method, const char *path,

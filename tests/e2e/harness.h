@@ -49,11 +49,12 @@ int mock_proc_start(struct mock_proc *p, const char *const *args, const char *co
                     int defaults);
 
 /* How long mock_proc_start waits for the first line (15000 ms; a test that
- * generates a big tenant at start-up raises it). */
+ * generates a big tenant at start-up raises it), times ISC_TEST_TIMEOUT_SCALE. */
 extern int e2e_start_timeout_ms;
 
 /*
- * Sends SIGTERM and waits up to 10 s; kills with SIGKILL after that. Returns
+ * Sends SIGTERM and waits up to 10 s times ISC_TEST_TIMEOUT_SCALE (a sanitized
+ * server's exit includes its leak check); kills with SIGKILL after that. Returns
  * the exit code, 128+signal when the child died of a signal, -2 when it had
  * to be killed, -1 when nothing was running. Closes the stdout pipe and
  * removes the stderr file.
