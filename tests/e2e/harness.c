@@ -35,6 +35,7 @@ struct mock_proc e2e_srv = {.pid = 0, .out_fd = -1};
 static char tmpdir_path[512];
 
 int e2e_start_timeout_ms = 15000;
+int e2e_request_timeout_s = 30;
 #define STOP_TIMEOUT_S 10 /* scaled like the cases' limits: see scaled_seconds() */
 #define MAX_ARGS 64
 #define MAX_ENV 512
@@ -512,7 +513,7 @@ void http_req_url(struct http_res *r, const char *base, const char *method, cons
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, scaled_seconds(30));
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, scaled_seconds(e2e_request_timeout_s));
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);

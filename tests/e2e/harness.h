@@ -52,6 +52,10 @@ int mock_proc_start(struct mock_proc *p, const char *const *args, const char *co
  * generates a big tenant at start-up raises it), times ISC_TEST_TIMEOUT_SCALE. */
 extern int e2e_start_timeout_ms;
 
+/* How long one http_req may take, whole (30 s; a test that downloads a big
+ * report raises it), times ISC_TEST_TIMEOUT_SCALE. */
+extern int e2e_request_timeout_s;
+
 /*
  * Sends SIGTERM and waits up to 10 s times ISC_TEST_TIMEOUT_SCALE (a sanitized
  * server's exit includes its leak check); kills with SIGKILL after that. Returns

@@ -157,6 +157,7 @@ Test(tenant, hundred_thousand_identities_in_bounded_memory, .fini = e2e_fini, .t
     snprintf(db, sizeof db, "%s/big.db", e2e_tmpdir());
     const char *args[] = {"--db", db, "--tenant-size", "100000", "--seed", "3", "--quiet", NULL};
     e2e_start_timeout_ms = 400 * 1000; /* seconds on a quiet machine, more under load */
+    e2e_request_timeout_s = 300;       /* the 100,000-row CSV, under a sanitizer and load */
     e2e_start(args, NULL, 1);
     char *tok = e2e_token("demo-app");
     cJSON *task = e2e_run("v2024", tok, "{\"reportType\":\"IDENTITIES\"}");
