@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../auth/jwt.h"
 #include "../auth/limiter.h"
 #include "../auth/token_cache.h"
 #include "../core/ids.h"
@@ -256,13 +257,16 @@ struct app *app_open(const struct app_config *cfg, const char *version, char *er
                 "fixtures %s not loaded: database %s already holds a tenant (POST /mock/reset "
                 "replaces it with them)",
                 cfg->fixtures, cfg->db);
-    app->issuer = (struct auth_issuer){.key = app->jwt_key,
-                                       .key_len = APP_KEY_LEN,
+    fail = APP_OPEN_NOMEM;
+    if (app_set_key(app, app->jwt_key) != 0) {
+        err_why(err, errlen, "out of memory");
+        goto fail;
+    }
+    app->issuer = (struct auth_issuer){.key = app->signer,
                                        .tenant_id = app->tenant_id,
                                        .org = app->org,
                                        .pod = app->pod,
                                        .clock = app->clock};
-    fail = APP_OPEN_NOMEM;
     app->issuer.cache = token_cache_new();
     if (!app->issuer.cache) {
         err_why(err, errlen, "out of memory");
@@ -278,10 +282,32 @@ fail:
     return NULL;
 }
 
+int app_set_key(struct app *app, const unsigned char *key)
+{
+    struct jwt_key *k = jwt_key_new(key, APP_KEY_LEN);
+    /* Tokens verified with the old key must be verified again. */
+    struct token_cache *cache = app->issuer.cache ? token_cache_new() : NULL;
+    if (!k || (app->issuer.cache && !cache)) {
+        jwt_key_free(k);
+        token_cache_free(cache);
+        return -1;
+    }
+    memmove(app->jwt_key, key, APP_KEY_LEN);
+    jwt_key_free(app->signer);
+    app->signer = k;
+    app->issuer.key = k;
+    if (cache) {
+        token_cache_free(app->issuer.cache);
+        app->issuer.cache = cache;
+    }
+    return 0;
+}
+
 void app_close(struct app *app)
 {
     if (!app)
         return;
+    jwt_key_free(app->signer);
     limiter_free(app->limiter);
     token_cache_free(app->issuer.cache);
     store_close(app->store);

@@ -51,12 +51,13 @@ struct app {
     struct store *store;
     struct clock *clock;
     unsigned char jwt_key[APP_KEY_LEN]; /* HS256 key, kept in the database */
+    struct jwt_key *signer;             /* jwt_key set up for signing (owned) */
     char tenant_id[40];                 /* a UUID, kept in the database */
     const char *org;                    /* tenant name in tokens: "acme-mock" */
     const char *pod;                    /* pod in tokens: "mock01-local" */
     const char *version;                /* the server's version string */
     struct limiter *limiter;            /* owned by the app */
-    struct auth_issuer issuer;          /* points at jwt_key, tenant_id, org, pod, clock */
+    struct auth_issuer issuer;          /* points at signer, tenant_id, org, pod, clock */
     int fresh;                          /* 1: the database was created (fixtures loaded) now */
     struct store_file *dir_fixtures;    /* read from cfg.fixtures; owned, kept for resets */
     size_t ndir_fixtures;
@@ -77,6 +78,15 @@ enum app_open_error {
  */
 struct app *app_open(const struct app_config *cfg, const char *version, char *err, size_t errlen,
                      enum app_open_error *why);
+
+/*
+ * Makes `key` (APP_KEY_LEN bytes, copied) the key tokens are signed and
+ * checked with from now on (the verified-token cache starts empty again);
+ * the database keeps the one it had. Only while no
+ * request is served (before the HTTP daemon starts: tests). 0, or -1 when
+ * memory runs out (then nothing changed).
+ */
+int app_set_key(struct app *app, const unsigned char *key);
 
 /* Releases everything app_open() made. NULL is a no-op. */
 void app_close(struct app *app);

@@ -154,7 +154,7 @@ static enum err verify_token(const struct auth_issuer *iss, const char *tok, siz
             err_why(why, whylen, AUTH_PREFIX "%s", jwt_status_text(JWT_EXPIRED));
         goto out;
     }
-    enum jwt_status st = jwt_verify(tok, len, iss->key, iss->key_len, now_s, &claims);
+    enum jwt_status st = jwt_verify_with(tok, len, iss->key, now_s, &claims);
     if (st == JWT_NOMEM) {
         err_why(why, whylen, "out of memory");
         e = ERR_INTERNAL;
@@ -177,7 +177,7 @@ enum err auth_check(const struct auth_issuer *iss, const char *header, struct au
                     char *why, size_t whylen)
 {
     struct auth_principal p;
-    if (!iss || !iss->clock || !iss->key || iss->key_len == 0 || !out) {
+    if (!iss || !iss->clock || !iss->key || !out) {
         err_why(why, whylen, "authentication is not configured");
         return ERR_INTERNAL;
     }
@@ -244,7 +244,7 @@ char *auth_mint(const struct auth_issuer *iss, const struct store_client *client
     int user = 0;
     int64_t now_s = ms_to_s(now_ms), exp;
 
-    if (!iss || !iss->key || iss->key_len == 0 || !iss->tenant_id || !client)
+    if (!iss || !iss->key || !iss->tenant_id || !client)
         goto out;
     if ((ttl_s > 0 && now_s > INT64_MAX - ttl_s) || (ttl_s < 0 && now_s < INT64_MIN - ttl_s))
         goto out;
@@ -269,7 +269,7 @@ char *auth_mint(const struct auth_issuer *iss, const struct store_client *client
         !cJSON_AddNumberToObject(c, "exp", (double)exp) || !cJSON_AddStringToObject(c, "jti", jti))
         goto out;
 
-    token = jwt_sign(c, iss->key, iss->key_len);
+    token = jwt_sign_with(c, iss->key);
     if (!token)
         goto out;
     if (jti_out)

@@ -15,6 +15,7 @@
 #include "../core/err.h"
 
 struct clock;
+struct jwt_key;
 struct store_client;
 struct token_cache;
 
@@ -24,8 +25,7 @@ struct token_cache;
  * keeps them alive as long as the issuer is used. org and pod NULL mint "".
  */
 struct auth_issuer {
-    const unsigned char *key; /* HS256 key */
-    size_t key_len;
+    const struct jwt_key *key; /* HS256 key, set up once (jwt.h) */
     const char *tenant_id;
     const char *org;
     const char *pod;

@@ -2,10 +2,12 @@
  * jwt.c - HS256 JSON Web Tokens and unpadded base64url (see jwt.h);
  * decoding is core/base64's.
  *
- * Owns nothing beyond each call: tokens and claims are built in heap
- * buffers handed to the caller. The only crypto is nettle's HMAC-SHA-256 and
- * its constant-time memeql_sec(); this file knows nothing about ISC claim
- * names, HTTP or the store.
+ * Owns nothing beyond each call but the keys it sets up: tokens and claims
+ * are built in heap buffers handed to the caller. A key is HMAC-SHA-256's
+ * context right after the key is set (both key blocks hashed); each
+ * signature starts from a copy of it, so the key itself is only read. The
+ * only crypto is nettle's HMAC-SHA-256 and its constant-time memeql_sec();
+ * this file knows nothing about ISC claim names, HTTP or the store.
  */
 #include "jwt.h"
 
@@ -95,21 +97,54 @@ static void put_b64url(char *out, size_t cap, size_t *pos, const void *in, size_
     *pos += (size_t)w;
 }
 
-static int hs256(const unsigned char *key, size_t keylen, const char *msg, size_t msglen,
-                 unsigned char sig[JWT_SIG_LEN])
+struct jwt_key {
+    struct hmac_sha256_ctx keyed; /* the state right after hmac_sha256_set_key */
+};
+
+static void key_setup(struct jwt_key *k, const unsigned char *key, size_t keylen)
 {
-    struct hmac_sha256_ctx ctx;
-    hmac_sha256_set_key(&ctx, keylen, key);
-    hmac_sha256_update(&ctx, msglen, (const uint8_t *)msg);
-    hmac_sha256_digest(&ctx, JWT_SIG_LEN, sig);
-    return 0;
+    hmac_sha256_set_key(&k->keyed, keylen, key);
 }
 
-char *jwt_sign(const struct cJSON *claims, const unsigned char *key, size_t keylen)
+static void key_wipe(struct jwt_key *k)
+{
+    /* volatile: a wipe of memory about to be freed is not optimised away */
+    volatile unsigned char *p = (volatile unsigned char *)k;
+    for (size_t i = 0; i < sizeof *k; i++)
+        p[i] = 0;
+}
+
+struct jwt_key *jwt_key_new(const unsigned char *key, size_t keylen)
+{
+    if (!key || keylen == 0)
+        return NULL;
+    struct jwt_key *k = malloc(sizeof *k);
+    if (k)
+        key_setup(k, key, keylen);
+    return k;
+}
+
+void jwt_key_free(struct jwt_key *key)
+{
+    if (!key)
+        return;
+    key_wipe(key);
+    free(key);
+}
+
+static void hs256(const struct jwt_key *key, const char *msg, size_t msglen,
+                  unsigned char sig[JWT_SIG_LEN])
+{
+    struct hmac_sha256_ctx ctx = key->keyed;
+    hmac_sha256_update(&ctx, msglen, (const uint8_t *)msg);
+    hmac_sha256_digest(&ctx, JWT_SIG_LEN, sig);
+}
+
+char *jwt_sign_with(const struct cJSON *claims, const struct jwt_key *key)
 {
     char *payload = NULL, *token = NULL;
     unsigned char sig[JWT_SIG_LEN];
-    if (!claims || !cJSON_IsObject(claims) || !key || keylen == 0)
+    if (!claims || !cJSON_IsObject(claims) || !key)
         goto out;
     payload = cJSON_PrintUnformatted(claims);
     if (!payload)
@@ -124,15 +159,22 @@ char *jwt_sign(const struct cJSON *claims, const unsigned char *key, size_t keyl
     put_b64url(token, cap, &pos, jwt_header_json, hlen);
     token[pos++] = '.';
     put_b64url(token, cap, &pos, payload, plen);
-    if (hs256(key, keylen, token, pos, sig) != 0) {
-        free(token);
-        token = NULL;
-        goto out;
-    }
+    hs256(key, token, pos, sig);
     token[pos++] = '.';
     put_b64url(token, cap, &pos, sig, sizeof sig);
 out:
     cJSON_free(payload);
+    return token;
+}
+
+char *jwt_sign(const struct cJSON *claims, const unsigned char *key, size_t keylen)
+{
+    struct jwt_key k;
+    if (!key || keylen == 0)
+        return NULL;
+    key_setup(&k, key, keylen);
+    char *token = jwt_sign_with(claims, &k);
+    key_wipe(&k);
     return token;
 }
 
@@ -176,8 +218,8 @@ static int header_ok(const cJSON *h)
            strcasecmp(typ->valuestring, "JWT") == 0;
 }
 
-enum jwt_status jwt_verify(const char *token, size_t len, const unsigned char *key, size_t keylen,
-                           int64_t now_s, struct cJSON **claims)
+enum jwt_status jwt_verify_with(const char *token, size_t len, const struct jwt_key *key,
+                                int64_t now_s, struct cJSON **claims)
 {
     enum jwt_status st = JWT_MALFORMED;
     unsigned char *hdr = NULL, *pay = NULL;
@@ -208,8 +250,12 @@ enum jwt_status jwt_verify(const char *token, size_t len, const unsigned char *k
 
     /* A signature that is not even 32 base64url bytes cannot match either. */
     if (jwt_b64url_decode(token + dot2 + 1, len - dot2 - 1, sig, sizeof sig, &slen) != 0 ||
-        slen != JWT_SIG_LEN || !key || keylen == 0 || hs256(key, keylen, token, dot2, want) != 0 ||
-        !memeql_sec(sig, want, JWT_SIG_LEN)) {
+        slen != JWT_SIG_LEN || !key) {
+        st = JWT_BAD_SIGNATURE;
+        goto out;
+    }
+    hs256(key, token, dot2, want);
+    if (!memeql_sec(sig, want, JWT_SIG_LEN)) {
         st = JWT_BAD_SIGNATURE;
         goto out;
     }
@@ -239,6 +285,20 @@ out:
     cJSON_Delete(pjson);
     free(hdr);
     free(pay);
+    return st;
+}
+
+enum jwt_status jwt_verify(const char *token, size_t len, const unsigned char *key, size_t keylen,
+                           int64_t now_s, struct cJSON **claims)
+{
+    struct jwt_key k, *kp = NULL;
+    if (key && keylen > 0) {
+        key_setup(&k, key, keylen);
+        kp = &k;
+    }
+    enum jwt_status st = jwt_verify_with(token, len, kp, now_s, claims);
+    if (kp)
+        key_wipe(kp);
     return st;
 }
 

@@ -4,13 +4,17 @@
  *
  * Only one header is ever produced or accepted: {"alg":"HS256","typ":"JWT"}.
  * Anything else ("alg":"none", RS256, extra members such as "crit" or "kid")
- * is refused before the signature is looked at. The HMAC comes from OpenSSL's
- * libcrypto and signatures are compared in constant time.
+ * is refused before the signature is looked at. The HMAC is nettle's and
+ * signatures are compared in constant time.
+ *
+ * A key is set up once (jwt_key_new: HMAC's inner and outer key blocks
+ * hashed) and then signs and verifies any number of tokens, from any number
+ * of threads at once: it never changes after jwt_key_new().
  *
  * Memory: every pointer returned here is malloc'd and owned by the caller
- * (free() or cJSON_Delete()). Input buffers are borrowed, never retained, and
- * need not be NUL-terminated unless said so. No function keeps state, so all
- * are thread-safe.
+ * (free(), cJSON_Delete() or jwt_key_free()). Input buffers are borrowed,
+ * never retained, and need not be NUL-terminated unless said so. No function
+ * keeps state beyond a key, so all are thread-safe.
  */
 #ifndef ISC_AUTH_JWT_H
 #define ISC_AUTH_JWT_H
@@ -45,11 +49,26 @@ long jwt_b64url_encode(const void *in, size_t n, char *out, size_t outcap);
  */
 int jwt_b64url_decode(const char *in, size_t n, unsigned char *out, size_t outcap, size_t *outlen);
 
+/* An HS256 key, set up for signing and verifying; opaque and immutable. */
+struct jwt_key;
+
+/*
+ * Sets up `keylen` bytes of `key` (copied; the bytes need not outlive it).
+ * Returns the key (free with jwt_key_free), or NULL when key is NULL, keylen
+ * is 0, or memory runs out.
+ */
+struct jwt_key *jwt_key_new(const unsigned char *key, size_t keylen);
+/* Frees a key (and wipes it). NULL is a no-op. */
+void jwt_key_free(struct jwt_key *key);
+
 /*
  * Signs `claims` (a cJSON object, serialised unformatted) with `key`.
  * Returns the NUL-terminated token "header.payload.signature", or NULL when
- * claims is NULL or not an object, key is NULL, keylen is 0, or memory runs out.
+ * claims is NULL or not an object, key is NULL, or memory runs out.
  */
+char *jwt_sign_with(const struct cJSON *claims, const struct jwt_key *key);
+/* jwt_sign_with() with `keylen` bytes of `key` set up for this one call; NULL
+ * also when keylen is 0. */
 char *jwt_sign(const struct cJSON *claims, const unsigned char *key, size_t keylen);
 
 /* Why jwt_verify() refused a token. */
@@ -71,8 +90,12 @@ const char *jwt_status_text(enum jwt_status st);
  * A token is expired when `now_s` (Unix seconds) is at or past `exp`
  * (RFC 7519 §4.1.4: it must be used before exp). On JWT_OK, when `claims` is
  * not NULL, *claims receives the parsed payload (caller deletes); on any
- * other status *claims is set to NULL. key NULL or keylen 0 is JWT_BAD_SIGNATURE.
+ * other status *claims is set to NULL. key NULL is JWT_BAD_SIGNATURE.
  */
+enum jwt_status jwt_verify_with(const char *token, size_t len, const struct jwt_key *key,
+                                int64_t now_s, struct cJSON **claims);
+/* jwt_verify_with() with `keylen` bytes of `key` set up for this one call;
+ * key NULL or keylen 0 is JWT_BAD_SIGNATURE. */
 enum jwt_status jwt_verify(const char *token, size_t len, const unsigned char *key, size_t keylen,
                            int64_t now_s, struct cJSON **claims);
 

@@ -42,6 +42,7 @@ static const unsigned char key[] = "fuzz-signing-key-0123456789abcdef";
 #define KEY_LEN (sizeof(key) - 1)
 
 static struct clock *clk;
+static struct jwt_key *signer; /* key, set up once as the server does */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -49,6 +50,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argv;
     clk = clock_new(CLOCK_MODE_VIRTUAL, NOW_MS);
     FUZZ_CHECK(clk != NULL, "clock_new");
+    signer = jwt_key_new(key, KEY_LEN);
+    FUZZ_CHECK(signer != NULL, "jwt_key_new");
     return 0;
 }
 
@@ -80,7 +83,7 @@ static void check_principal(const struct auth_principal *p)
 /* auth_check() on a header; returns its status and fills *p and why. */
 static enum err check_header(const char *header, struct auth_principal *p, char *why, size_t len)
 {
-    struct auth_issuer iss = {key, KEY_LEN, "fuzz-tenant", "acme", "pod", clk};
+    struct auth_issuer iss = {signer, "fuzz-tenant", "acme", "pod", clk, NULL};
     enum err e = auth_check(&iss, header, p, why, len);
     FUZZ_CHECK(e == ERR_OK || e == ERR_UNAUTHORIZED, "status %d for '%s'", (int)e, header);
     FUZZ_CHECK(terminated(why, len), "why not terminated");

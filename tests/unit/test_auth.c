@@ -224,6 +224,41 @@ Test(jwt, sign_refuses_bad_arguments)
     cJSON_Delete(obj);
 }
 
+/* A key set up once signs and verifies as its bytes do, every time, and
+ * only as its own bytes do. */
+Test(jwt, a_key_set_up_once_serves_every_token)
+{
+    cJSON *claims = cJSON_Parse("{\"sub\":\"x\",\"exp\":1767225700}");
+    struct jwt_key *k = jwt_key_new(test_key, sizeof test_key);
+    cr_assert_not_null(k);
+    char *want = jwt_sign(claims, test_key, sizeof test_key);
+    for (int i = 0; i < 3; i++) {
+        char *t = jwt_sign_with(claims, k);
+        cr_assert_str_eq(t, want, "signature %d", i);
+        cr_assert_eq(jwt_verify_with(t, strlen(t), k, NOW_S, NULL), JWT_OK, "verify %d", i);
+        free(t);
+    }
+    unsigned char other_bytes[sizeof test_key];
+    memcpy(other_bytes, test_key, sizeof test_key);
+    other_bytes[sizeof test_key - 1] ^= 0x80;
+    struct jwt_key *other = jwt_key_new(other_bytes, sizeof other_bytes);
+    cr_assert_not_null(other);
+    cr_assert_eq(jwt_verify_with(want, strlen(want), other, NOW_S, NULL), JWT_BAD_SIGNATURE);
+    cr_assert_eq(jwt_verify_with(want, strlen(want), NULL, NOW_S, NULL), JWT_BAD_SIGNATURE);
+    char *t = jwt_sign_with(claims, other);
+    cr_assert_str_neq(t, want, "another key, another signature");
+    cr_assert_eq(jwt_verify(t, strlen(t), other_bytes, sizeof other_bytes, NOW_S, NULL), JWT_OK);
+    cr_assert_null(jwt_sign_with(claims, NULL));
+    cr_assert_null(jwt_key_new(NULL, 32));
+    cr_assert_null(jwt_key_new(test_key, 0));
+    jwt_key_free(NULL);
+    free(t);
+    free(want);
+    jwt_key_free(other);
+    jwt_key_free(k);
+    cJSON_Delete(claims);
+}
+
 /* Replaces the character at `pos` with a different valid base64url character. */
 static void flip(char *t, size_t pos)
 {
@@ -523,7 +558,7 @@ static void app_setup(void)
     app = app_open(&cfg, "test", err, sizeof err, NULL);
     cr_assert_not_null(app, "app_open: %s", err);
     cr_assert_eq(clock_set(app->clock, NOW_S * 1000), 0);
-    memcpy(app->jwt_key, test_key, APP_KEY_LEN);
+    cr_assert_eq(app_set_key(app, test_key), 0);
     strcpy(app->tenant_id, "3f2b6a1c-0000-4000-8000-000000000001");
 }
 
@@ -806,7 +841,10 @@ Test(auth, negative_ttl_is_born_expired)
 Test(auth, forged_with_another_key)
 {
     char *t = mint(&admin, NULL, 3600);
-    app->jwt_key[0] ^= 1; /* as if another mock had signed it */
+    unsigned char other[APP_KEY_LEN];
+    memcpy(other, test_key, APP_KEY_LEN);
+    other[0] ^= 1; /* as if another mock had signed it */
+    cr_assert_eq(app_set_key(app, other), 0);
     char *h = bearer(t);
     struct auth_principal p;
     char why[256];
