@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "../core/buf.h"
@@ -107,6 +108,20 @@ static int seed_locked(struct store *s, char *err, size_t errlen)
     return STORE_OK;
 }
 
+/* Gives back the resident pages of a mapped image: the whole pages inside
+ * it leave the process's memory (they are the executable's file, unchanged,
+ * and would be read again if touched). */
+static void image_release(const struct store_image *image)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    if (!image->mapped || page <= 0)
+        return;
+    uintptr_t mask = (uintptr_t)page - 1, start = (uintptr_t)image->data;
+    uintptr_t first = (start + mask) & ~mask, end = (start + image->size) & ~mask;
+    if (end > first)
+        madvise((void *)first, end - first, MADV_DONTNEED);
+}
+
 /* A new database becomes a copy of the image (the backup API copies its
  * pages, page size included); a database with tables is left alone. */
 static int image_load_locked(struct store *s, const struct store_image *image, char *err,
@@ -146,6 +161,7 @@ static int image_load_locked(struct store *s, const struct store_image *image, c
                  : src                               ? sqlite3_errmsg(src)
                                                      : sqlite3_errstr(rc));
     sqlite3_close(src);
+    image_release(image);
     return rc == SQLITE_OK ? STORE_OK : STORE_ERROR;
 }
 
@@ -260,6 +276,7 @@ int store_image_make(struct store *s, struct store_image *out)
     int rc = STORE_ERROR;
     out->data = NULL;
     out->size = 0;
+    out->mapped = 0;
     store_enter(s, STORE_WRITE);
     if (store_script_locked(s, "image", "VACUUM", NULL, 0) == STORE_OK) {
         unsigned char *data = sqlite3_serialize(s->db, "main", &size, 0);

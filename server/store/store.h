@@ -40,10 +40,14 @@ struct store_file {
     const char *text; /* NUL-terminated SQL */
 };
 
-/* The bytes of a prebuilt SQLite database file: static, never freed. */
+/* The bytes of a prebuilt SQLite database file. */
 struct store_image {
     const unsigned char *data;
     size_t size;
+    /* 1: data is read-only static memory mapped from the executable, so the
+     * pages it fills can be given back once the image is copied (read again
+     * from the file if ever touched). 0: any other memory, left alone. */
+    int mapped;
 };
 
 /*
