@@ -51,10 +51,10 @@ enum err api_fail(struct api_res *rs, enum err e, const char *fmt, ...)
 
 enum err api_json(struct api_res *rs, int status, cJSON *json)
 {
-    /* cJSON's output is released with cJSON_free; the body buffer is free()d. */
-    char *printed = json ? cJSON_PrintUnformatted(json) : NULL;
-    char *text = printed ? strdup(printed) : NULL;
-    cJSON_free(printed);
+    /* The printed text becomes the body as it is: cJSON allocates with
+     * malloc() (this program never calls cJSON_InitHooks), and the body is
+     * free()d, by libmicrohttpd once sent. */
+    char *text = json ? cJSON_PrintUnformatted(json) : NULL;
     cJSON_Delete(json);
     if (!text)
         return ERR_INTERNAL;
