@@ -8,11 +8,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 void api_res_init(struct api_res *rs)
 {
     memset(rs, 0, sizeof(*rs));
     rs->status = 200;
+    rs->file.fd = -1;
     buf_init(&rs->body, 0);
 }
 
@@ -25,6 +27,9 @@ void api_res_free(struct api_res *rs)
         rs->stream.free(rs->stream.ctx);
     rs->stream.ctx = NULL;
     rs->stream.read = NULL;
+    if (rs->file.fd >= 0)
+        close(rs->file.fd);
+    rs->file.fd = -1;
 }
 
 int api_res_header(struct api_res *rs, const char *name, const char *fmt, ...)

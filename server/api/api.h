@@ -48,12 +48,20 @@ struct api_stream {
     void *ctx;
 };
 
+/* A body sent from an open file (a stored report), zero-copy where the
+ * platform allows. fd is -1 when there is none; the api_res owns it. */
+struct api_file {
+    int fd;
+    uint64_t size;
+};
+
 #define API_MAX_HEADERS 8
 struct api_res {
     int status;               /* success status (200, 204); errors come from the enum err */
     const char *content_type; /* static string; NULL means application/json */
     struct buf body;          /* body for a plain response */
     struct api_stream stream; /* used instead of body when stream.read is set */
+    struct api_file file;     /* used instead of both when file.fd >= 0 */
     struct {
         const char *name; /* static string */
         char value[512];

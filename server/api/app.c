@@ -20,6 +20,10 @@
 #include "../auth/token_cache.h"
 #include "../core/ids.h"
 #include "../core/log.h"
+#include "../reports/builtin.h"
+#include "../reports/lifecycle.h"
+#include "../reports/snapshot.h"
+#include "../reports/spool.h"
 #include "../store/embedded.h"
 #include "../store/gen.h"
 
@@ -230,6 +234,73 @@ static void release_freed_memory(void)
 #endif
 }
 
+/* Sweep callback: keeps the files of tasks that exist and have ended. */
+static int keep_files(void *ud, const char *id)
+{
+    struct store_task t;
+    if (store_task_get(ud, id, &t) != STORE_OK)
+        return 0;
+    int keep = lifecycle_done(&t);
+    store_task_clear(&t);
+    return keep;
+}
+
+/* The report files folder and the render workers; 0, or -1 with err set. */
+static int open_files(struct app *app, char *err, size_t errlen)
+{
+    if (!(app->spool = spool_open(app->cfg.db, err, errlen)))
+        return -1;
+    spool_sweep(app->spool, keep_files, app->store); /* what a crash left behind */
+    builtin_files_restore(app->store, app->spool);
+    app->snap = snapshot_new(app->store, app->spool, app->clock, SNAPSHOT_WORKERS);
+    if (!app->snap) {
+        err_why(err, errlen, "cannot start the report render threads");
+        return -1;
+    }
+    return 0;
+}
+
+/* The reset itself, run while no render can publish. */
+static int reset_locked(void *ud)
+{
+    struct app *app = ud;
+    if (store_reset(app->store) != 0)
+        return -1;
+    spool_sweep(app->spool, NULL, NULL);
+    builtin_files_restore(app->store, app->spool);
+    /* A generated start-up tenant is generated again. */
+    if (app->cfg.tenant_size && store_tenant_generate(app->store, app->cfg.tenant_size,
+                                                      app->cfg.tenant_seed, GEN_RUNTIME) != 0)
+        return -1;
+    return 0;
+}
+
+int app_reset(struct app *app)
+{
+    if (snapshot_reset(app->snap, reset_locked, app) != 0)
+        return -1;
+    limiter_reset(app->limiter);
+    if (clock_mode(app->clock) == CLOCK_MODE_VIRTUAL)
+        clock_set(app->clock, clock_wall_ms());
+    return 0;
+}
+
+int app_resume(struct app *app)
+{
+    snapshot_kick(app->snap);
+    return 0;
+}
+
+int app_settle(struct app *app)
+{
+    app_resume(app);
+    if (snapshot_settle(app->snap, APP_SETTLE_MS) == 0)
+        return 0;
+    log_msg("warn", NULL, "reports: files still being written after %d ms; they go on",
+            APP_SETTLE_MS);
+    return 1;
+}
+
 struct app *app_open(const struct app_config *cfg, const char *version, char *err, size_t errlen,
                      enum app_open_error *why)
 {
@@ -250,7 +321,7 @@ struct app *app_open(const struct app_config *cfg, const char *version, char *er
     fail = APP_OPEN_UNUSABLE;
     if (cfg->fixtures && dir_fixtures_load(app, cfg->fixtures, err, errlen) != 0)
         goto fail;
-    if (open_store(app, err, errlen) != 0)
+    if (open_store(app, err, errlen) != 0 || open_files(app, err, errlen) != 0)
         goto fail;
     if (cfg->fixtures && !app->fresh)
         log_msg("warn", NULL,
@@ -310,7 +381,9 @@ void app_close(struct app *app)
     jwt_key_free(app->signer);
     limiter_free(app->limiter);
     token_cache_free(app->issuer.cache);
+    snapshot_free(app->snap);
     store_close(app->store);
+    spool_close(app->spool);
     clock_free(app->clock);
     dir_fixtures_free(app);
     free(app);

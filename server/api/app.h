@@ -46,9 +46,18 @@ struct app_config {
     int64_t read_timeout_s;      /* to send a whole request (and idle keep-alive) */
 };
 
+struct snapshot;
+struct spool;
+
+/* The longest a virtual clock move or a reset waits for the renders of the
+ * tasks it made due (see app_settle). */
+#define APP_SETTLE_MS 10000
+
 struct app {
     struct app_config cfg;
     struct store *store;
+    struct spool *spool;   /* the stored report files; owned */
+    struct snapshot *snap; /* the render queue and its workers; owned */
     struct clock *clock;
     unsigned char jwt_key[APP_KEY_LEN]; /* HS256 key, kept in the database */
     struct jwt_key *signer;             /* jwt_key set up for signing (owned) */
@@ -72,7 +81,9 @@ enum app_open_error {
  * Builds the app for `cfg` (copied; its strings are borrowed and must
  * outlive the app): reads the fixtures folder when one is set, opens the
  * database, loads or creates what survives a restart (signing key, tenant id,
- * the virtual clock's time), and makes the issuer and the rate limiter.
+ * the virtual clock's time), opens the report files folder (spool.h) and
+ * starts the render workers (snapshot.h), and makes the issuer and the rate
+ * limiter.
  * `version` (static) is what /mock/health reports. Returns the app, or NULL
  * with a one-line reason in err and the kind of failure in *why (may be NULL).
  */
@@ -88,7 +99,28 @@ struct app *app_open(const struct app_config *cfg, const char *version, char *er
  */
 int app_set_key(struct app *app, const unsigned char *key);
 
-/* Releases everything app_open() made. NULL is a no-op. */
+/* Releases everything app_open() made (stopping the render workers first).
+ * NULL is a no-op. */
 void app_close(struct app *app);
+
+/*
+ * Empties the store and loads its fixtures again (generating the tenant
+ * again with --tenant-size) and removes every stored report file. Renders
+ * in progress stop. 0, or -1 on a database error.
+ */
+int app_reset(struct app *app);
+
+/* Tasks may have fallen due without a read (fixtures or a config file added
+ * tasks): the render queue's watcher looks for them. Never waits. 0. */
+int app_resume(struct app *app);
+
+/*
+ * app_resume(), then waits (at most APP_SETTLE_MS, holding nothing a request
+ * needs) until every task due now has ended, its files written: what a
+ * virtual clock move and a reset do before they answer, so that a client
+ * that moved the clock past a task's end sees it ended. 0, or 1 when the
+ * renders were still running at the deadline (they go on).
+ */
+int app_settle(struct app *app);
 
 #endif

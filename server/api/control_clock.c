@@ -45,23 +45,15 @@ static int clock_persist(struct app *app)
 
 enum err api_mock_reset(struct api_req *rq, struct api_res *rs)
 {
-    if (store_reset(rq->app->store) != 0)
+    if (app_reset(rq->app) != 0)
         return ERR_INTERNAL;
-    /* A generated start-up tenant is generated again. */
-    if (rq->app->cfg.tenant_size &&
-        store_tenant_generate(rq->app->store, rq->app->cfg.tenant_size, rq->app->cfg.tenant_seed,
-                              GEN_RUNTIME) != 0)
+    if (clock_mode(rq->app->clock) == CLOCK_MODE_VIRTUAL && clock_persist(rq->app) != 0)
         return ERR_INTERNAL;
-    limiter_reset(rq->app->limiter);
-    if (clock_mode(rq->app->clock) == CLOCK_MODE_VIRTUAL) {
-        clock_set(rq->app->clock, clock_wall_ms());
-        if (clock_persist(rq->app) != 0)
-            return ERR_INTERNAL;
-    }
     /* The config file's state comes back too, on the new clock. */
     char why[512];
     if (config_apply(rq->app, rq->app->cfg.config, why, sizeof(why)) != 0)
         return api_fail(rs, ERR_INTERNAL, "reset: %s", why);
+    app_settle(rq->app); /* the fixtures' and the config's due tasks end first */
     cJSON *o = cJSON_CreateObject();
     if (!o || !cJSON_AddStringToObject(o, "status", "reset")) {
         cJSON_Delete(o);
@@ -140,7 +132,11 @@ enum err api_mock_clock_set(struct api_req *rq, struct api_res *rs)
     cJSON *body = NULL;
     enum err e = control_body_object(rq, rs, &body);
     if (e == ERR_OK && (e = clock_move(app, body, rs)) == ERR_OK)
-        e = clock_persist(app) == 0 ? api_mock_clock_get(rq, rs) : ERR_INTERNAL;
+        e = clock_persist(app) == 0 ? ERR_OK : ERR_INTERNAL;
+    if (e == ERR_OK) {
+        app_settle(app); /* what the move made due has ended: its files are written */
+        e = api_mock_clock_get(rq, rs);
+    }
     cJSON_Delete(body);
     return e;
 }

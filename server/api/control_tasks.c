@@ -79,7 +79,7 @@ static int add_tasks(cJSON *arr, const struct id_list *l, const struct task_filt
     int64_t now = clock_now_ms(app->clock);
     for (int i = 0; i < l->n; i++) {
         struct store_task t;
-        enum err ge = lifecycle_get(app->store, l->ids[i], now, 0, &t);
+        enum err ge = lifecycle_get(app->store, app->snap, l->ids[i], now, 0, &t);
         if (ge == ERR_NOT_FOUND)
             continue; /* reset in between */
         if (ge != ERR_OK && store_task_get(app->store, l->ids[i], &t) != STORE_OK) {

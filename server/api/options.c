@@ -53,7 +53,8 @@ static const struct option_row rows[] = {
      "7100", NULL, "port; 0 picks a free one (read it from the first stdout line)"},
     {"db", "PATH", "ISC_MOCK_DB", OPT_TEXT, FIELD(db), 0, 0, "database path",
      ":memory:", NULL, "SQLite database; a file keeps tasks, clients, the clock and the "
-     "signing key across restarts (WAL mode)"},
+     "signing key across restarts (WAL mode), and the report files in the folder PATH.files "
+     "beside it"},
     {"fixtures", "DIR", "ISC_MOCK_FIXTURES", OPT_TEXT, FIELD(fixtures), 0, 0, NULL,
      NULL, "built in", "load DIR/*.sql (in name order) instead of the built-in tenant and "
      "clients"},

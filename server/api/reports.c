@@ -5,6 +5,7 @@
  * (already past authentication) sends it.
  */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,9 @@
 #include "../core/log.h"
 #include "../reports/lifecycle.h"
 #include "../reports/outcome.h"
+#include "../reports/report.h"
+#include "../reports/snapshot.h"
+#include "../reports/spool.h"
 #include "../reports/stream.h"
 #include "../reports/validate.h"
 #include "api.h"
@@ -73,6 +77,8 @@ enum err api_report_run(struct api_req *rq, struct api_res *rs)
     free(args);
     if (e != ERR_OK)
         return e;
+    if (!existing && t.polls_left < 0)
+        snapshot_due_at(rq->app->snap, t.finish_at_ms); /* its files are written then */
     cJSON *json = lifecycle_task_json(&t, rq->app->org, now);
     store_task_clear(&t);
     return api_json(rs, 200, json);
@@ -84,7 +90,7 @@ enum err api_report_result(struct api_req *rq, struct api_res *rs)
     if (query_bool(rq, "completed", 0, &completed) != 0)
         return api_fail(rs, ERR_BAD_REQUEST, "Query parameter 'completed' must be true or false.");
     struct store_task t;
-    enum err e = lifecycle_get(rq->app->store, rq->param, now_of(rq), 1, &t);
+    enum err e = lifecycle_get(rq->app->store, rq->app->snap, rq->param, now_of(rq), 1, &t);
     if (e == ERR_NOT_FOUND)
         return api_fail(rs, e, "Report result %s was not found.", rq->param);
     if (e != ERR_OK)
@@ -92,30 +98,6 @@ enum err api_report_result(struct api_req *rq, struct api_res *rs)
     cJSON *json = lifecycle_results_json(&t);
     store_task_clear(&t);
     return api_json(rs, 200, json);
-}
-
-/* Is `fmt` ("CSV"/"PDF") among the task's availableFormats ("CSV,PDF")? */
-static int has_format(const char *formats, const char *fmt)
-{
-    size_t n = strlen(fmt);
-    for (const char *p = formats; p && *p;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len == n && strncmp(p, fmt, n) == 0)
-            return 1;
-        p = comma ? comma + 1 : NULL;
-    }
-    return 0;
-}
-
-static ssize_t stream_read(void *ctx, char *buf, size_t max)
-{
-    return report_stream_read(ctx, buf, max);
-}
-
-static void stream_free(void *ctx)
-{
-    report_stream_free(ctx);
 }
 
 /* Records the download of task `t` as `format` in the audit log; 0 or -1. */
@@ -141,6 +123,25 @@ static int audit_download(struct api_req *rq, const struct store_task *t, const 
     return store_audit_add(rq->app->store, &a) != 0 ? -1 : 0;
 }
 
+/* Opens the stored file of task `t` in `format` into rs; ERR_OK, or
+ * ERR_FILE_NOT_FOUND when the task has none (never a file made now). */
+static enum err stored_file(struct api_req *rq, struct api_res *rs, const struct store_task *t,
+                            const char *format)
+{
+    uint64_t size = 0;
+    int fd = spool_open_file(rq->app->spool, t->id, format, &size);
+    if (fd < 0) {
+        if (errno != ENOENT)
+            return api_fail(rs, ERR_INTERNAL, "getReport: the file of %s cannot be opened: %s",
+                            t->id, strerror(errno));
+        log_msg("warn", rq->tracking_id, "report %s ended without its %s file", t->id, format);
+        return ERR_FILE_NOT_FOUND;
+    }
+    rs->file.fd = fd;
+    rs->file.size = size;
+    return ERR_OK;
+}
+
 enum err api_report_file(struct api_req *rq, struct api_res *rs)
 {
     const char *format = rq->query(rq, "fileFormat");
@@ -155,14 +156,13 @@ enum err api_report_file(struct api_req *rq, struct api_res *rs)
         return api_fail(rs, ERR_BAD_REQUEST, "Query parameter 'auditable' must be true or false.");
     struct store_task t;
     int64_t now = now_of(rq);
-    enum err e = lifecycle_get(rq->app->store, rq->param, now, 0, &t);
+    enum err e = lifecycle_get(rq->app->store, rq->app->snap, rq->param, now, 0, &t);
     if (e == ERR_NOT_FOUND)
         return ERR_FILE_NOT_FOUND;
     if (e != ERR_OK)
         return e;
-    char disposition[512], why[256] = "";
+    char disposition[512];
     const char *content_type = NULL, *ext = NULL;
-    struct report_stream *st = NULL;
     const char *fmt_upper = strcmp(format, "csv") == 0 ? "CSV" : "PDF";
     /* As the contract says: an event whenever a result exists for the id. */
     if (auditable && audit_download(rq, &t, format, now) != 0) {
@@ -170,29 +170,23 @@ enum err api_report_file(struct api_req *rq, struct api_res *rs)
         goto out;
     }
     const struct report_outcome *ended = report_outcome_find(t.completion_status);
-    if (!lifecycle_done(&t) || !ended || !ended->has_file || !has_format(t.formats, fmt_upper)) {
+    if (!lifecycle_done(&t) || !ended || !ended->has_file ||
+        !report_formats_has(t.formats, fmt_upper) ||
+        report_file_kind(t.report_type, format, &content_type, &ext) != 0) {
         e = ERR_FILE_NOT_FOUND;
         goto out;
     }
-    e = report_stream_open(rq->app->store, &t, format, &st, &content_type, &ext, why, sizeof(why));
-    if (e == ERR_INTERNAL && why[0])
-        e = api_fail(rs, e, "getReport: %s", why); /* logged, never sent */
-    if (e != ERR_OK)
-        goto out;
     if (api_content_disposition(rq->query(rq, "name"), t.task_def_name, ext, disposition,
                                 sizeof(disposition)) != 0) {
         e = api_fail(rs, ERR_BAD_REQUEST, "Query parameter 'name' is too long.");
         goto out;
     }
+    if ((e = stored_file(rq, rs, &t, format)) != ERR_OK)
+        goto out;
     api_res_header(rs, "Content-Disposition", "%s", disposition);
     rs->status = 200;
     rs->content_type = content_type;
-    rs->stream.read = stream_read;
-    rs->stream.free = stream_free;
-    rs->stream.ctx = st;
-    st = NULL;
 out:
-    report_stream_free(st);
     store_task_clear(&t);
     return e;
 }
@@ -200,7 +194,8 @@ out:
 enum err api_report_cancel(struct api_req *rq, struct api_res *rs)
 {
     char why[256] = "";
-    enum err e = lifecycle_cancel(rq->app->store, rq->param, now_of(rq), why, sizeof(why));
+    enum err e =
+        lifecycle_cancel(rq->app->store, rq->app->snap, rq->param, now_of(rq), why, sizeof(why));
     if (e == ERR_NOT_FOUND)
         return api_fail(rs, e, "Report %s was not found.", rq->param);
     if (e != ERR_OK)

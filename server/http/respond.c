@@ -124,9 +124,17 @@ static struct MHD_Response *from_owned(char *data, size_t len)
     return r;
 }
 
-/* The response for a handler's success: its stream or its body (both taken from rs). */
+/* The response for a handler's success: its file, stream or body (taken from rs). */
 static struct MHD_Response *success_response(struct api_res *rs)
 {
+    if (rs->file.fd >= 0) {
+        /* libmicrohttpd closes the descriptor with the response, and sends
+         * it with sendfile() where it can. */
+        struct MHD_Response *r = MHD_create_response_from_fd64(rs->file.size, rs->file.fd);
+        if (r)
+            rs->file.fd = -1;
+        return r;
+    }
     if (!rs->stream.read) {
         size_t len = 0;
         char *body = buf_steal(&rs->body, &len);

@@ -2,9 +2,10 @@
  * lifecycle.c - report task states and their JSON shapes (see lifecycle.h).
  *
  * A task's end is decided when it is started (the plan: a duration or a
- * number of polls, and an outcome) and carried out by the first read after
- * it is due. Row counts come from report_rows_total(), so `rows` always
- * matches the file a client downloads.
+ * number of polls, and an outcome) and carried out once it is due: by the
+ * render that stores its files (snapshot.h), or, without files, by the
+ * first read or the watcher's look after it is due. `rows` is the count
+ * of rows in the files the render wrote.
  */
 #include "lifecycle.h"
 
@@ -19,6 +20,7 @@
 #include "../core/utf8.h"
 #include "outcome.h"
 #include "rows.h"
+#include "snapshot.h"
 
 const char *lifecycle_status(const char *completion_status)
 {
@@ -109,16 +111,27 @@ enum err lifecycle_start(struct store *s, int64_t now_ms, const struct report_ty
     return ERR_OK;
 }
 
-/* Finishes `t` (which is due) with its planned outcome; reloads it into t. */
+int lifecycle_end(struct store *s, const struct store_task *t, int64_t completed_ms, int64_t rows,
+                  const char *error)
+{
+    char *messages = error ? message_json("ERROR", error)
+                           : strdup(t->outcome_messages ? t->outcome_messages : "[]");
+    if (!messages)
+        return STORE_ERROR;
+    int rc = store_task_finish(s, t->id, error ? "ERROR" : t->outcome, completed_ms,
+                               error ? 0 : rows, messages);
+    free(messages);
+    return rc;
+}
+
+/* Ends `t` (which is due) without files, counting its rows; reloads it into t. */
 static enum err finish(struct store *s, struct store_task *t, int64_t completed_ms)
 {
     const struct report_outcome *o = report_outcome_find(t->outcome);
-    const char *status = t->outcome;
     int64_t rows = 0;
-    char *messages = NULL;
-    enum err rc = ERR_INTERNAL;
+    char why[256] = "";
+    const char *error = NULL;
     if (o && o->has_file) {
-        char why[256] = "";
         enum err c = report_rows_total(s, t->report_type, t->arguments, &rows, why, sizeof(why));
         if (c == ERR_INTERNAL) {
             /* The detail is in the log (the store logs its own errors);
@@ -129,39 +142,40 @@ static enum err finish(struct store *s, struct store_task *t, int64_t completed_
                      "The report could not be rendered: an internal error "
                      "occurred (see the server log).");
         }
-        if (c != ERR_OK) {
-            status = "ERROR";
-            rows = 0;
-            messages = message_json("ERROR", why[0] ? why : "The report could not run.");
-        }
+        if (c != ERR_OK)
+            error = why[0] ? why : "The report could not run.";
     }
-    if (!messages)
-        messages = strdup(t->outcome_messages ? t->outcome_messages : "[]");
-    if (!messages)
-        goto out;
-    if (store_task_finish(s, t->id, status, completed_ms, rows, messages) < 0)
-        goto out;
-    /* Whoever finished it, read back what the database now says. */
-    char id[STORE_ID_LEN];
-    memcpy(id, t->id, sizeof(id));
-    store_task_clear(t);
-    switch (store_task_get(s, id, t)) {
-    case STORE_OK:
-        rc = ERR_OK;
-        break;
-    case STORE_NOT_FOUND: /* a reset removed it meanwhile */
-        rc = ERR_NOT_FOUND;
-        break;
-    default:
-        rc = ERR_INTERNAL;
-    }
-out:
-    free(messages);
-    return rc;
+    if (lifecycle_end(s, t, completed_ms, rows, error) < 0)
+        return ERR_INTERNAL;
+    return ERR_OK;
 }
 
-enum err lifecycle_get(struct store *s, const char *id, int64_t now_ms, int count_poll,
-                       struct store_task *out)
+/* Ends `t`, due at `due_ms`: through the render queue when it makes files
+ * (it goes on running until they are stored: nobody waits for them here),
+ * else at once. Then reads it again into t. */
+static enum err complete(struct store *s, struct snapshot *snap, struct store_task *t,
+                         int64_t due_ms)
+{
+    const struct report_outcome *o = report_outcome_find(t->outcome);
+    char id[STORE_ID_LEN];
+    if (snap && o && o->has_file) {
+        if (snapshot_request(snap, t->id, due_ms) != 0)
+            return ERR_INTERNAL;
+        snprintf(t->progress, sizeof(t->progress), "%s", LIFECYCLE_WRITING);
+        return ERR_OK; /* running as far as anyone can see */
+    }
+    enum err e = finish(s, t, due_ms);
+    if (e != ERR_OK)
+        return e;
+    /* Whoever finished it, read back what the database now says. */
+    memcpy(id, t->id, sizeof(id));
+    store_task_clear(t);
+    int rc = store_task_get(s, id, t);
+    return rc == STORE_OK ? ERR_OK : rc == STORE_NOT_FOUND ? ERR_NOT_FOUND : ERR_INTERNAL;
+}
+
+enum err lifecycle_get(struct store *s, struct snapshot *snap, const char *id, int64_t now_ms,
+                       int count_poll, struct store_task *out)
 {
     struct store_task t;
     int rc = store_task_get(s, id, &t);
@@ -176,9 +190,9 @@ enum err lifecycle_get(struct store *s, const char *id, int64_t now_ms, int coun
             if (count_poll && store_task_poll(s, t.id, &left) < 0)
                 e = ERR_INTERNAL;
             else if (left == 0)
-                e = finish(s, &t, now_ms);
+                e = complete(s, snap, &t, now_ms);
         } else if (now_ms >= t.finish_at_ms) {
-            e = finish(s, &t, t.finish_at_ms);
+            e = complete(s, snap, &t, t.finish_at_ms);
         }
         if (e != ERR_OK) {
             store_task_clear(&t);
@@ -189,10 +203,11 @@ enum err lifecycle_get(struct store *s, const char *id, int64_t now_ms, int coun
     return ERR_OK;
 }
 
-enum err lifecycle_cancel(struct store *s, const char *id, int64_t now_ms, char *why, size_t whylen)
+enum err lifecycle_cancel(struct store *s, struct snapshot *snap, const char *id, int64_t now_ms,
+                          char *why, size_t whylen)
 {
     struct store_task t;
-    enum err e = lifecycle_get(s, id, now_ms, 0, &t);
+    enum err e = lifecycle_get(s, snap, id, now_ms, 0, &t);
     if (e != ERR_OK)
         return e;
     if (lifecycle_done(&t)) {
@@ -203,6 +218,8 @@ enum err lifecycle_cancel(struct store *s, const char *id, int64_t now_ms, char 
     }
     int rc = store_task_finish(s, id, "TERMINATED", now_ms, 0, "[]");
     store_task_clear(&t);
+    if (snap)
+        snapshot_cancel(snap, id); /* its render stops; no file is kept */
     if (rc == STORE_NOT_FOUND) {
         /* It ended meanwhile, or a reset removed it. */
         if (store_task_get(s, id, &t) == STORE_NOT_FOUND)
@@ -212,6 +229,43 @@ enum err lifecycle_cancel(struct store *s, const char *id, int64_t now_ms, char 
         return ERR_BAD_REQUEST;
     }
     return rc == 0 ? ERR_OK : ERR_INTERNAL;
+}
+
+struct due_list {
+    char (*ids)[STORE_ID_LEN];
+    int n;
+};
+
+static int due_one(void *ud, const struct store_task *t)
+{
+    struct due_list *l = ud;
+    memcpy(l->ids[l->n++], t->id, STORE_ID_LEN);
+    return 0;
+}
+
+int lifecycle_due(struct store *s, struct snapshot *snap, int64_t now_ms, int *more)
+{
+    struct due_list l = {calloc(LIFECYCLE_DUE_BATCH, STORE_ID_LEN), 0};
+    int rc = -1;
+    *more = 0;
+    if (!l.ids)
+        return -1;
+    /* Listed first, ended after: the listing's callback may not call the store. */
+    if (store_task_each_due(s, now_ms, LIFECYCLE_DUE_BATCH, due_one, &l) != STORE_OK)
+        goto out;
+    for (int i = 0; i < l.n; i++) {
+        struct store_task t;
+        enum err e = lifecycle_get(s, snap, l.ids[i], now_ms, 0, &t);
+        if (e == ERR_OK)
+            store_task_clear(&t);
+        else if (e != ERR_NOT_FOUND) /* a reset removed it: not a failure */
+            goto out;
+    }
+    *more = l.n == LIFECYCLE_DUE_BATCH;
+    rc = 0;
+out:
+    free(l.ids);
+    return rc;
 }
 
 static int add_time(cJSON *o, const char *key, int64_t ms)
@@ -279,7 +333,11 @@ cJSON *lifecycle_task_json(const struct store_task *t, const char *org, int64_t 
         goto fail;
     char progress[64] = "";
     if (!lifecycle_done(t)) {
-        if (t->polls_left >= 0 || t->finish_at_ms <= t->launched_ms || now_ms <= t->launched_ms)
+        if (strcmp(t->progress, LIFECYCLE_WRITING) == 0 ||
+            (t->polls_left < 0 && now_ms >= t->finish_at_ms))
+            snprintf(progress, sizeof(progress), "%s", LIFECYCLE_WRITING);
+        else if (t->polls_left >= 0 || t->finish_at_ms <= t->launched_ms ||
+                 now_ms <= t->launched_ms)
             snprintf(progress, sizeof(progress), "%s",
                      t->progress[0] ? t->progress : "Initializing...");
         else

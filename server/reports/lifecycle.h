@@ -3,11 +3,14 @@
  * (SUCCESS, WARNING, ERROR, TEMP_ERROR) or cancelled (TERMINATED), and how
  * it is shown as TaskResultDetails and ReportResults.
  *
- * Tasks finish lazily: whoever reads a task after its due time (or after its
- * last counted result poll) finishes it in the database, computing its row
- * count from the tenant. The store makes that idempotent, so concurrent
- * readers agree. No HTTP here; JSON values returned are owned by the caller
- * (cJSON_Delete).
+ * A task ends once it is due (its time came, or its last counted result
+ * poll was made). One that ends with files is handed to the render queue
+ * (snapshot.h) by whoever notices first (a read, or the queue's watcher)
+ * and ends when its files are stored; until then it is running, with the
+ * progress LIFECYCLE_WRITING. One without files ends in the database at
+ * once. The store makes ending idempotent, so concurrent readers and
+ * workers agree. No HTTP here; JSON values returned are owned by the
+ * caller (cJSON_Delete).
  */
 #ifndef ISC_REPORTS_LIFECYCLE_H
 #define ISC_REPORTS_LIFECYCLE_H
@@ -20,6 +23,7 @@
 #include "report.h"
 
 struct cJSON;
+struct snapshot;
 
 /* How a new task will run: computed by the caller from flags (and later the control API). */
 struct lifecycle_plan {
@@ -44,18 +48,43 @@ enum err lifecycle_start(struct store *s, int64_t now_ms, const struct report_ty
                          const char *launcher, const struct lifecycle_plan *plan,
                          struct store_task *out, int *existing);
 
-/*
- * Loads task `id` as it is at `now_ms`, finishing it first when it is due.
- * count_poll = 1 counts this read as a result poll (for tasks that finish
- * after N polls). Returns ERR_OK, ERR_NOT_FOUND, or ERR_INTERNAL.
- */
-enum err lifecycle_get(struct store *s, const char *id, int64_t now_ms, int count_poll,
-                       struct store_task *out);
+/* The progress of a due task whose files are being written. */
+#define LIFECYCLE_WRITING "Writing the report files..."
 
-/* Cancels a running task: ERR_OK, ERR_NOT_FOUND, ERR_BAD_REQUEST when it has
- * already ended (reason in why), ERR_INTERNAL. */
-enum err lifecycle_cancel(struct store *s, const char *id, int64_t now_ms, char *why,
-                          size_t whylen);
+/*
+ * Loads task `id` as it is at `now_ms`, finishing it first when it is due:
+ * a task with files goes to `snap`'s queue and is loaded as still running
+ * (this read never waits for a render); with `snap` NULL it ends at once
+ * without files (for tests of the states alone). count_poll = 1 counts this read as
+ * a result poll (for tasks that finish after N polls). Returns ERR_OK,
+ * ERR_NOT_FOUND, or ERR_INTERNAL.
+ */
+enum err lifecycle_get(struct store *s, struct snapshot *snap, const char *id, int64_t now_ms,
+                       int count_poll, struct store_task *out);
+
+/* Cancels a running task (and its render, when `snap` has one): ERR_OK,
+ * ERR_NOT_FOUND, ERR_BAD_REQUEST when it has already ended (reason in why),
+ * ERR_INTERNAL. */
+enum err lifecycle_cancel(struct store *s, struct snapshot *snap, const char *id, int64_t now_ms,
+                          char *why, size_t whylen);
+
+/*
+ * Ends running task `t` at `completed_ms`: with its planned outcome and
+ * `rows`, or, when `error` is not NULL, with ERROR, 0 rows and `error` as
+ * its message. STORE_OK, STORE_NOT_FOUND when it had already ended (or is
+ * gone), STORE_ERROR.
+ */
+int lifecycle_end(struct store *s, const struct store_task *t, int64_t completed_ms, int64_t rows,
+                  const char *error);
+
+/*
+ * Ends or queues (as lifecycle_get() does) the tasks due by time at `now_ms`
+ * that have not ended, oldest first, at most LIFECYCLE_DUE_BATCH of them:
+ * *more is 1 when there may be more. What the render queue's watcher runs.
+ * 0, or -1 on a database error.
+ */
+#define LIFECYCLE_DUE_BATCH 1024
+int lifecycle_due(struct store *s, struct snapshot *snap, int64_t now_ms, int *more);
 
 /* Nonzero when the task has ended. */
 int lifecycle_done(const struct store_task *t);

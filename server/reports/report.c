@@ -228,6 +228,19 @@ const struct report_format *report_format_find(const char *name, int by_file_for
     return NULL;
 }
 
+int report_formats_has(const char *list, const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    for (const char *p = n ? list : NULL; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == n && strncmp(p, name, n) == 0)
+            return 1;
+        p = comma ? comma + 1 : NULL;
+    }
+    return 0;
+}
+
 const struct report_format *report_format_at(size_t i)
 {
     return i < N(formats) ? &formats[i] : NULL;

@@ -88,6 +88,8 @@ const struct report_type *report_type_at(size_t i);
 /* The format whose `name` (by_file_format 0: "CSV") or `file_format` (1: "csv")
  * is exactly `name`, or NULL (also for NULL). */
 const struct report_format *report_format_find(const char *name, int by_file_format);
+/* 1 when format `name` ("CSV") is in `list` ("CSV,PDF"), else 0; NULLs give 0. */
+int report_formats_has(const char *list, const char *name);
 /* The i-th format, in table order (CSV, PDF), or NULL past the end. */
 const struct report_format *report_format_at(size_t i);
 /* The i-th search index, in the contract's order, or NULL past the end. */

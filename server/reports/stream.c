@@ -35,9 +35,11 @@ struct report_stream {
     int in_part;  /* its beginning is out */
     int finished; /* everything is produced (and the zip closed) */
     int failed;
-    struct buf out;  /* bytes for the reader */
-    size_t off;      /* of `out`, already read */
-    struct buf page; /* the writer's output for one piece */
+    const atomic_int *stop; /* NULL, or fail once it is nonzero */
+    int64_t delivered;      /* data rows delivered */
+    struct buf out;         /* bytes for the reader */
+    size_t off;             /* of `out`, already read */
+    struct buf page;        /* the writer's output for one piece */
     struct archive *zip;
     const struct archive_dl *za; /* libarchive's functions, when zip is set */
     int64_t mtime_ms;
@@ -81,6 +83,9 @@ static int emit_page(struct report_stream *st)
 static int page_row(void *ud, size_t n, const char *const *cells)
 {
     struct report_stream *st = ud;
+    if (st->stop && atomic_load(st->stop))
+        return -1;
+    st->delivered++;
     return st->format->writer->row(st->state, &st->page, n, cells);
 }
 
@@ -188,6 +193,28 @@ ssize_t report_stream_read(struct report_stream *st, char *buf, size_t max)
     return (ssize_t)n;
 }
 
+void report_stream_watch(struct report_stream *st, const atomic_int *stop)
+{
+    st->stop = stop;
+}
+
+int64_t report_stream_rows(const struct report_stream *st)
+{
+    return st->delivered;
+}
+
+int report_file_kind(const char *type, const char *file_format, const char **content_type,
+                     const char **extension)
+{
+    const struct report_format *f = report_format_find(file_format, 1);
+    const struct report_type *t = report_type_find(type);
+    if (!f || !t)
+        return -1;
+    *content_type = t->zip ? "application/zip" : f->content_type;
+    *extension = t->zip ? "zip" : f->extension;
+    return 0;
+}
+
 /* Opens the zip writer; -1 with `why` set when libarchive cannot be loaded. */
 static int open_zip(struct report_stream *st, char *why, size_t whylen)
 {
@@ -236,8 +263,7 @@ enum err report_stream_open(struct store *s, const struct store_task *t, const c
     rc = ERR_INTERNAL;
     if (type->zip && open_zip(st, why, whylen) != 0)
         goto out;
-    *content_type = type->zip ? "application/zip" : f->content_type;
-    *extension = type->zip ? "zip" : f->extension;
+    report_file_kind(t->report_type, file_format, content_type, extension);
     *out = st;
     st = NULL;
     rc = ERR_OK;

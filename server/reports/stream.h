@@ -9,7 +9,9 @@
 #ifndef ISC_REPORTS_STREAM_H
 #define ISC_REPORTS_STREAM_H
 
+#include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "../core/err.h"
@@ -36,5 +38,19 @@ enum err report_stream_open(struct store *s, const struct store_task *t, const c
 ssize_t report_stream_read(struct report_stream *st, char *buf, size_t max);
 /* NULL is a no-op. */
 void report_stream_free(struct report_stream *st);
+
+/* Makes the stream fail (its next read returns -1) once *stop is nonzero;
+ * checked before each row. `stop` must outlive the stream. */
+void report_stream_watch(struct report_stream *st, const atomic_int *stop);
+/* The data rows delivered so far, all parts together. */
+int64_t report_stream_rows(const struct report_stream *st);
+
+/*
+ * What a file of type `type` (a type name) in `file_format` is sent as:
+ * *content_type and *extension (static strings; a zip for the types whose
+ * definition says so). 0, or -1 for an unknown type or format.
+ */
+int report_file_kind(const char *type, const char *file_format, const char **content_type,
+                     const char **extension);
 
 #endif

@@ -353,7 +353,9 @@ static int clear_tables_locked(struct store *s, char *err, size_t errlen)
                           "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE"
                           " 'sqlite_%' AND name NOT IN ('meta', 'schema_migrations')",
                           STORE_NO_ARGS, add_delete, &sql) == STORE_ERROR ||
-        buf_puts(&sql, "DELETE FROM meta WHERE key = 'fixtures';") != 0)
+        buf_puts(&sql, "DELETE FROM meta WHERE key = 'fixtures';") != 0 ||
+        /* The fixtures' tasks get the positions they have in a new database. */
+        buf_puts(&sql, "DELETE FROM sqlite_sequence WHERE name = 'tasks';") != 0)
         snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
     else
         rc = store_script_locked(s, "reset", sql.data, err, errlen);

@@ -176,6 +176,14 @@ int store_task_poll(struct store *s, const char *id, int *left);
 int store_task_each(struct store *s, int limit, int (*fn)(void *ud, const struct store_task *t),
                     void *ud);
 
+/* Calls fn for each task that has not ended and whose end by time is due
+ * at now_ms, oldest first, at most `limit`; stops when fn returns nonzero. */
+int store_task_each_due(struct store *s, int64_t now_ms, int limit,
+                        int (*fn)(void *ud, const struct store_task *t), void *ud);
+/* The earliest end by time after `after_ms` among tasks that have not
+ * ended, into *out: STORE_OK, STORE_NOT_FOUND when there is none. */
+int store_task_next_due(struct store *s, int64_t after_ms, int64_t *out);
+
 /* ---- audit events (auditable=true downloads) ---- */
 struct store_audit {
     int64_t id;

@@ -219,3 +219,37 @@ int store_audit_each(struct store *s, int limit, int (*fn)(void *ud, const struc
                            STORE_ARGS(STORE_INT(limit)), audit_each_row,
                            (struct store_each){.fn.audit = fn, .ud = ud});
 }
+
+int store_task_each_due(struct store *s, int64_t now_ms, int limit,
+                        int (*fn)(void *ud, const struct store_task *t), void *ud)
+{
+    return store_read_each(s, "task due list",
+                           "SELECT " TASK_COLS " FROM tasks WHERE completed_ms IS NULL"
+                           " AND finish_at_ms <= ? ORDER BY seq LIMIT ?",
+                           STORE_ARGS(STORE_INT(now_ms), STORE_INT(limit)), task_each_row,
+                           (struct store_each){.fn.task = fn, .ud = ud});
+}
+
+/* Row callback: column 0, when not NULL, into the int64_t at ud. */
+static int due_row(void *ud, sqlite3_stmt *st)
+{
+    if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+        return STORE_ROW_STOP;
+    *(int64_t *)ud = sqlite3_column_int64(st, 0);
+    return STORE_ROW_STOP;
+}
+
+int store_task_next_due(struct store *s, int64_t after_ms, int64_t *out)
+{
+    int64_t next = -1;
+    int rc = store_read(s, "task next due",
+                        "SELECT MIN(finish_at_ms) FROM tasks WHERE completed_ms IS NULL"
+                        " AND finish_at_ms > ?",
+                        STORE_ARGS(STORE_INT(after_ms)), due_row, &next);
+    if (rc == STORE_ERROR)
+        return rc;
+    if (next < 0)
+        return STORE_NOT_FOUND;
+    *out = next;
+    return STORE_OK;
+}

@@ -106,11 +106,21 @@ static void build_argv(const char **argv, const char *const *args, int defaults)
     argv[n] = NULL;
 }
 
+/* 1 when `extra` sets the variable that `entry` ("NAME=value") sets. */
+static int overridden(const char *entry, const char *const *extra)
+{
+    size_t len = strcspn(entry, "=");
+    for (int i = 0; extra != NULL && extra[i] != NULL; i++)
+        if (strncmp(extra[i], entry, len) == 0 && extra[i][len] == '=')
+            return 1;
+    return 0;
+}
+
 static void build_envp(const char **envp, const char *const *extra)
 {
     int n = 0;
     for (char **e = environ; *e != NULL; e++) {
-        if (strncmp(*e, "ISC_MOCK_", 9) == 0)
+        if (strncmp(*e, "ISC_MOCK_", 9) == 0 || overridden(*e, extra))
             continue;
         cr_assert(n < MAX_ENV - 16, "environment too large");
         envp[n++] = *e;
@@ -712,6 +722,19 @@ cJSON *e2e_result(const char *ver, const char *token, const char *id)
     r.json = NULL;
     http_res_free(&r);
     return out;
+}
+
+cJSON *e2e_result_done(const char *ver, const char *token, const char *id, int timeout_s)
+{
+    int64_t until = mono_ms() + (int64_t)timeout_s * 1000;
+    for (;;) {
+        cJSON *res = e2e_result(ver, token, id);
+        if (jhas(res, "status"))
+            return res;
+        cJSON_Delete(res);
+        cr_assert(mono_ms() < until, "task %s still running after %d s", id, timeout_s);
+        usleep(50 * 1000);
+    }
 }
 
 void e2e_clock_advance(int64_t ms)

@@ -95,6 +95,11 @@ const char *e2e_tmpdir(void);
 
 extern struct mock_proc e2e_srv;
 
+/* The task the built-in fixtures hold (the API documentation's example),
+ * and how many tasks a fresh or reset server lists. */
+#define E2E_EXAMPLE_TASK "ef38f94347e94562b5bb8424a56397d8"
+#define E2E_FIXTURE_TASKS 1
+
 /* Starts e2e_srv with the defaults (asserts that it started). */
 void e2e_init(void);
 /* Starts e2e_srv as mock_proc_start(args, env, defaults) does; asserts that it started. */
@@ -185,6 +190,10 @@ cJSON *e2e_run(const char *ver, const char *token, const char *json);
 cJSON *e2e_result(const char *ver, const char *token, const char *id);
 /* POST /mock/clock {"advanceMs": ms}; asserts 200. */
 void e2e_clock_advance(int64_t ms);
+/* e2e_result() again and again until the task has ended (its files can take
+ * longer to write than one poll waits for them); asserts it ends within
+ * timeout_s seconds. */
+cJSON *e2e_result_done(const char *ver, const char *token, const char *id, int timeout_s);
 /* The mock's virtual "now" in ms (GET /mock/clock). */
 int64_t e2e_clock_now(void);
 

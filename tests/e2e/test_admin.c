@@ -193,7 +193,7 @@ Test(admin, refused_calls_do_nothing, .fini = e2e_fini, .timeout = 90.)
     e2e_start((const char *[]){"--admin-token", ADMIN, NULL}, NULL, 1);
     char *tok = e2e_token("demo-app");
     cJSON *t = e2e_run("v2024", tok, ids_body);
-    cr_assert_eq(task_count(), 1);
+    cr_assert_eq(task_count(), E2E_FIXTURE_TASKS + 1);
     double before = clock_ms();
 
     struct http_res r;
@@ -205,7 +205,7 @@ Test(admin, refused_calls_do_nothing, .fini = e2e_fini, .timeout = 90.)
     ctl_as(&r, "POST", "/mock/reset", NULL, NULL);
     expect_admin_401(&r, "reset");
     http_res_free(&r);
-    cr_expect_eq(task_count(), 1, "a refused reset removed the task");
+    cr_expect_eq(task_count(), E2E_FIXTURE_TASKS + 1, "a refused reset removed the task");
 
     ctl_as(&r, "POST", "/mock/faults", NULL, "{\"operation\":\"getReportResult\",\"status\":500}");
     expect_admin_401(&r, "fault");
@@ -227,7 +227,7 @@ Test(admin, refused_calls_do_nothing, .fini = e2e_fini, .timeout = 90.)
     ctl_as(&r, "POST", "/mock/reset", GOOD, NULL);
     cr_expect_eq(r.status, 200, "%ld %s", r.status, r.body);
     http_res_free(&r);
-    cr_expect_eq(task_count(), 0);
+    cr_expect_eq(task_count(), E2E_FIXTURE_TASKS);
     cJSON_Delete(t);
     free(tok);
     e2e_finish();

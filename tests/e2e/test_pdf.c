@@ -5,7 +5,8 @@
  * same order (as many as ReportResults.rows), "Page N" on every page and
  * non-ASCII names intact. SEARCH_EXPORT answers a zip of one PDF per index,
  * each matching the CSV of the same index. Also: selectedFormats still
- * decides, and a server that cannot load cairo answers 500 and logs why.
+ * decides, and a server that cannot load cairo ends the reports that need a
+ * PDF with ERROR (the log says why) while CSV-only reports still succeed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -385,8 +386,10 @@ E2E_TEST(pdf, selected_formats_decide)
     free(tok);
 }
 
-/* Without a loadable cairo a PDF download is an honest 500 and the log says why; CSV works. */
-Test(pdf, no_pdf_library_is_a_500, .fini = e2e_fini, .timeout = 90.)
+/* Without a loadable cairo a report with a PDF cannot be written: the task
+ * ends ERROR with a message (never a 500), the log names the library, and
+ * a CSV-only report still succeeds. */
+Test(pdf, no_pdf_library_ends_the_task_in_error, .fini = e2e_fini, .timeout = 90.)
 {
     char libdir[600], lib[640], env[700];
     FILE *f;
@@ -399,20 +402,39 @@ Test(pdf, no_pdf_library_is_a_500, .fini = e2e_fini, .timeout = 90.)
     e2e_start(NULL, envs, 1);
     char *tok = e2e_token("demo-app");
     cJSON *task = e2e_run("v2024", tok, "{\"reportType\":\"IDENTITIES\"}");
+    cJSON *csv_only = e2e_run("v2024", tok,
+                              "{\"reportType\":\"ORPHAN_IDENTITIES\","
+                              "\"arguments\":{\"selectedFormats\":[\"CSV\"]}}");
     struct http_res r;
     char path[160];
     e2e_clock_advance(60 * 1000);
-    cJSON_Delete(e2e_result("v2024", tok, jstr(task, "id")));
-    snprintf(path, sizeof(path), "/v2024/reports/%s?fileFormat=pdf", jstr(task, "id"));
-    api_call(&r, "GET", path, tok, NULL);
-    assert_error_dto(&r, 500, NULL);
-    cr_assert_null(strstr(r.body, "cairo"), "the reason stays in the log: %s", r.body);
-    http_res_free(&r);
+    cJSON *res = e2e_result_done("v2024", tok, jstr(task, "id"), 60);
+    cr_assert_str_eq(jstr(res, "status"), "FAILURE");
+    cr_assert_eq(jnum(res, "rows"), 0);
+    cJSON_Delete(res);
+    cJSON *listed = ctl("GET", "/mock/tasks?reportType=IDENTITIES", NULL, 200);
+    const cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItem(listed, "tasks"), 0);
+    cr_assert_str_eq(jstr(t, "completionStatus"), "ERROR");
+    const cJSON *msg = cJSON_GetArrayItem(cJSON_GetObjectItem(t, "messages"), 0);
+    cr_assert(jstr(msg, "localizedText") && strstr(jstr(msg, "localizedText"), "PDF"),
+              "the message says which file failed: %s", cJSON_PrintUnformatted(t));
+    cJSON_Delete(listed);
+    for (int i = 0; i < 2; i++) { /* no file of a failed task, in any format */
+        snprintf(path, sizeof(path), "/v2024/reports/%s?fileFormat=%s", jstr(task, "id"),
+                 i ? "pdf" : "csv");
+        api_call(&r, "GET", path, tok, NULL);
+        assert_error_dto(&r, 404, NULL);
+        http_res_free(&r);
+    }
     char *err = mock_proc_stderr(&e2e_srv);
     cr_assert(strstr(err, "libcairo.so.2"), "the log names the library: %s", err);
     free(err);
-    get_file(&r, tok, jstr(task, "id"), "csv");
+    res = e2e_result_done("v2024", tok, jstr(csv_only, "id"), 60);
+    cr_assert_str_eq(jstr(res, "status"), "SUCCESS");
+    get_file(&r, tok, jstr(csv_only, "id"), "csv");
     http_res_free(&r);
+    cJSON_Delete(res);
+    cJSON_Delete(csv_only);
     cJSON_Delete(task);
     free(tok);
     e2e_finish();

@@ -63,7 +63,7 @@ E2E_TEST(run, new_task_details)
     cr_expect_str_eq(jstr(t, "created"), jstr(c.json, "now"));
     http_res_free(&c);
 
-    cr_expect_eq(task_count(), 1);
+    cr_expect_eq(task_count(), E2E_FIXTURE_TASKS + 1);
     http_res_free(&r);
     free(tok);
 }
@@ -182,7 +182,7 @@ E2E_TEST(run, validation_names_the_field)
         }
         http_res_free(&r);
     }
-    cr_expect_eq(task_count(), 0, "an invalid body stored a task");
+    cr_expect_eq(task_count(), E2E_FIXTURE_TASKS, "an invalid body stored a task");
     free(tok);
 }
 
@@ -217,7 +217,7 @@ E2E_TEST(run, not_a_json_object)
     if (r.status == 400)
         assert_error_dto(&r, 400, NULL);
     http_res_free(&r);
-    cr_expect_eq(task_count(), 0);
+    cr_expect_eq(task_count(), E2E_FIXTURE_TASKS);
     free(tok);
 }
 
@@ -250,12 +250,12 @@ E2E_TEST(run, oversize_body_413_nothing_stored)
         http_res_free(&r);
         free(body);
     }
-    cr_expect_eq(task_count(), 0, "an oversize body stored a task");
+    cr_expect_eq(task_count(), E2E_FIXTURE_TASKS, "an oversize body stored a task");
 
     /* The server still serves after refusing. */
     cJSON *t = e2e_run("v2024", tok, identities_body);
     cJSON_Delete(t);
-    cr_expect_eq(task_count(), 1);
+    cr_expect_eq(task_count(), E2E_FIXTURE_TASKS + 1);
     free(tok);
 }
 
@@ -281,7 +281,7 @@ E2E_TEST(run, oversize_without_token_is_401)
     assert_401(&r, NULL);
     http_res_free(&r);
     free(body);
-    cr_expect_eq(task_count(), 0);
+    cr_expect_eq(task_count(), E2E_FIXTURE_TASKS);
 }
 
 E2E_TEST(run, same_report_while_running_is_the_same_task)
@@ -302,14 +302,14 @@ E2E_TEST(run, same_report_while_running_is_the_same_task)
                        "true}}");
     cr_expect_str_neq(jstr(a, "id"), jstr(c, "id"));
     cr_expect_str_neq(jstr(a, "id"), jstr(d, "id"));
-    cr_expect_eq(task_count(), 3);
+    cr_expect_eq(task_count(), E2E_FIXTURE_TASKS + 3);
 
     /* Once finished, the same report starts a new task. */
     e2e_clock_advance(60 * 1000);
     cJSON *e = e2e_run("v2024", tok, identities_body);
     cr_expect_str_neq(jstr(a, "id"), jstr(e, "id"));
     cr_expect(jnull(e, "completed"), "a new task is running");
-    cr_expect_eq(task_count(), 4);
+    cr_expect_eq(task_count(), E2E_FIXTURE_TASKS + 4);
 
     cJSON_Delete(a);
     cJSON_Delete(b);

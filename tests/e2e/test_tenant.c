@@ -31,7 +31,7 @@ static void report_sha(char out[65])
                           "{\"reportType\":\"IDENTITIES_DETAILS\","
                           "\"arguments\":{\"correlatedOnly\":false}}");
     e2e_clock_advance(60 * 1000);
-    cJSON *res = e2e_result("v2024", tok, jstr(task, "id"));
+    cJSON *res = e2e_result_done("v2024", tok, jstr(task, "id"), 120);
     cr_assert_str_eq(jstr(res, "status"), "SUCCESS");
     char path[256];
     snprintf(path, sizeof path, "/v2024/reports/%s?fileFormat=csv", jstr(task, "id"));
@@ -162,7 +162,7 @@ Test(tenant, hundred_thousand_identities_in_bounded_memory, .fini = e2e_fini, .t
     char *tok = e2e_token("demo-app");
     cJSON *task = e2e_run("v2024", tok, "{\"reportType\":\"IDENTITIES\"}");
     e2e_clock_advance(60 * 1000);
-    cJSON *res = e2e_result("v2024", tok, jstr(task, "id"));
+    cJSON *res = e2e_result_done("v2024", tok, jstr(task, "id"), 400); /* a CSV and a PDF */
     cr_assert_str_eq(jstr(res, "status"), "SUCCESS");
     cr_assert_eq(jnum(res, "rows"), 100000);
     char path[256];

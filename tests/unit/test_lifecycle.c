@@ -123,10 +123,10 @@ Test(lifecycle, finishes_when_due_with_real_rows, .init = open_db, .fini = close
     struct store_task t, got;
     int existing;
     start("UNCORRELATED_ACCOUNTS", "{}", &by_time, 10000, &t, &existing);
-    cr_assert_eq(lifecycle_get(db, t.id, 10999, 1, &got), ERR_OK);
+    cr_assert_eq(lifecycle_get(db, NULL, t.id, 10999, 1, &got), ERR_OK);
     cr_assert_not(lifecycle_done(&got));
     store_task_clear(&got);
-    cr_assert_eq(lifecycle_get(db, t.id, 11000, 1, &got), ERR_OK);
+    cr_assert_eq(lifecycle_get(db, NULL, t.id, 11000, 1, &got), ERR_OK);
     cr_assert(lifecycle_done(&got));
     cr_assert_str_eq(got.completion_status, "SUCCESS");
     cr_assert_eq(got.completed_ms, 11000);
@@ -151,13 +151,13 @@ Test(lifecycle, finishes_after_n_polls, .init = open_db, .fini = close_db)
     struct store_task t, got;
     int existing;
     start("IDENTITIES", "{}", &plan, 1000, &t, &existing);
-    cr_assert_eq(lifecycle_get(db, t.id, 99999999, 0, &got), ERR_OK); /* not a poll */
+    cr_assert_eq(lifecycle_get(db, NULL, t.id, 99999999, 0, &got), ERR_OK); /* not a poll */
     cr_assert_not(lifecycle_done(&got));
     store_task_clear(&got);
-    cr_assert_eq(lifecycle_get(db, t.id, 1000, 1, &got), ERR_OK);
+    cr_assert_eq(lifecycle_get(db, NULL, t.id, 1000, 1, &got), ERR_OK);
     cr_assert_not(lifecycle_done(&got));
     store_task_clear(&got);
-    cr_assert_eq(lifecycle_get(db, t.id, 1000, 1, &got), ERR_OK);
+    cr_assert_eq(lifecycle_get(db, NULL, t.id, 1000, 1, &got), ERR_OK);
     cr_assert(lifecycle_done(&got));
     cr_assert_str_eq(got.completion_status, "WARNING");
     cJSON *m = cJSON_Parse(got.messages);
@@ -174,7 +174,7 @@ Test(lifecycle, error_outcome_maps_to_failure, .init = open_db, .fini = close_db
     struct store_task t, got;
     int existing;
     start("IDENTITIES", "{}", &plan, 0, &t, &existing);
-    cr_assert_eq(lifecycle_get(db, t.id, 10, 1, &got), ERR_OK);
+    cr_assert_eq(lifecycle_get(db, NULL, t.id, 10, 1, &got), ERR_OK);
     cJSON *j = lifecycle_results_json(&got);
     cr_assert_str_eq(cJSON_GetObjectItem(j, "status")->valuestring, "FAILURE");
     cJSON_Delete(j);
@@ -188,15 +188,16 @@ Test(lifecycle, cancel_running_then_finished, .init = open_db, .fini = close_db)
     int existing;
     char why[256];
     start("IDENTITIES", "{}", &by_time, 0, &t, &existing);
-    cr_assert_eq(lifecycle_cancel(db, t.id, 500, why, sizeof(why)), ERR_OK);
-    cr_assert_eq(lifecycle_get(db, t.id, 5000, 1, &got), ERR_OK);
+    cr_assert_eq(lifecycle_cancel(db, NULL, t.id, 500, why, sizeof(why)), ERR_OK);
+    cr_assert_eq(lifecycle_get(db, NULL, t.id, 5000, 1, &got), ERR_OK);
     cr_assert_str_eq(got.completion_status, "TERMINATED");
     cr_assert_eq(got.completed_ms, 500);
     store_task_clear(&got);
-    cr_assert_eq(lifecycle_cancel(db, t.id, 600, why, sizeof(why)), ERR_BAD_REQUEST);
+    cr_assert_eq(lifecycle_cancel(db, NULL, t.id, 600, why, sizeof(why)), ERR_BAD_REQUEST);
     cr_assert_not_null(strstr(why, "not running"));
-    cr_assert_eq(lifecycle_cancel(db, "0123456789abcdef0123456789abcdef", 600, why, sizeof(why)),
-                 ERR_NOT_FOUND);
+    cr_assert_eq(
+        lifecycle_cancel(db, NULL, "0123456789abcdef0123456789abcdef", 600, why, sizeof(why)),
+        ERR_NOT_FOUND);
     store_task_clear(&t);
 }
 
@@ -206,7 +207,7 @@ Test(lifecycle, unknown_source_ends_in_error, .init = open_db, .fini = close_db)
     int existing;
     start("ACCOUNTS", "{\"application\":\"ffffffffffffffffffffffffffffffff\",\"sourceName\":\"X\"}",
           &by_time, 0, &t, &existing);
-    cr_assert_eq(lifecycle_get(db, t.id, 1000, 1, &got), ERR_OK);
+    cr_assert_eq(lifecycle_get(db, NULL, t.id, 1000, 1, &got), ERR_OK);
     cr_assert_str_eq(got.completion_status, "ERROR");
     cJSON *m = cJSON_Parse(got.messages);
     cr_assert_eq(cJSON_GetArraySize(m), 1);
@@ -227,7 +228,7 @@ Test(lifecycle, failure_message_stays_valid_utf8, .init = open_db, .fini = close
     struct store_task t, got;
     int existing;
     start("ACCOUNTS", args, &by_time, 0, &t, &existing);
-    cr_assert_eq(lifecycle_get(db, t.id, 1000, 1, &got), ERR_OK);
+    cr_assert_eq(lifecycle_get(db, NULL, t.id, 1000, 1, &got), ERR_OK);
     cr_assert_str_eq(got.completion_status, "ERROR");
     cr_assert(utf8_valid(got.messages), "messages: %s", got.messages);
     store_task_clear(&got);
@@ -295,12 +296,12 @@ Test(lifecycle, render_failure_ends_the_task_error)
     int existing;
     start("SEARCH_EXPORT", "{\"indices\":[\"events\"],\"query\":\"*\"}", &by_time, 1000, &t,
           &existing);
-    cr_assert_eq(lifecycle_get(db, t.id, 5000, 1, &again), ERR_OK);
+    cr_assert_eq(lifecycle_get(db, NULL, t.id, 5000, 1, &again), ERR_OK);
     cr_assert_str_eq(again.completion_status, "ERROR");
     cr_assert_eq(again.rows, 0);
     cr_assert(strstr(again.messages, "could not be rendered") != NULL, "%s", again.messages);
     store_task_clear(&again);
-    cr_assert_eq(lifecycle_get(db, t.id, 6000, 1, &again), ERR_OK, "the next read too");
+    cr_assert_eq(lifecycle_get(db, NULL, t.id, 6000, 1, &again), ERR_OK, "the next read too");
     cr_assert_str_eq(again.completion_status, "ERROR");
     store_task_clear(&again);
     store_task_clear(&t);

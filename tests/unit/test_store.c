@@ -87,7 +87,7 @@ Test(store, reopen_keeps_rows_and_settings, .init = make_path, .fini = drop_path
     cr_assert_eq(store_meta_get(s, "absent", v, sizeof(v)), 1);
     int n = 0;
     cr_assert_eq(store_task_each(s, 100, count_tasks, &n), 0);
-    cr_assert_eq(n, 1);
+    cr_assert_eq(n, 2, "the inserted task and the fixtures' example task, once");
     /* Fixtures are loaded once: the demo client is there, not duplicated. */
     struct store_client c;
     cr_assert_eq(store_client_get(s, "demo-app", &c), 0);
@@ -167,8 +167,12 @@ Test(store, reset_goes_back_to_the_fixtures, .init = make_path, .fini = drop_pat
 
     cr_assert_eq(store_reset(s), 0);
     int n = 0;
+    struct store_task t;
     cr_assert_eq(store_task_each(s, 100, count_tasks, &n), 0);
-    cr_assert_eq(n, 0);
+    cr_assert_eq(n, 1, "only the fixtures' example task");
+    cr_assert_eq(store_task_get(s, "ef38f94347e94562b5bb8424a56397d8", &t), 0);
+    store_task_clear(&t);
+    cr_assert_eq(store_task_get(s, "00000000000000000000000000000003", &t), 1);
     cr_assert_eq(store_client_get(s, "extra", &c), 1);
     cr_assert_eq(store_client_get(s, "demo-reader", &c), 0);
     char v[16];
@@ -316,6 +320,7 @@ Test(store, image_starts_a_new_file_and_is_ignored_by_an_existing_one, .init = m
                          embedded_fixtures, embedded_fixtures_count, err, sizeof(err));
     cr_assert_not_null(s, "%s", err);
     cr_assert_eq(scalar(s, "SELECT count(*) FROM accounts"), 850);
+    int64_t fixture_tasks = scalar(s, "SELECT count(*) FROM tasks");
     insert_task(s, "00000000000000000000000000000005");
     cr_assert_eq(scalar(s, "SELECT count(*) FROM identities WHERE name = 'amelia.smith'"), 1);
     cr_assert_eq(sqlite3_exec(s->db, "DELETE FROM identity_errors", NULL, NULL, NULL), SQLITE_OK);
@@ -325,7 +330,7 @@ Test(store, image_starts_a_new_file_and_is_ignored_by_an_existing_one, .init = m
     cr_assert_not_null(s, "%s", err);
     int n = 0;
     cr_assert_eq(store_task_each(s, 100, count_tasks, &n), 0);
-    cr_assert_eq(n, 1, "the file's own rows stay");
+    cr_assert_eq(n, fixture_tasks + 1, "the file's own rows stay, the image adds none");
     cr_assert_eq(scalar(s, "SELECT count(*) FROM identity_errors"), 0);
     store_close(s);
 }

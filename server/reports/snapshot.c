@@ -1,0 +1,377 @@
+/*
+ * snapshot.c - the render queue, its workers and the watcher (see
+ * snapshot.h).
+ *
+ * Jobs are a FIFO list under one mutex; a worker takes the oldest job not
+ * taken, renders without the mutex, and takes it again only to publish
+ * (rename the files into place and end the task) and to drop the job.
+ * The watcher sleeps until the next due time (real clock) or a kick, then,
+ * without the mutex, asks lifecycle_due() to end or queue every due task
+ * and the store for the next due time. `done` wakes snapshot_settle().
+ * The order of locks is always this mutex first, then the store's.
+ */
+#include "snapshot.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/clock.h"
+#include "../core/log.h"
+#include "../store/store.h"
+#include "lifecycle.h"
+#include "render.h"
+#include "spool.h"
+
+#define SNAPSHOT_WATCH_MAX_MS 60000 /* the longest the watcher sleeps on the real clock */
+
+struct job {
+    struct job *next;
+    char id[STORE_ID_LEN];
+    int64_t due_ms;
+    unsigned tag;    /* marks its temporary files */
+    int taken;       /* a worker renders it */
+    atomic_int stop; /* cancelled: the worker stops between rows */
+};
+
+struct snapshot {
+    struct store *store;
+    const struct spool *spool;
+    struct clock *clock;
+    pthread_mutex_t lock;
+    pthread_cond_t work;  /* a job was queued, or stopping */
+    pthread_cond_t done;  /* a job went, or the watcher looked */
+    pthread_cond_t watch; /* kicked, or stopping */
+    struct job *jobs;     /* oldest first */
+    size_t pending;
+    unsigned tags;   /* the last job's tag */
+    int kicked;      /* the watcher must look again */
+    int looking;     /* the watcher is looking */
+    int more;        /* its last look left due tasks for later */
+    int64_t next_ms; /* the next due time it knows of; INT64_MAX: none */
+    int stopping;
+    int nthreads;
+    int watching; /* the watcher thread runs */
+    pthread_t threads[SNAPSHOT_WORKERS];
+    pthread_t watcher;
+};
+
+/* The live job of task `id` (one being stopped does not count). */
+static struct job *find_locked(struct snapshot *snap, const char *id)
+{
+    for (struct job *j = snap->jobs; j; j = j->next)
+        if (!atomic_load(&j->stop) && strcmp(j->id, id) == 0)
+            return j;
+    return NULL;
+}
+
+static void drop_locked(struct snapshot *snap, struct job *job)
+{
+    for (struct job **p = &snap->jobs; *p; p = &(*p)->next)
+        if (*p == job) {
+            *p = job->next;
+            snap->pending--;
+            free(job);
+            if (snap->pending == 0 && snap->more) {
+                snap->kicked = 1; /* the due tasks the last look left */
+                pthread_cond_signal(&snap->watch);
+            }
+            pthread_cond_broadcast(&snap->done);
+            return;
+        }
+}
+
+/* Stops the taken jobs and drops the others. */
+static void stop_all_locked(struct snapshot *snap)
+{
+    struct job *j = snap->jobs, *next;
+    for (; j; j = next) {
+        next = j->next;
+        if (j->taken)
+            atomic_store(&j->stop, 1);
+        else
+            drop_locked(snap, j);
+    }
+}
+
+/* Publishes a rendered task: its files into place and its end, unless it
+ * was cancelled meanwhile. */
+static void publish(struct snapshot *snap, struct job *job, const struct store_task *t,
+                    enum render_rc rc, int64_t rows, const char *why, int64_t completed_ms)
+{
+    pthread_mutex_lock(&snap->lock);
+    if (atomic_load(&job->stop)) {
+        render_discard(snap->spool, t, job->tag);
+        goto out;
+    }
+    if (rc == RENDER_OK && render_commit(snap->spool, t, job->tag) != 0) {
+        rc = RENDER_FAILED;
+        why = "the report file could not be stored";
+    }
+    int end = lifecycle_end(snap->store, t, completed_ms, rows, rc == RENDER_OK ? NULL : why);
+    if (end != STORE_OK && rc == RENDER_OK)
+        spool_remove(snap->spool, t->id); /* ended meanwhile (cancelled, removed): no file */
+    if (end == STORE_ERROR)
+        log_msg("error", NULL, "report %s: its end could not be stored", t->id);
+out:
+    pthread_mutex_unlock(&snap->lock);
+}
+
+static void run(struct snapshot *snap, struct job *job)
+{
+    struct store_task t;
+    char why[256] = "";
+    int64_t rows = 0;
+    if (store_task_get(snap->store, job->id, &t) != STORE_OK)
+        return; /* removed meanwhile */
+    if (lifecycle_done(&t)) {
+        store_task_clear(&t);
+        return;
+    }
+    int64_t start = clock_now_ms(snap->clock);
+    enum render_rc rc = render_files(snap->store, snap->spool, &t, job->due_ms, job->tag,
+                                     &job->stop, &rows, why, sizeof(why));
+    int64_t took = clock_now_ms(snap->clock) - start;
+    if (rc == RENDER_FAILED)
+        log_msg("warn", NULL, "report %s: %s", t.id, why);
+    /* It ends when due, or when its files are written if that takes longer. */
+    int64_t end = t.launched_ms + (took > 0 ? took : 0);
+    if (rc != RENDER_CANCELLED)
+        publish(snap, job, &t, rc, rows, why, end > job->due_ms ? end : job->due_ms);
+    store_task_clear(&t);
+}
+
+static void *worker_main(void *arg)
+{
+    struct snapshot *snap = arg;
+    pthread_mutex_lock(&snap->lock);
+    for (;;) {
+        struct job *job = snap->jobs;
+        while (job && job->taken)
+            job = job->next;
+        if (snap->stopping)
+            break;
+        if (!job) {
+            pthread_cond_wait(&snap->work, &snap->lock);
+            continue;
+        }
+        job->taken = 1;
+        pthread_mutex_unlock(&snap->lock);
+        run(snap, job);
+        pthread_mutex_lock(&snap->lock);
+        drop_locked(snap, job);
+    }
+    pthread_mutex_unlock(&snap->lock);
+    return NULL;
+}
+
+/* A monotonic deadline `ms` from now. */
+static struct timespec deadline_in(int64_t ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    t.tv_sec += (time_t)(ms / 1000);
+    t.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
+/* Sleeps (the lock held) until kicked, stopping, or, on the real clock,
+ * the next due time; a due time already past is a kick. */
+static void watch_wait_locked(struct snapshot *snap)
+{
+    int64_t in = snap->next_ms == INT64_MAX ? INT64_MAX : snap->next_ms - clock_now_ms(snap->clock);
+    if (in <= 0) {
+        snap->kicked = 1;
+        return;
+    }
+    if (in == INT64_MAX || clock_mode(snap->clock) == CLOCK_MODE_VIRTUAL) {
+        pthread_cond_wait(&snap->watch, &snap->lock);
+        return;
+    }
+    if (in > SNAPSHOT_WATCH_MAX_MS)
+        in = SNAPSHOT_WATCH_MAX_MS; /* the wall clock may jump */
+    struct timespec until = deadline_in(in);
+    if (pthread_cond_timedwait(&snap->watch, &snap->lock, &until) == ETIMEDOUT)
+        snap->kicked = 1;
+}
+
+static void *watcher_main(void *arg)
+{
+    struct snapshot *snap = arg;
+    pthread_mutex_lock(&snap->lock);
+    while (!snap->stopping) {
+        if (!snap->kicked) {
+            watch_wait_locked(snap);
+            continue;
+        }
+        snap->kicked = 0;
+        snap->looking = 1;
+        pthread_mutex_unlock(&snap->lock);
+        int64_t now = clock_now_ms(snap->clock), next = INT64_MAX;
+        int more = 0;
+        if (lifecycle_due(snap->store, snap, now, &more) != 0)
+            log_msg("error", NULL, "reports: the due tasks could not be read");
+        if (store_task_next_due(snap->store, now, &next) != STORE_OK)
+            next = INT64_MAX;
+        pthread_mutex_lock(&snap->lock);
+        snap->looking = 0;
+        snap->more = more;
+        snap->next_ms = next;
+        pthread_cond_broadcast(&snap->done);
+    }
+    pthread_mutex_unlock(&snap->lock);
+    return NULL;
+}
+
+struct snapshot *snapshot_new(struct store *s, const struct spool *sp, struct clock *clock,
+                              int workers)
+{
+    struct snapshot *snap = calloc(1, sizeof(*snap));
+    pthread_condattr_t attr;
+    if (!snap)
+        return NULL;
+    snap->store = s;
+    snap->spool = sp;
+    snap->clock = clock;
+    snap->next_ms = INT64_MAX;
+    snap->kicked = 1; /* look once at start */
+    pthread_mutex_init(&snap->lock, NULL);
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&snap->work, NULL);
+    pthread_cond_init(&snap->done, &attr);
+    pthread_cond_init(&snap->watch, &attr);
+    pthread_condattr_destroy(&attr);
+    if (workers < 1)
+        workers = 1;
+    if (workers > SNAPSHOT_WORKERS)
+        workers = SNAPSHOT_WORKERS;
+    for (; snap->nthreads < workers; snap->nthreads++)
+        if (pthread_create(&snap->threads[snap->nthreads], NULL, worker_main, snap) != 0) {
+            snapshot_free(snap);
+            return NULL;
+        }
+    if (pthread_create(&snap->watcher, NULL, watcher_main, snap) != 0) {
+        snapshot_free(snap);
+        return NULL;
+    }
+    snap->watching = 1;
+    return snap;
+}
+
+void snapshot_free(struct snapshot *snap)
+{
+    if (!snap)
+        return;
+    pthread_mutex_lock(&snap->lock);
+    snap->stopping = 1;
+    stop_all_locked(snap);
+    pthread_cond_broadcast(&snap->work);
+    pthread_cond_broadcast(&snap->watch);
+    pthread_mutex_unlock(&snap->lock);
+    if (snap->watching)
+        pthread_join(snap->watcher, NULL);
+    for (int i = 0; i < snap->nthreads; i++)
+        pthread_join(snap->threads[i], NULL);
+    snap->more = 0;
+    while (snap->jobs)
+        drop_locked(snap, snap->jobs);
+    pthread_cond_destroy(&snap->work);
+    pthread_cond_destroy(&snap->done);
+    pthread_cond_destroy(&snap->watch);
+    pthread_mutex_destroy(&snap->lock);
+    free(snap);
+}
+
+int snapshot_request(struct snapshot *snap, const char *id, int64_t due_ms)
+{
+    int rc = 0;
+    pthread_mutex_lock(&snap->lock);
+    if (!snap->stopping && !find_locked(snap, id)) {
+        struct job *job = calloc(1, sizeof(*job)), **tail = &snap->jobs;
+        if (!job) {
+            rc = -1;
+            goto out;
+        }
+        snprintf(job->id, sizeof(job->id), "%s", id);
+        job->due_ms = due_ms;
+        job->tag = ++snap->tags;
+        atomic_init(&job->stop, 0);
+        while (*tail)
+            tail = &(*tail)->next;
+        *tail = job;
+        snap->pending++;
+        pthread_cond_signal(&snap->work);
+    }
+out:
+    pthread_mutex_unlock(&snap->lock);
+    return rc;
+}
+
+void snapshot_cancel(struct snapshot *snap, const char *id)
+{
+    pthread_mutex_lock(&snap->lock);
+    struct job *job = find_locked(snap, id);
+    if (job && job->taken)
+        atomic_store(&job->stop, 1);
+    else if (job)
+        drop_locked(snap, job);
+    pthread_mutex_unlock(&snap->lock);
+}
+
+void snapshot_kick(struct snapshot *snap)
+{
+    pthread_mutex_lock(&snap->lock);
+    snap->kicked = 1;
+    pthread_cond_signal(&snap->watch);
+    pthread_mutex_unlock(&snap->lock);
+}
+
+void snapshot_due_at(struct snapshot *snap, int64_t due_ms)
+{
+    pthread_mutex_lock(&snap->lock);
+    if (due_ms < snap->next_ms) {
+        snap->next_ms = due_ms;
+        pthread_cond_signal(&snap->watch);
+    }
+    pthread_mutex_unlock(&snap->lock);
+}
+
+int snapshot_settle(struct snapshot *snap, int64_t timeout_ms)
+{
+    struct timespec until = deadline_in(timeout_ms > 0 ? timeout_ms : 0);
+    int rc = 0;
+    pthread_mutex_lock(&snap->lock);
+    while (!snap->stopping && (snap->kicked || snap->looking || snap->pending > 0))
+        if (pthread_cond_timedwait(&snap->done, &snap->lock, &until) == ETIMEDOUT) {
+            rc = 1;
+            break;
+        }
+    pthread_mutex_unlock(&snap->lock);
+    return rc;
+}
+
+int snapshot_reset(struct snapshot *snap, int (*fn)(void *ud), void *ud)
+{
+    pthread_mutex_lock(&snap->lock);
+    stop_all_locked(snap);
+    int rc = fn(ud);
+    pthread_mutex_unlock(&snap->lock);
+    return rc;
+}
+
+size_t snapshot_pending(struct snapshot *snap)
+{
+    pthread_mutex_lock(&snap->lock);
+    size_t n = snap->pending;
+    pthread_mutex_unlock(&snap->lock);
+    return n;
+}

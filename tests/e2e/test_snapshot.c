@@ -1,0 +1,319 @@
+/*
+ * test_snapshot.c - a finished report's files are a snapshot: written once
+ * when the task ends, stored, and downloaded as stored. Changing the tenant
+ * (POST /mock/tenant) or resetting leaves a finished report's bytes alone;
+ * the documentation's example task answers on a fresh server and after a
+ * reset; files live beside --db FILE (and survive a restart) or in a
+ * private folder that goes with the server; cancel stops a render in
+ * progress and leaves no file; polls of other tasks keep answering while a
+ * large report renders.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+
+/* The body of GET /v2024/reports/{id}?fileFormat=fmt, asserted 200; malloc'd, *len set. */
+static char *download(const char *tok, const char *id, const char *fmt, size_t *len)
+{
+    struct http_res r;
+    char path[160];
+    snprintf(path, sizeof(path), "/v2024/reports/%s?fileFormat=%s", id, fmt);
+    api_call(&r, "GET", path, tok, NULL);
+    cr_assert_eq(r.status, 200, "%s: %ld %s", path, r.status, r.body);
+    char *copy = malloc(r.len + 1);
+    cr_assert_not_null(copy);
+    memcpy(copy, r.body, r.len);
+    copy[r.len] = '\0';
+    *len = r.len;
+    http_res_free(&r);
+    return copy;
+}
+
+static void assert_same(const char *what, const char *a, size_t alen, const char *b, size_t blen)
+{
+    cr_assert(alen == blen && memcmp(a, b, alen) == 0, "%s changed: %zu bytes, then %zu", what,
+              alen, blen);
+}
+
+static void check_example(const char *tok)
+{
+    cJSON *res = e2e_result("v2024", tok, E2E_EXAMPLE_TASK);
+    cr_assert_str_eq(jstr(res, "reportType"), "IDENTITIES_DETAILS");
+    cr_assert_str_eq(jstr(res, "status"), "SUCCESS");
+    cr_assert_eq(jnum(res, "rows"), 300);
+    assert_json_eq(cJSON_GetObjectItem(res, "availableFormats"), "[\"CSV\",\"PDF\"]");
+    cJSON_Delete(res);
+    struct http_res r;
+    api_call(&r, "GET", "/reports/v1/" E2E_EXAMPLE_TASK "/result", tok, NULL);
+    cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
+    cr_assert_str_eq(jstr(r.json, "status"), "SUCCESS");
+    http_res_free(&r);
+}
+
+/* The documentation's example id answers 200 with a CSV and a PDF, and a
+ * reset brings it back with the same bytes. */
+E2E_TEST(snapshot, example_task_answers_as_documented)
+{
+    char *tok = e2e_token("demo-admin");
+    size_t clen, plen, clen2, plen2;
+    check_example(tok);
+    char *csv = download(tok, E2E_EXAMPLE_TASK, "csv", &clen);
+    char *pdf = download(tok, E2E_EXAMPLE_TASK, "pdf", &plen);
+    cr_expect_eq(count_lines(csv), 301, "a header and the 300 identities");
+    cr_expect(plen > 5 && memcmp(pdf, "%PDF-", 5) == 0);
+
+    cJSON_Delete(ctl("POST", "/mock/reset", NULL, 200));
+    free(tok);
+    tok = e2e_token("demo-admin");
+    check_example(tok);
+    char *csv2 = download(tok, E2E_EXAMPLE_TASK, "csv", &clen2);
+    char *pdf2 = download(tok, E2E_EXAMPLE_TASK, "pdf", &plen2);
+    assert_same("the example CSV after a reset", csv, clen, csv2, clen2);
+    assert_same("the example PDF after a reset", pdf, plen, pdf2, plen2);
+    free(csv);
+    free(pdf);
+    free(csv2);
+    free(pdf2);
+    free(tok);
+}
+
+/* A finished report keeps its bytes when the tenant changes; a new report
+ * of the same kind sees the new tenant. */
+E2E_TEST(snapshot, files_do_not_follow_the_tenant)
+{
+    char *tok = e2e_token("demo-app");
+    const char *body = "{\"reportType\":\"IDENTITIES\"}";
+    cJSON *task = e2e_run("v2024", tok, body);
+    const char *id = jstr(task, "id");
+    size_t clen, plen, elen, clen2, plen2, elen2, nlen;
+    e2e_clock_advance(60 * 1000);
+    cJSON *res = e2e_result_done("v2024", tok, id, 60);
+    cr_assert_str_eq(jstr(res, "status"), "SUCCESS");
+    cr_assert_eq(jnum(res, "rows"), 300);
+    cJSON_Delete(res);
+    char *csv = download(tok, id, "csv", &clen);
+    char *pdf = download(tok, id, "pdf", &plen);
+    char *ex = download(tok, E2E_EXAMPLE_TASK, "csv", &elen);
+
+    cJSON_Delete(ctl("POST", "/mock/tenant", "{\"size\":50,\"seed\":7}", 200));
+    char *csv2 = download(tok, id, "csv", &clen2);
+    char *pdf2 = download(tok, id, "pdf", &plen2);
+    assert_same("a finished CSV", csv, clen, csv2, clen2);
+    assert_same("a finished PDF", pdf, plen, pdf2, plen2);
+    cr_expect_eq(count_lines(csv2), 301, "still the 300 identities it was made from");
+
+    /* The tenant did change: a new report shows it. */
+    cJSON *fresh = e2e_run("v2024", tok, body);
+    e2e_clock_advance(60 * 1000);
+    res = e2e_result_done("v2024", tok, jstr(fresh, "id"), 60);
+    cr_assert_eq(jnum(res, "rows"), 50);
+    cJSON_Delete(res);
+    char *now = download(tok, jstr(fresh, "id"), "csv", &nlen);
+    cr_expect_eq(count_lines(now), 51);
+
+    /* The example task, made at start from the built-in tenant, is made
+     * from it again after a reset: the same bytes. */
+    cJSON_Delete(ctl("POST", "/mock/reset", NULL, 200));
+    free(tok);
+    tok = e2e_token("demo-app");
+    char *ex2 = download(tok, E2E_EXAMPLE_TASK, "csv", &elen2);
+    assert_same("the example CSV across a tenant change and a reset", ex, elen, ex2, elen2);
+    free(csv);
+    free(pdf);
+    free(csv2);
+    free(pdf2);
+    free(now);
+    free(ex);
+    free(ex2);
+    cJSON_Delete(fresh);
+    cJSON_Delete(task);
+    free(tok);
+}
+
+static int file_exists(const char *dir, const char *name)
+{
+    char path[1024];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    return stat(path, &st) == 0;
+}
+
+/* How many entries of `dir` start with `prefix` ("" for all but . and ..). */
+static int count_prefixed(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    if (!d)
+        return -1;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.' && strncmp(e->d_name, prefix, strlen(prefix)) == 0)
+            n++;
+    closedir(d);
+    return n;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Files live in "<db>.files", named after the task, and a restart serves
+ * the same bytes without writing them again. */
+Test(snapshot, files_beside_the_database_survive_a_restart, .fini = e2e_fini, .timeout = 120.)
+{
+    char db[600], dir[640], name[64];
+    size_t len, len2;
+    snprintf(db, sizeof(db), "%s/kept.db", e2e_tmpdir());
+    snprintf(dir, sizeof(dir), "%s.files", db);
+    const char *args[] = {"--db", db, NULL};
+    e2e_start(args, NULL, 1);
+    char *tok = e2e_token("demo-app");
+    cJSON *task = e2e_run("v2024", tok, "{\"reportType\":\"ORPHAN_IDENTITIES\"}");
+    const char *id = jstr(task, "id");
+    e2e_clock_advance(60 * 1000);
+    cJSON_Delete(e2e_result_done("v2024", tok, id, 60));
+    char *csv = download(tok, id, "csv", &len);
+    snprintf(name, sizeof(name), "%s.csv", id);
+    cr_assert(file_exists(dir, name), "no %s in %s", name, dir);
+    snprintf(name, sizeof(name), "%s.pdf", id);
+    cr_assert(file_exists(dir, name), "no %s in %s", name, dir);
+
+    e2e_restart(args);
+    free(tok);
+    tok = e2e_token("demo-app");
+    char *csv2 = download(tok, id, "csv", &len2);
+    assert_same("a stored CSV across a restart", csv, len, csv2, len2);
+    free(csv);
+    free(csv2);
+    cJSON_Delete(task);
+    free(tok);
+    e2e_finish();
+}
+
+/* With the in-memory database the files go in a private folder under
+ * TMPDIR, which the server removes when it stops. */
+Test(snapshot, private_folder_goes_with_the_server, .fini = e2e_fini, .timeout = 60.)
+{
+    char tmp[600], env[700];
+    snprintf(tmp, sizeof(tmp), "%s/t", e2e_tmpdir());
+    cr_assert_eq(mkdir(tmp, 0700), 0);
+    snprintf(env, sizeof(env), "TMPDIR=%s", tmp);
+    const char *const envs[] = {env, NULL};
+    e2e_start(NULL, envs, 1);
+    char *tok = e2e_token("demo-app");
+    cJSON_Delete(e2e_result("v2024", tok, E2E_EXAMPLE_TASK)); /* its files exist now */
+    cr_assert_eq(count_prefixed(tmp, "isc-reports-mock-"), 1, "one private folder in %s", tmp);
+    free(tok);
+    e2e_finish();
+    cr_assert_eq(count_prefixed(tmp, ""), 0, "the folder is gone after the server stopped");
+}
+
+/* A server with a large generated tenant, the real clock and reports that
+ * are due at once, whose report files go to `dir`. */
+static void start_large(char *dir, size_t dirlen)
+{
+    static char db[600];
+    snprintf(db, sizeof(db), "%s/large.db", e2e_tmpdir());
+    snprintf(dir, dirlen, "%s.files", db);
+    const char *args[] = {"--db",    db,     "--tenant-size",     "100000",
+                          "--clock", "real", "--report-duration", "0",
+                          "--quiet", NULL};
+    e2e_start_timeout_ms = 400 * 1000; /* generating takes seconds, more under load */
+    e2e_start(args, NULL, 1);
+}
+
+/* Waits until a temporary file of task `id` exists in dir: its render runs. */
+static void wait_rendering(const char *dir, const char *id)
+{
+    int64_t until = now_ms() + 300 * 1000;
+    while (count_prefixed(dir, id) == 0) {
+        cr_assert(now_ms() < until, "the render of %s never started", id);
+        usleep(20 * 1000);
+    }
+}
+
+/* Cancel while the files are being written: TERMINATED, no file, and the
+ * worker stops (its temporary files go). */
+Test(snapshot, cancel_stops_a_render, .fini = e2e_fini, .timeout = 600.)
+{
+    char dir[640], path[200], name[64];
+    start_large(dir, sizeof(dir));
+    char *tok = e2e_token("demo-admin");
+    cJSON *task = e2e_run("v2024", tok, "{\"reportType\":\"IDENTITIES\"}");
+    const char *id = jstr(task, "id");
+    cJSON *res = e2e_result("v2024", tok, id); /* due: this read starts the render */
+    cr_assert(!jhas(res, "status"), "running until its files are written");
+    cJSON_Delete(res);
+    wait_rendering(dir, id);
+
+    struct http_res r;
+    snprintf(path, sizeof(path), "/v2024/reports/%s/cancel", id);
+    api_call(&r, "POST", path, tok, NULL);
+    cr_assert_eq(r.status, 204, "%ld %s", r.status, r.body);
+    http_res_free(&r);
+    res = e2e_result("v2024", tok, id);
+    cr_assert_str_eq(jstr(res, "status"), "TERMINATED");
+    cJSON_Delete(res);
+
+    int64_t until = now_ms() + 60 * 1000;
+    while (count_prefixed(dir, id) != 0) {
+        cr_assert(now_ms() < until, "the render of %s did not stop", id);
+        usleep(20 * 1000);
+    }
+    snprintf(name, sizeof(name), "%s.csv", id);
+    cr_assert(!file_exists(dir, name));
+    snprintf(path, sizeof(path), "/v2024/reports/%s?fileFormat=csv", id);
+    api_call(&r, "GET", path, tok, NULL);
+    assert_error_dto(&r, 404, NULL);
+    http_res_free(&r);
+    cJSON_Delete(task);
+    free(tok);
+    e2e_finish(); /* a clean stop: the sanitized build also checks for leaks here */
+}
+
+/* While a 100,000-row report renders, polls of another task answer as
+ * usual: the render holds no lock a poll needs for longer than a page. */
+Test(snapshot, polls_answer_while_a_large_report_renders, .fini = e2e_fini, .timeout = 600.)
+{
+    char dir[640], path[200];
+    start_large(dir, sizeof(dir));
+    char *tok = e2e_token("demo-admin");
+    cJSON *small = e2e_run("v2024", tok, "{\"reportType\":\"ORPHAN_IDENTITIES\"}");
+    cJSON_Delete(e2e_result_done("v2024", tok, jstr(small, "id"), 300));
+    cJSON *big = e2e_run("v2024", tok, "{\"reportType\":\"IDENTITIES\"}");
+    cJSON_Delete(e2e_result("v2024", tok, jstr(big, "id")));
+    wait_rendering(dir, jstr(big, "id"));
+
+    int64_t worst = 0;
+    for (int i = 0; i < 20; i++) {
+        int64_t t0 = now_ms();
+        cJSON *res = e2e_result("v2024", tok, jstr(small, "id"));
+        int64_t took = now_ms() - t0;
+        worst = took > worst ? took : worst;
+        cr_assert_str_eq(jstr(res, "status"), "SUCCESS");
+        cJSON_Delete(res);
+    }
+    cJSON *res = e2e_result("v2024", tok, jstr(big, "id"));
+    cr_assert(!jhas(res, "status"), "the large report was still rendering during the polls");
+    cJSON_Delete(res);
+    cr_expect_lt(worst, 1000, "a poll took %lld ms during the render", (long long)worst);
+    struct http_res r;
+    snprintf(path, sizeof(path), "/v2024/reports/%s/cancel", jstr(big, "id"));
+    api_call(&r, "POST", path, tok, NULL);
+    http_res_free(&r);
+    cJSON_Delete(small);
+    cJSON_Delete(big);
+    free(tok);
+    e2e_finish();
+}

@@ -1,0 +1,284 @@
+/*
+ * test_snapshot.c - stored report files against a real in-memory store and
+ * a private spool folder: what a finished task stores is byte for byte what
+ * the writers produce for it (plain files and zips, CSV and PDF), a task
+ * whose report cannot run ends ERROR without a file, a cancelled render
+ * leaves nothing, a reset drops what was stored, and the spool's sweep and
+ * close remove what they should.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "reports/lifecycle.h"
+#include "reports/report.h"
+#include "reports/snapshot.h"
+#include "reports/spool.h"
+#include "reports/stream.h"
+#include "store/embedded.h"
+
+static struct store *db;
+static struct spool *sp;
+static struct clock *clk;
+static struct snapshot *snap;
+
+static void open_all(void)
+{
+    char err[256] = "";
+    db = store_open(":memory:", embedded_schema, embedded_schema_count, embedded_fixtures,
+                    embedded_fixtures_count, err, sizeof(err));
+    cr_assert_not_null(db, "store_open: %s", err);
+    sp = spool_open(":memory:", err, sizeof(err));
+    cr_assert_not_null(sp, "spool_open: %s", err);
+    clk = clock_new(CLOCK_MODE_VIRTUAL, 1000000);
+    cr_assert_not_null(clk);
+    snap = snapshot_new(db, sp, clk, SNAPSHOT_WORKERS);
+    cr_assert_not_null(snap);
+}
+
+static void close_all(void)
+{
+    snapshot_free(snap);
+    store_close(db);
+    spool_close(sp);
+    clock_free(clk);
+}
+
+/* Starts `type` with `args` at 1000000, due `after` ms later; fills t. */
+static void start_for(const char *type_name, const char *args, int64_t after, struct store_task *t)
+{
+    const struct lifecycle_plan now = {after, -1, NULL, NULL};
+    int existing = 0;
+    const struct report_type *type = report_type_find(type_name);
+    cr_assert_not_null(type);
+    cr_assert_eq(lifecycle_start(db, 1000000, type, args, "CSV,PDF", "demo-app", "demo-app", &now,
+                                 t, &existing),
+                 ERR_OK);
+}
+
+/* Starts `type` with `args`, due at once; fills t. */
+static void start(const char *type_name, const char *args, struct store_task *t)
+{
+    start_for(type_name, args, 0, t);
+}
+
+/* Task `id` read at `now` once its render (if that read queued one) is over. */
+static void finished(const char *id, int64_t now, struct store_task *got)
+{
+    cr_assert_eq(lifecycle_get(db, snap, id, now, 1, got), ERR_OK);
+    store_task_clear(got);
+    cr_assert_eq(snapshot_settle(snap, 20000), 0, "the render of %s is not over", id);
+    cr_assert_eq(lifecycle_get(db, snap, id, now, 1, got), ERR_OK);
+}
+
+/* The whole stored file, malloc'd; *len set. */
+static char *stored(const char *id, const char *fmt, size_t *len)
+{
+    uint64_t size = 0;
+    int fd = spool_open_file(sp, id, fmt, &size);
+    cr_assert(fd >= 0, "no stored %s file for %s", fmt, id);
+    char *data = malloc(size + 1);
+    cr_assert_not_null(data);
+    cr_assert_eq(read(fd, data, size), (ssize_t)size);
+    close(fd);
+    *len = (size_t)size;
+    return data;
+}
+
+/* What the writers produce for finished task t in fmt, malloc'd; *len set. */
+static char *written(const struct store_task *t, const char *fmt, size_t *len)
+{
+    struct report_stream *st = NULL;
+    const char *ctype, *ext;
+    size_t cap = 1 << 16, n = 0;
+    char *data = malloc(cap);
+    ssize_t got;
+    cr_assert_eq(report_stream_open(db, t, fmt, &st, &ctype, &ext, NULL, 0), ERR_OK);
+    while ((got = report_stream_read(st, data + n, cap - n)) > 0) {
+        n += (size_t)got;
+        if (n == cap)
+            cr_assert_not_null(data = realloc(data, cap *= 2));
+    }
+    cr_assert_eq(got, 0);
+    report_stream_free(st);
+    *len = n;
+    return data;
+}
+
+static void check_same(const struct store_task *t, const char *fmt)
+{
+    size_t a = 0, b = 0;
+    char *file = stored(t->id, fmt, &a), *fresh = written(t, fmt, &b);
+    cr_assert(a > 0 && a == b && memcmp(file, fresh, a) == 0,
+              "%s %s: stored %zu bytes, the writer gives %zu", t->report_type, fmt, a, b);
+    free(file);
+    free(fresh);
+}
+
+struct same_case {
+    const char *type, *args;
+};
+
+static const struct same_case same_cases[] = {
+    {"IDENTITIES", "{}"},
+    {"ORPHAN_IDENTITIES", "{}"},
+    {"ACCOUNTS", "{\"application\":\"2c9180897e7742b2017e781782f705b9\",\"sourceName\":\"AD\"}"},
+    {"SEARCH_EXPORT", "{\"indices\":[\"identities\",\"roles\"],\"query\":\"*\"}"},
+};
+
+/* Every stored file equals the writers' output for the finished task. */
+Test(snapshot, stored_files_are_what_the_writers_produce, .init = open_all, .fini = close_all)
+{
+    for (size_t i = 0; i < sizeof(same_cases) / sizeof(same_cases[0]); i++) {
+        struct store_task t, got;
+        start(same_cases[i].type, same_cases[i].args, &t);
+        finished(t.id, 1000000, &got);
+        cr_assert_str_eq(got.completion_status, "SUCCESS", "%s", same_cases[i].type);
+        cr_assert_gt(got.rows, 0);
+        check_same(&got, "csv");
+        check_same(&got, "pdf");
+        store_task_clear(&t);
+        store_task_clear(&got);
+    }
+}
+
+/* A report that cannot run ends ERROR with its reason and stores nothing. */
+Test(snapshot, refused_report_ends_in_error_without_file, .init = open_all, .fini = close_all)
+{
+    struct store_task t, got;
+    uint64_t size;
+    start("ACCOUNTS", "{\"application\":\"nope\",\"sourceName\":\"x\"}", &t);
+    finished(t.id, 1000000, &got);
+    cr_assert_str_eq(got.completion_status, "ERROR");
+    cr_assert(strstr(got.messages, "nope"), "the reason names the source: %s", got.messages);
+    cr_assert_eq(spool_open_file(sp, t.id, "csv", &size), -1);
+    store_task_clear(&t);
+    store_task_clear(&got);
+}
+
+/* A read that finds a task due queues its render and answers at once: the
+ * task is still running, writing its files, and no file exists yet. */
+Test(snapshot, a_read_never_waits_for_the_files, .init = open_all, .fini = close_all)
+{
+    struct store_task t, got;
+    uint64_t size;
+    start("IDENTITIES_DETAILS", "{\"correlatedOnly\":false}", &t);
+    cr_assert_eq(lifecycle_get(db, snap, t.id, 1000000, 1, &got), ERR_OK);
+    cr_assert_not(lifecycle_done(&got), "the read waited for the render");
+    cr_assert_str_eq(got.progress, LIFECYCLE_WRITING);
+    store_task_clear(&got);
+    cr_assert_eq(snapshot_settle(snap, 20000), 0);
+    cr_assert_eq(lifecycle_get(db, snap, t.id, 1000000, 1, &got), ERR_OK);
+    cr_assert_str_eq(got.completion_status, "SUCCESS");
+    cr_assert_eq(got.rows, 300);
+    int fd = spool_open_file(sp, t.id, "pdf", &size);
+    cr_assert(fd >= 0 && size > 0, "no PDF stored");
+    close(fd);
+    store_task_clear(&got);
+    store_task_clear(&t);
+}
+
+/* Nobody reads it: the watcher ends a task that falls due once the clock
+ * moves past its end and it is kicked. */
+Test(snapshot, the_watcher_ends_a_due_task_nobody_reads, .init = open_all, .fini = close_all)
+{
+    struct store_task t, got;
+    start_for("IDENTITIES", "{}", 5000, &t);
+    snapshot_kick(snap);
+    cr_assert_eq(snapshot_settle(snap, 20000), 0);
+    cr_assert_eq(store_task_get(db, t.id, &got), STORE_OK);
+    cr_assert_not(lifecycle_done(&got), "it ended before it was due");
+    store_task_clear(&got);
+    cr_assert_eq(clock_advance(clk, 5000), 0);
+    snapshot_kick(snap);
+    cr_assert_eq(snapshot_settle(snap, 20000), 0);
+    cr_assert_eq(store_task_get(db, t.id, &got), STORE_OK);
+    cr_assert_str_eq(got.completion_status, "SUCCESS");
+    cr_assert_eq(got.completed_ms, 1005000, "time stands still while the files are written");
+    cr_assert_eq(got.rows, 300);
+    store_task_clear(&got);
+    store_task_clear(&t);
+}
+
+static int entries(void)
+{
+    DIR *d = opendir(spool_dir(sp));
+    struct dirent *e;
+    int n = 0;
+    cr_assert_not_null(d);
+    while ((e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+static int reset_store(void *ud)
+{
+    (void)ud;
+    spool_sweep(sp, NULL, NULL);
+    return store_reset(db);
+}
+
+/* A cancelled task keeps no file, and a reset empties the folder. */
+Test(snapshot, cancel_and_reset_leave_no_file, .init = open_all, .fini = close_all)
+{
+    struct store_task t, got;
+    char why[256];
+    uint64_t size;
+    start_for("IDENTITIES", "{}", 5000, &t);
+    cr_assert_eq(lifecycle_cancel(db, snap, t.id, 1000000, why, sizeof(why)), ERR_OK);
+    cr_assert_eq(lifecycle_get(db, snap, t.id, 2000000, 1, &got), ERR_OK);
+    cr_assert_str_eq(got.completion_status, "TERMINATED");
+    cr_assert_eq(spool_open_file(sp, t.id, "csv", &size), -1);
+    store_task_clear(&got);
+    store_task_clear(&t);
+
+    start("IDENTITIES", "{\"correlatedOnly\":true}", &t);
+    finished(t.id, 1000000, &got);
+    cr_assert_str_eq(got.completion_status, "SUCCESS");
+    cr_assert_eq(entries(), 2, "a CSV and a PDF");
+    cr_assert_eq(snapshot_reset(snap, reset_store, NULL), 0);
+    cr_assert_eq(entries(), 0);
+    store_task_clear(&got);
+    store_task_clear(&t);
+}
+
+static int keep_none_but(void *ud, const char *id)
+{
+    return strcmp(id, ud) == 0;
+}
+
+static void touch(const char *name)
+{
+    char path[SPOOL_PATH_MAX];
+    snprintf(path, sizeof(path), "%s/%s", spool_dir(sp), name);
+    int fd = open(path, O_WRONLY | O_CREAT, 0644);
+    cr_assert(fd >= 0, "%s", path);
+    close(fd);
+}
+
+/* The sweep removes temporary files and the files keep refuses; close
+ * removes the private folder with whatever it holds. */
+Test(snapshot, sweep_and_close, .init = open_all, .fini = close_all)
+{
+    char dir[SPOOL_PATH_MAX];
+    struct stat st;
+    touch("aaaa.csv");
+    touch("aaaa.pdf");
+    touch("bbbb.csv");
+    touch("aaaa.csv.7.tmp");
+    cr_assert_eq(spool_sweep(sp, keep_none_but, "aaaa"), 2, "bbbb.csv and the temporary file");
+    cr_assert_eq(entries(), 2);
+    snprintf(dir, sizeof(dir), "%s", spool_dir(sp));
+    snapshot_free(snap);
+    snap = NULL;
+    spool_close(sp);
+    sp = NULL;
+    cr_assert_neq(stat(dir, &st), 0, "%s is still there", dir);
+}
