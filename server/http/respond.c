@@ -195,7 +195,7 @@ enum MHD_Result respond_queue(struct MHD_Connection *conn, enum err e, struct ap
         if (rs->content_type)
             content_type = rs->content_type;
         tell(sent, sent_ud, code, content_type, rs->body.data, rs->body.len,
-             rs->stream.read != NULL);
+             rs->stream.read != NULL || rs->file.fd >= 0); /* a report file is not kept */
         resp = success_response(rs);
         if (!resp) {
             e = ERR_INTERNAL;

@@ -69,7 +69,9 @@ static void expect_configured_state(void)
 {
     char tasks[1024];
     tasks_text(tasks, sizeof tasks);
-    cr_expect_str_eq(tasks, "IDENTITIES:SUCCESS:demo-admin\nORPHAN_IDENTITIES:running:ci-bot\n");
+    /* The fixtures' example task, then the file's two. */
+    cr_expect_str_eq(tasks, "IDENTITIES_DETAILS:SUCCESS:demo-admin\n"
+                            "IDENTITIES:SUCCESS:demo-admin\nORPHAN_IDENTITIES:running:ci-bot\n");
     /* The client exists and gets tokens; the file's token-ttl applies. */
     char *tok = e2e_token("ci-bot");
     free(tok);
