@@ -96,10 +96,8 @@ int main(int argc, char **argv)
     /* The config file's clients, behaviours, faults and tasks: into a new database. */
     if (app->fresh && config_apply(app, cfg.config, err, sizeof(err)) != 0)
         goto fail;
-    if (app->fresh && cfg.config && app_resume(app) != 0) { /* its tasks' files */
-        snprintf(err, sizeof(err), "cannot hand the config file's tasks to the render queue");
-        goto fail;
-    }
+    if (app->fresh && cfg.config)
+        app_settle(app); /* its due tasks end, their files written, before the first request */
     http = http_start(app, err, sizeof(err));
     if (!http)
         goto fail;

@@ -87,8 +87,8 @@ static int task_files(FILE *f, struct store *s, const struct spool *sp, const ch
         if (write_file(f, sp, id, fm->file_format, *n) != 0)
             goto out;
         size_t used = strlen(entries);
-        snprintf(entries + used, entries_len - used, "    {\"%s\", \"%s\", file_%d, sizeof(file_%d)},\n",
-                 id, fm->file_format, *n, *n);
+        snprintf(entries + used, entries_len - used,
+                 "    {\"%s\", \"%s\", file_%d, sizeof(file_%d)},\n", id, fm->file_format, *n, *n);
         (*n)++;
     }
     rc = 0;
@@ -124,8 +124,9 @@ int main(int argc, char **argv)
     for (int i = 0; i < d.n; i++)
         if (task_files(f, s, sp, d.ids[i], &n, entries, sizeof(entries)) != 0)
             goto out;
-    fprintf(f, "\nconst struct builtin_file builtin_files[] = {\n%s    {NULL, NULL, NULL, 0},\n};\n"
-               "const size_t builtin_files_count = %d;\n",
+    fprintf(f,
+            "\nconst struct builtin_file builtin_files[] = {\n%s    {NULL, NULL, NULL, 0},\n};\n"
+            "const size_t builtin_files_count = %d;\n",
             entries, n);
     rc = ferror(f) ? 1 : 0;
 out:

@@ -250,7 +250,7 @@ static int open_files(struct app *app, char *err, size_t errlen)
 {
     if (!(app->spool = spool_open(app->cfg.db, err, errlen)))
         return -1;
-    spool_sweep(app->spool, keep_files, app->store); /* what a crash left behind */
+    spool_sweep(app->spool, keep_files, app->store, 1); /* what a crash left behind */
     builtin_files_restore(app->store, app->spool);
     app->snap = snapshot_new(app->store, app->spool, app->clock, SNAPSHOT_WORKERS);
     if (!app->snap) {
@@ -266,7 +266,7 @@ static int reset_locked(void *ud)
     struct app *app = ud;
     if (store_reset(app->store) != 0)
         return -1;
-    spool_sweep(app->spool, NULL, NULL);
+    spool_sweep(app->spool, NULL, NULL, 1);
     builtin_files_restore(app->store, app->spool);
     /* A generated start-up tenant is generated again. */
     if (app->cfg.tenant_size && store_tenant_generate(app->store, app->cfg.tenant_size,
@@ -291,9 +291,37 @@ int app_resume(struct app *app)
     return 0;
 }
 
+struct sweep {
+    struct app *app;
+    size_t removed;
+    const char *id; /* NULL: every file whose task is gone */
+};
+
+static int sweep_locked(void *ud)
+{
+    struct sweep *w = ud;
+    if (w->id)
+        spool_remove(w->app->spool, w->id);
+    else
+        w->removed = spool_sweep(w->app->spool, keep_files, w->app->store, 0);
+    return 0;
+}
+
+size_t app_files_sweep(struct app *app)
+{
+    struct sweep w = {app, 0, NULL};
+    snapshot_exclusive(app->snap, sweep_locked, &w);
+    return w.removed;
+}
+
+void app_files_remove(struct app *app, const char *id)
+{
+    struct sweep w = {app, 0, id};
+    snapshot_exclusive(app->snap, sweep_locked, &w);
+}
+
 int app_settle(struct app *app)
 {
-    app_resume(app);
     if (snapshot_settle(app->snap, APP_SETTLE_MS) == 0)
         return 0;
     log_msg("warn", NULL, "reports: files still being written after %d ms; they go on",

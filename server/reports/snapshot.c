@@ -48,11 +48,13 @@ struct snapshot {
     pthread_cond_t watch; /* kicked, or stopping */
     struct job *jobs;     /* oldest first */
     size_t pending;
-    unsigned tags;   /* the last job's tag */
-    int kicked;      /* the watcher must look again */
-    int looking;     /* the watcher is looking */
-    int more;        /* its last look left due tasks for later */
-    int64_t next_ms; /* the next due time it knows of; INT64_MAX: none */
+    unsigned tags;        /* the last job's tag */
+    int kicked;           /* the watcher must look again */
+    int looking;          /* the watcher is looking */
+    uint64_t looks_begun; /* looks the watcher started */
+    uint64_t looks_done;  /* of them, those it finished */
+    int more;             /* its last look left due tasks for later */
+    int64_t next_ms;      /* the next due time it knows of; INT64_MAX: none */
     int stopping;
     int nthreads;
     int watching; /* the watcher thread runs */
@@ -214,6 +216,7 @@ static void *watcher_main(void *arg)
         }
         snap->kicked = 0;
         snap->looking = 1;
+        snap->looks_begun++;
         pthread_mutex_unlock(&snap->lock);
         int64_t now = clock_now_ms(snap->clock), next = INT64_MAX;
         int more = 0;
@@ -223,6 +226,7 @@ static void *watcher_main(void *arg)
             next = INT64_MAX;
         pthread_mutex_lock(&snap->lock);
         snap->looking = 0;
+        snap->looks_done++;
         snap->more = more;
         snap->next_ms = next;
         pthread_cond_broadcast(&snap->done);
@@ -295,6 +299,10 @@ int snapshot_request(struct snapshot *snap, const char *id, int64_t due_ms)
 {
     int rc = 0;
     pthread_mutex_lock(&snap->lock);
+    if (snap->pending >= SNAPSHOT_QUEUE_MAX) {
+        snap->more = 1; /* the watcher looks again once the queue has emptied */
+        goto out;
+    }
     if (!snap->stopping && !find_locked(snap, id)) {
         struct job *job = calloc(1, sizeof(*job)), **tail = &snap->jobs;
         if (!job) {
@@ -350,11 +358,26 @@ int snapshot_settle(struct snapshot *snap, int64_t timeout_ms)
     struct timespec until = deadline_in(timeout_ms > 0 ? timeout_ms : 0);
     int rc = 0;
     pthread_mutex_lock(&snap->lock);
-    while (!snap->stopping && (snap->kicked || snap->looking || snap->pending > 0))
+    snap->kicked = 1;
+    pthread_cond_signal(&snap->watch);
+    /* A look that starts after now, then the renders queued until it ended
+     * (jobs are queued with rising tags, oldest first); later ones are
+     * someone else's. */
+    uint64_t look = snap->looks_begun + 1;
+    unsigned last = 0;
+    int looked = 0;
+    while (!snap->stopping) {
+        if (!looked && snap->looks_done >= look) {
+            looked = 1;
+            last = snap->tags;
+        }
+        if (looked && (!snap->jobs || snap->jobs->tag > last))
+            break;
         if (pthread_cond_timedwait(&snap->done, &snap->lock, &until) == ETIMEDOUT) {
             rc = 1;
             break;
         }
+    }
     pthread_mutex_unlock(&snap->lock);
     return rc;
 }
@@ -363,6 +386,14 @@ int snapshot_reset(struct snapshot *snap, int (*fn)(void *ud), void *ud)
 {
     pthread_mutex_lock(&snap->lock);
     stop_all_locked(snap);
+    int rc = fn(ud);
+    pthread_mutex_unlock(&snap->lock);
+    return rc;
+}
+
+int snapshot_exclusive(struct snapshot *snap, int (*fn)(void *ud), void *ud)
+{
+    pthread_mutex_lock(&snap->lock);
     int rc = fn(ud);
     pthread_mutex_unlock(&snap->lock);
     return rc;

@@ -41,9 +41,14 @@ struct snapshot *snapshot_new(struct store *s, const struct spool *sp, struct cl
 /* Stops every render, joins the threads and frees the queue. NULL is a no-op. */
 void snapshot_free(struct snapshot *snap);
 
+/* Renders queued at most: a task due beyond that stays due (running) and is
+ * queued later, by the watcher or its next poll. */
+#define SNAPSHOT_QUEUE_MAX 1024
+
 /*
  * Queues the render of task `id`, due at `due_ms`, unless it is queued or
- * rendering already; never waits for it. 0, or -1 when out of memory.
+ * rendering already or the queue is full; never waits for it. 0, or -1
+ * when out of memory.
  */
 int snapshot_request(struct snapshot *snap, const char *id, int64_t due_ms);
 
@@ -59,10 +64,12 @@ void snapshot_kick(struct snapshot *snap);
 void snapshot_due_at(struct snapshot *snap, int64_t due_ms);
 
 /*
- * Waits until the watcher has looked since the last kick and every render
- * it queued is over, or `timeout_ms` passed: what a virtual clock move and
- * a reset do so that what they made due has ended when they answer. Holds
- * no lock a request needs. 0 when settled, 1 on timeout.
+ * Kicks the watcher, then waits until a look of its that began after the
+ * kick is over and every render queued until then has ended, or
+ * `timeout_ms` passed: what a virtual clock move and a reset do, so that
+ * what they made due has ended when they answer. Renders queued later do
+ * not hold it up. Holds no lock a request needs. 0 when settled, 1 on
+ * timeout.
  */
 int snapshot_settle(struct snapshot *snap, int64_t timeout_ms);
 
@@ -71,6 +78,13 @@ int snapshot_settle(struct snapshot *snap, int64_t timeout_ms);
  * spool) while no worker can publish a task. Returns what fn returned.
  */
 int snapshot_reset(struct snapshot *snap, int (*fn)(void *ud), void *ud);
+
+/*
+ * Runs fn(ud) while no render can publish a task (renders go on): for
+ * removing stored files whose task is gone, without racing a task that is
+ * ending. Returns what fn returned.
+ */
+int snapshot_exclusive(struct snapshot *snap, int (*fn)(void *ud), void *ud);
 
 /* Renders queued or running now. */
 size_t snapshot_pending(struct snapshot *snap);

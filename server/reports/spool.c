@@ -98,7 +98,7 @@ void spool_close(struct spool *sp)
     if (!sp)
         return;
     if (sp->private_dir) {
-        spool_sweep(sp, NULL, NULL);
+        spool_sweep(sp, NULL, NULL, 1);
         rmdir(sp->dir);
     }
     free(sp);
@@ -165,15 +165,18 @@ void spool_remove(const struct spool *sp, const char *id)
             unlink(path);
 }
 
-/* Should entry `name` go? Temporary files always; others unless keep says so. */
-static int doomed(const char *name, int (*keep)(void *ud, const char *id), void *ud)
+/* Should entry `name` go? Temporary files when `temporary`; others unless
+ * keep says so. */
+static int doomed(const char *name, int (*keep)(void *ud, const char *id), void *ud, int temporary)
 {
     size_t len = strlen(name), sfx = strlen(TMP_SUFFIX);
     const char *dot = strchr(name, '.');
     char id[128];
     if (!dot || name[0] == '.')
         return 0; /* not ours ("." and "..", or a stranger without an extension) */
-    if (!keep || (len > sfx && strcmp(name + len - sfx, TMP_SUFFIX) == 0))
+    if (len > sfx && strcmp(name + len - sfx, TMP_SUFFIX) == 0)
+        return temporary;
+    if (!keep)
         return 1;
     if ((size_t)(dot - name) >= sizeof(id))
         return 0;
@@ -182,7 +185,8 @@ static int doomed(const char *name, int (*keep)(void *ud, const char *id), void 
     return !keep(ud, id);
 }
 
-size_t spool_sweep(const struct spool *sp, int (*keep)(void *ud, const char *id), void *ud)
+size_t spool_sweep(const struct spool *sp, int (*keep)(void *ud, const char *id), void *ud,
+                   int temporary)
 {
     DIR *d = opendir(sp->dir);
     struct dirent *e;
@@ -191,7 +195,7 @@ size_t spool_sweep(const struct spool *sp, int (*keep)(void *ud, const char *id)
     if (!d)
         return 0;
     while ((e = readdir(d)) != NULL) {
-        if (!doomed(e->d_name, keep, ud))
+        if (!doomed(e->d_name, keep, ud, temporary))
             continue;
         int n = snprintf(path, sizeof(path), "%s/%s", sp->dir, e->d_name);
         if (n > 0 && (size_t)n < sizeof(path) && unlink(path) == 0)

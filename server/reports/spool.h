@@ -1,13 +1,20 @@
 /*
  * spool.h - the folder where finished reports keep their files.
  *
- * Each file is named after its task and format: "<task id>.<file format>"
- * ("ef38...97d8.csv", ".pdf"; a zip keeps the name of its format). A file
- * is written under a temporary name and renamed into place whole, so a
- * reader sees either no file or all of it. With a database file the folder
- * is "<database>.files" beside it and lives as long as the database; with
- * the in-memory database it is a private temporary folder, removed by
- * spool_close(). Thread-safe: every function only touches the file system.
+ * On-disk layout (what a copy of the server's state must carry along):
+ *   <folder>/<task id>.<file format>            a stored file, complete
+ *   <folder>/<task id>.<file format>.<tag>.tmp  a file being written
+ * with <file format> "csv" or "pdf" (a SEARCH_EXPORT zip keeps the name of
+ * its format) and <task id> the task's 32 hex digits. Nothing else is put
+ * there. A stored file exists exactly for a task that ended with files
+ * (SUCCESS, WARNING), one per format in its availableFormats; a file is
+ * written under its temporary name and renamed into place whole, so a
+ * reader sees either no file or all of it, and a temporary file is never
+ * worth keeping. With a database file the folder is "<database>.files"
+ * beside it and lives as long as the database; with the in-memory
+ * database it is a private temporary folder "$TMPDIR/isc-reports-mock-XXXXXX",
+ * removed by spool_close(). Thread-safe: every function only touches the
+ * file system.
  */
 #ifndef ISC_REPORTS_SPOOL_H
 #define ISC_REPORTS_SPOOL_H
@@ -55,10 +62,12 @@ int spool_open_file(const struct spool *sp, const char *id, const char *file_for
 void spool_remove(const struct spool *sp, const char *id);
 
 /*
- * Removes files: every temporary file, and each stored file for which
- * keep(ud, id) returns 0. keep NULL removes every file. Returns how many
+ * Removes each stored file for which keep(ud, id) returns 0 (keep NULL:
+ * every file), and with `temporary` every temporary file too (only when no
+ * render can be writing one: at start-up, in a reset). Returns how many
  * files were removed.
  */
-size_t spool_sweep(const struct spool *sp, int (*keep)(void *ud, const char *id), void *ud);
+size_t spool_sweep(const struct spool *sp, int (*keep)(void *ud, const char *id), void *ud,
+                   int temporary);
 
 #endif

@@ -240,7 +240,8 @@ E2E_TEST(control_reports, next_fifo_and_per_type)
     char *c = run_id(tok, ids_false);
     char st[32];
     poll_status(tok, a, st, sizeof st);
-    poll_status(tok, b, st, sizeof st);
+    /* Its one poll makes it due; it ends once its files are written. */
+    cJSON_Delete(e2e_result_done("v2024", tok, b, 30));
     poll_status(tok, c, st, sizeof st);
     static const char *const want[3] = {"ERROR", "WARNING", "TEMP_ERROR"};
     const char *ids[3] = {a, b, c};

@@ -221,7 +221,7 @@ static int entries(void)
 static int reset_store(void *ud)
 {
     (void)ud;
-    spool_sweep(sp, NULL, NULL);
+    spool_sweep(sp, NULL, NULL, 1);
     return store_reset(db);
 }
 
@@ -273,7 +273,9 @@ Test(snapshot, sweep_and_close, .init = open_all, .fini = close_all)
     touch("aaaa.pdf");
     touch("bbbb.csv");
     touch("aaaa.csv.7.tmp");
-    cr_assert_eq(spool_sweep(sp, keep_none_but, "aaaa"), 2, "bbbb.csv and the temporary file");
+    cr_assert_eq(spool_sweep(sp, keep_none_but, "aaaa", 0), 1, "bbbb.csv, not a render's file");
+    cr_assert_eq(entries(), 3);
+    cr_assert_eq(spool_sweep(sp, keep_none_but, "aaaa", 1), 1, "the temporary file");
     cr_assert_eq(entries(), 2);
     snprintf(dir, sizeof(dir), "%s", spool_dir(sp));
     snapshot_free(snap);
