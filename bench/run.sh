@@ -11,8 +11,8 @@
 #   BENCH_PROFILE=1 bench/run.sh        also profile the result route with perf
 #   BENCH_PIN=1 bench/run.sh            server on CPU 0, wrk (1 thread) on CPU 1
 #
-# Parts (BENCH_ONLY): startup routes million files variants; all but
-# variants by default. Other knobs: BENCH_CONNECTIONS (32), BENCH_WRK_THREADS
+# Parts (BENCH_ONLY): startup routes million files downloads variants; all
+# but variants by default. Other knobs: BENCH_CONNECTIONS (32), BENCH_WRK_THREADS
 # (2), BENCH_STARTUP_RUNS (50), BENCH_TASKS (1000000), BENCH_TENANT_SIZE
 # (1000000), BENCH_FILE_TIMEOUT (seconds per file, 600), BENCH_BUILD
 # (build-bench). Installing needs root or sudo (Debian 12 / Ubuntu). All
@@ -29,7 +29,7 @@ STARTUP_RUNS=${BENCH_STARTUP_RUNS:-50}
 TASKS=${BENCH_TASKS:-1000000}
 TENANT_SIZE=${BENCH_TENANT_SIZE:-1000000}
 FILE_TIMEOUT=${BENCH_FILE_TIMEOUT:-600}
-ONLY=${BENCH_ONLY:-startup routes million files}
+ONLY=${BENCH_ONLY:-startup routes million files downloads}
 PROFILE=${BENCH_PROFILE:-0}
 PIN=${BENCH_PIN:-0}
 SERVER_CPU=()
@@ -591,6 +591,9 @@ bench_profile() {
   done
 }
 
+# shellcheck source=downloads.sh
+. bench/downloads.sh
+
 install_missing
 say "build: $BUILD (release)"
 build
@@ -602,6 +605,7 @@ if part startup; then bench_startup; fi
 if part routes; then bench_routes; fi
 if part million; then bench_million; fi
 if part files; then bench_files; fi
+if part downloads; then bench_downloads; fi
 if part variants; then bench_variants; fi
 if [ "$PROFILE" = 1 ]; then bench_profile; fi
 sum '%-36s %s' "load average at the end" "$(cut -d' ' -f1-3 /proc/loadavg)"
