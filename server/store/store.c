@@ -50,9 +50,10 @@ static int migrate_step_locked(struct store *s, const struct store_file *step, c
     return STORE_OK;
 }
 
-static int migrate_locked(struct store *s, const struct store_file *schema, size_t n, char *err,
-                          size_t errlen)
+int store_migrate_locked(struct store *s, char *err, size_t errlen)
 {
+    const struct store_file *schema = s->schema;
+    size_t n = s->nschema;
     if (store_script_locked(s, "schema",
                             "CREATE TABLE IF NOT EXISTS schema_migrations ("
                             " name TEXT PRIMARY KEY, applied_ms INTEGER NOT NULL)",
@@ -230,6 +231,8 @@ struct store *store_open_image(const char *path, const struct store_file *schema
     pthread_mutex_init(&s->lock, NULL);
     s->fixtures = fixtures;
     s->nfixtures = nfixtures;
+    s->schema = schema;
+    s->nschema = nschema;
     if (store_readers_init(s) != STORE_OK) {
         snprintf(err, errlen, "cannot set up the database's readers");
         goto fail;
@@ -257,7 +260,7 @@ struct store *store_open_image(const char *path, const struct store_file *schema
      * bulk load of a large tenant is about a quarter faster than with 4 KiB). */
     if ((image && image_load_locked(s, image, msg, sizeof(msg))) ||
         store_script_locked(s, "open", "PRAGMA page_size = 16384", msg, sizeof(msg)) ||
-        tune_locked(s, msg, sizeof(msg)) || migrate_locked(s, schema, nschema, msg, sizeof(msg)) ||
+        tune_locked(s, msg, sizeof(msg)) || store_migrate_locked(s, msg, sizeof(msg)) ||
         seed_locked(s, msg, sizeof(msg))) {
         snprintf(err, errlen, "database %s: %s", path, msg);
         goto fail;

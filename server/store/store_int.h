@@ -62,6 +62,8 @@ struct store {
     struct store_ring *ring; /* the journal's queue (journal_ring.c); NULL: write at once */
     const struct store_file *fixtures;
     size_t nfixtures;
+    const struct store_file *schema; /* the schema steps, for snapshots restored later */
+    size_t nschema;
     atomic_int fault_hint; /* control.c: 0 unknown, 1 no active fault, n+1: n faults */
 };
 
@@ -100,6 +102,10 @@ int store_ring_put(struct store *s, const struct store_journal *j, size_t max_ro
 void store_ring_flush(struct store *s);
 /* Inserts one journal row and trims to `max_rows` (journal.c); under the lock. */
 int store_journal_write_locked(struct store *s, const struct store_journal *j, size_t max_rows);
+
+/* Applies every schema step not yet recorded in schema_migrations (store.c);
+ * under the lock. STORE_OK, or STORE_ERROR with the reason in err. */
+int store_migrate_locked(struct store *s, char *err, size_t errlen);
 
 /* Logs `what` with the held connection's sqlite3_errmsg(); returns -1. */
 int store_fail_locked(struct store *s, const char *what);
