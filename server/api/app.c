@@ -26,6 +26,7 @@
 #include "../reports/spool.h"
 #include "../store/embedded.h"
 #include "../store/gen.h"
+#include "states.h"
 
 #define FIXTURE_FILE_MAX (64L << 20) /* a fixture file larger than this is refused */
 
@@ -220,6 +221,20 @@ static int open_store(struct app *app, char *err, size_t errlen)
     return 0;
 }
 
+/* --snapshot: its state replaces the database's, config file state included
+ * (the config file's clients, faults and tasks are not applied on top). */
+static int app_snapshot_startup(struct app *app, char *err, size_t errlen)
+{
+    struct store_state_info info;
+    char why[400];
+    if (states_load(app, app->cfg.snapshot, &info, why, sizeof(why)) != STATES_OK) {
+        err_why(err, errlen, "snapshot %.256s: %s", app->cfg.snapshot, why);
+        return -1;
+    }
+    app->fresh = 0;
+    return 0;
+}
+
 /*
  * Loading the tenant frees as much as it keeps (SQL text, SQLite's sort and
  * statement memory, and the page cache store_release_memory() empties), and
@@ -367,8 +382,12 @@ struct app *app_open(const struct app_config *cfg, const char *version, char *er
                                        .pod = app->pod,
                                        .clock = app->clock};
     app->issuer.cache = token_cache_new();
-    if (!app->issuer.cache) {
+    if (!app->issuer.cache || !(app->states = states_new(cfg->db))) {
         err_why(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (cfg->snapshot && app_snapshot_startup(app, err, errlen) != 0) {
+        fail = APP_OPEN_UNUSABLE;
         goto fail;
     }
     store_release_memory(app->store);
@@ -410,6 +429,7 @@ void app_close(struct app *app)
     limiter_free(app->limiter);
     token_cache_free(app->issuer.cache);
     snapshot_free(app->snap);
+    states_free(app->states);
     store_close(app->store);
     spool_close(app->spool);
     clock_free(app->clock);

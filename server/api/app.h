@@ -16,6 +16,7 @@
 #define APP_KEY_LEN 32
 
 struct config;
+struct states;
 #define APP_CORS_MAX 16 /* --cors flags kept */
 
 struct app_config {
@@ -44,6 +45,7 @@ struct app_config {
     int max_connections;         /* connections served at once */
     int max_connections_per_ip;  /* of them, from one client address */
     int64_t read_timeout_s;      /* to send a whole request (and idle keep-alive) */
+    const char *snapshot;        /* --snapshot: a snapshot file to start from; NULL: none */
 };
 
 struct snapshot;
@@ -70,6 +72,7 @@ struct app {
     int fresh;                          /* 1: the database was created (fixtures loaded) now */
     struct store_file *dir_fixtures;    /* read from cfg.fixtures; owned, kept for resets */
     size_t ndir_fixtures;
+    struct states *states; /* the saved snapshots (states.h); owned */
 };
 
 enum app_open_error {
@@ -84,6 +87,9 @@ enum app_open_error {
  * the virtual clock's time), opens the report files folder (spool.h) and
  * starts the render workers (snapshot.h), and makes the issuer and the rate
  * limiter.
+ * With cfg->snapshot, the snapshot's state then replaces the database's
+ * (states_load()); a file that is not a snapshot this version can restore
+ * is APP_OPEN_UNUSABLE with err "snapshot FILE: why".
  * `version` (static) is what /mock/health reports. Returns the app, or NULL
  * with a one-line reason in err and the kind of failure in *why (may be NULL).
  */

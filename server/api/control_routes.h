@@ -61,4 +61,11 @@ enum err api_mock_requests_delete(struct api_req *rq, struct api_res *rs);
 enum err api_mock_tenant_get(struct api_req *rq, struct api_res *rs);
 enum err api_mock_tenant_post(struct api_req *rq, struct api_res *rs);
 
+/* control_states.c: snapshots of the whole state */
+enum err api_mock_snapshots_get(struct api_req *rq, struct api_res *rs);
+enum err api_mock_snapshots_post(struct api_req *rq, struct api_res *rs);
+enum err api_mock_snapshot_get(struct api_req *rq, struct api_res *rs);
+enum err api_mock_snapshot_delete(struct api_req *rq, struct api_res *rs);
+enum err api_mock_snapshot_restore(struct api_req *rq, struct api_res *rs);
+
 #endif

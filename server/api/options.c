@@ -102,6 +102,9 @@ static const struct option_row rows[] = {
      "config file path", NULL, "none", "read settings, clients, report behaviours, faults and "
      "tasks from this JSON file (see \"A config file\"); variables and flags override its "
      "settings"},
+    {"snapshot", "FILE", "ISC_MOCK_SNAPSHOT", OPT_TEXT, FIELD(snapshot), 0, 0,
+     "snapshot file path", NULL, "none", "start from this snapshot (a file that GET "
+     "/mock/snapshots/NAME gave): its state replaces the database's (see \"Snapshots\")"},
     {"cors", "ORIGIN", "ISC_MOCK_CORS", OPT_CORS, FIELD(cors), 0, 0, NULL, NULL, "off",
      "let web pages of ORIGIN (scheme://host[:port], or * for any) call the API and the "
      "token endpoint: answer their preflights and add CORS headers (not on /mock/); repeat "

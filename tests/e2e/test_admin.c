@@ -157,6 +157,11 @@ static const struct ctl_route ctl_routes[] = {
     {"DELETE", "/mock/clients/demo-app", NULL},
     {"GET", "/mock/requests", NULL},
     {"DELETE", "/mock/requests", NULL},
+    {"POST", "/mock/snapshots", "{\"name\":\"a\"}"},
+    {"GET", "/mock/snapshots", NULL},
+    {"GET", "/mock/snapshots/a", NULL},
+    {"POST", "/mock/snapshots/a/restore", NULL},
+    {"DELETE", "/mock/snapshots/a", NULL},
 };
 
 Test(admin, every_control_route_guarded, .fini = e2e_fini, .timeout = 90.)

@@ -1,0 +1,309 @@
+/*
+ * states.c - the folder of saved snapshots and what a save or a restore
+ * does around the database (see states.h). The database part of both, and
+ * what a snapshot file holds, is store/states.c; the routes are
+ * control_states.c.
+ */
+#include "states.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../auth/limiter.h"
+#include "../core/clock.h"
+#include "../core/log.h"
+#include "app.h"
+
+#define DIR_MAX 4096
+#define EXT ".sqlite"
+
+struct states {
+    pthread_mutex_t lock; /* one save, restore or delete at a time */
+    char dir[DIR_MAX];
+    int private_dir; /* a temporary folder: made by mkdtemp, removed at the end */
+    atomic_int made; /* the folder exists (read without the lock by listings) */
+};
+
+struct states *states_new(const char *db)
+{
+    struct states *st = calloc(1, sizeof(*st));
+    if (!st)
+        return NULL;
+    pthread_mutex_init(&st->lock, NULL);
+    st->private_dir = strcmp(db, ":memory:") == 0 || db[0] == '\0';
+    if (!st->private_dir && (size_t)snprintf(st->dir, sizeof(st->dir), "%s.snapshots", db) >=
+                                sizeof(st->dir) - STORE_STATE_NAME_MAX - 16)
+        st->dir[0] = '\0'; /* too long: every save fails with a reason */
+    struct stat sb;
+    if (!st->private_dir && st->dir[0] && stat(st->dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+        st->made = 1; /* saved by an earlier run with this database */
+    return st;
+}
+
+/* Removes every file of the private folder, then the folder. */
+static void remove_private(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        char path[DIR_MAX + 300];
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
+void states_free(struct states *st)
+{
+    if (!st)
+        return;
+    if (st->private_dir && st->made)
+        remove_private(st->dir);
+    pthread_mutex_destroy(&st->lock);
+    free(st);
+}
+
+int states_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+    if (n < 1 || n > STORE_STATE_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-')))
+            return 0;
+    }
+    return 1;
+}
+
+int states_path(const struct states *st, const char *name, char *out, size_t outlen)
+{
+    int n = snprintf(out, outlen, "%s/%s" EXT, st->dir, name);
+    return st->dir[0] && n > 0 && (size_t)n < outlen ? 0 : -1;
+}
+
+/* Makes the folder at the first save; 0, or -1 with err set. */
+static int dir_make(struct states *st, char *err, size_t errlen)
+{
+    if (st->made)
+        return 0;
+    if (st->private_dir) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(st->dir, sizeof(st->dir), "%s/isc-reports-mock-snapshots-XXXXXX",
+                 tmp && tmp[0] ? tmp : "/tmp");
+        if (!mkdtemp(st->dir)) {
+            snprintf(err, errlen, "cannot make a folder for snapshots: %s", strerror(errno));
+            st->dir[0] = '\0';
+            return -1;
+        }
+    } else if (!st->dir[0] || (mkdir(st->dir, 0755) != 0 && errno != EEXIST)) {
+        snprintf(err, errlen, "cannot make the snapshots folder %s: %s", st->dir,
+                 st->dir[0] ? strerror(errno) : "path too long");
+        return -1;
+    }
+    st->made = 1;
+    return 0;
+}
+
+/* The item of file `path`: its info and size. */
+static int item_read(struct app *app, const char *path, struct states_item *out)
+{
+    struct stat sb;
+    char why[300];
+    if (stat(path, &sb) != 0)
+        return errno == ENOENT ? STATES_NONE : STATES_ERROR;
+    if (store_state_check(app->store, path, &out->info, why, sizeof(why)) != STORE_OK) {
+        log_msg("warn", NULL, "snapshot %s: %s", path, why);
+        return STATES_ERROR;
+    }
+    out->bytes = (int64_t)sb.st_size;
+    return STATES_OK;
+}
+
+int states_get(struct app *app, const char *name, struct states_item *out)
+{
+    char path[DIR_MAX + 128];
+    if (!app->states->made || states_path(app->states, name, path, sizeof(path)) != 0)
+        return STATES_NONE;
+    int rc = item_read(app, path, out);
+    /* The file's name wins over what it says inside (it may have been copied). */
+    if (rc == STATES_OK)
+        snprintf(out->info.name, sizeof(out->info.name), "%s", name);
+    return rc;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The snapshot names in the folder, sorted, into names[] (each malloc'd). */
+static size_t names_read(const struct states *st, char **names, size_t cap)
+{
+    DIR *d = st->made ? opendir(st->dir) : NULL;
+    struct dirent *e;
+    size_t n = 0;
+    while (d && n < cap && (e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (len <= strlen(EXT) || strcmp(e->d_name + len - strlen(EXT), EXT) != 0)
+            continue;
+        char name[STORE_STATE_NAME_MAX + 1];
+        size_t stem = len - strlen(EXT);
+        if (stem > STORE_STATE_NAME_MAX)
+            continue;
+        memcpy(name, e->d_name, stem);
+        name[stem] = '\0';
+        if (states_name_ok(name) && (names[n] = strdup(name)) != NULL)
+            n++;
+    }
+    if (d)
+        closedir(d);
+    qsort(names, n, sizeof(*names), by_name);
+    return n;
+}
+
+int states_each(struct app *app, int (*fn)(void *ud, const struct states_item *it), void *ud)
+{
+    char *names[STATES_MAX * 2];
+    size_t n = names_read(app->states, names, sizeof(names) / sizeof(names[0]));
+    int stop = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct states_item it;
+        if (!stop && states_get(app, names[i], &it) == STATES_OK)
+            stop = fn(ud, &it);
+        free(names[i]);
+    }
+    return STATES_OK;
+}
+
+/* How many snapshots the folder holds; *exists says whether `name` is one. */
+static size_t count(const struct states *st, const char *name, int *exists)
+{
+    char *names[STATES_MAX * 2];
+    size_t n = names_read(st, names, sizeof(names) / sizeof(names[0]));
+    *exists = 0;
+    for (size_t i = 0; i < n; i++) {
+        *exists |= strcmp(names[i], name) == 0;
+        free(names[i]);
+    }
+    return n;
+}
+
+/* Flushes file `path` to the disk; 0, or -1 with errno set. */
+static int file_sync(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int rc = fd >= 0 ? fsync(fd) : -1;
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+/* The body of states_save(), under the lock. */
+static int save_locked(struct app *app, const char *name, int journal, struct states_item *out,
+                       char *err, size_t errlen)
+{
+    struct states *st = app->states;
+    char path[DIR_MAX + 128], tmp[DIR_MAX + 128];
+    int exists;
+    if (dir_make(st, err, errlen) != 0)
+        return STATES_ERROR;
+    if (count(st, name, &exists) >= STATES_MAX && !exists)
+        return STATES_FULL;
+    /* A dot first: the temporary file is never listed as a snapshot. */
+    if (states_path(st, name, path, sizeof(path)) != 0 ||
+        (size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", st->dir, name) >= sizeof(tmp)) {
+        snprintf(err, errlen, "snapshot path too long");
+        return STATES_ERROR;
+    }
+    struct store_state_info info = {
+        .created_ms = clock_wall_ms(), .clock_ms = clock_now_ms(app->clock), .journal = journal};
+    snprintf(info.name, sizeof(info.name), "%s", name);
+    if (store_state_save(app->store, tmp, &info, NULL, err, errlen) != STORE_OK)
+        return STATES_ERROR;
+    /* Written without syncs; beside a database it must outlive a crash as the database does. */
+    if ((!st->private_dir && file_sync(tmp) != 0) || rename(tmp, path) != 0) {
+        snprintf(err, errlen, "cannot store snapshot %s: %s", name, strerror(errno));
+        unlink(tmp);
+        return STATES_ERROR;
+    }
+    return states_get(app, name, out) == STATES_OK ? STATES_OK : STATES_ERROR;
+}
+
+int states_save(struct app *app, const char *name, int journal, struct states_item *out, char *err,
+                size_t errlen)
+{
+    pthread_mutex_lock(&app->states->lock);
+    err[0] = '\0';
+    int rc = save_locked(app, name, journal, out, err, errlen);
+    pthread_mutex_unlock(&app->states->lock);
+    if (rc == STATES_ERROR)
+        log_msg("error", NULL, "snapshot %s: save: %s", name, err[0] ? err : "unreadable");
+    return rc;
+}
+
+int states_load(struct app *app, const char *path, struct store_state_info *info, char *err,
+                size_t errlen)
+{
+    /* Tokens are signed with the running server's key: keep it, and the tenant id they carry. */
+    static const char *const keep[] = {"jwt_key", "tenant_id", NULL};
+    if (store_state_restore(app->store, path, keep, NULL, info, err, errlen) != STORE_OK)
+        return STATES_ERROR;
+    limiter_reset(app->limiter);
+    if (clock_mode(app->clock) == CLOCK_MODE_VIRTUAL &&
+        clock_set(app->clock, info->clock_ms) == 0) {
+        char v[32];
+        snprintf(v, sizeof(v), "%" PRId64, info->clock_ms);
+        if (store_meta_set(app->store, "virtual_clock_ms", v) != STORE_OK) {
+            snprintf(err, errlen, "cannot save the clock");
+            return STATES_ERROR;
+        }
+    }
+    return STATES_OK;
+}
+
+int states_restore(struct app *app, const char *name, struct states_item *out, char *err,
+                   size_t errlen)
+{
+    char path[DIR_MAX + 128];
+    int rc = states_get(app, name, out);
+    err[0] = '\0';
+    if (rc != STATES_OK)
+        return rc;
+    pthread_mutex_lock(&app->states->lock);
+    if (states_path(app->states, name, path, sizeof(path)) != 0)
+        rc = STATES_NONE;
+    else
+        rc = states_load(app, path, &out->info, err, errlen);
+    pthread_mutex_unlock(&app->states->lock);
+    snprintf(out->info.name, sizeof(out->info.name), "%s", name);
+    if (rc == STATES_ERROR)
+        log_msg("error", NULL, "snapshot %s: restore: %s", name, err);
+    return rc;
+}
+
+int states_delete(struct app *app, const char *name)
+{
+    char path[DIR_MAX + 128];
+    struct states *st = app->states;
+    if (!st->made || states_path(st, name, path, sizeof(path)) != 0)
+        return STATES_NONE;
+    pthread_mutex_lock(&st->lock);
+    int rc = unlink(path) == 0 ? STATES_OK : errno == ENOENT ? STATES_NONE : STATES_ERROR;
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
