@@ -139,7 +139,7 @@ static int put_file(sqlite3 *db, const char *name, int fd, int64_t size)
     return rc == SQLITE_OK ? 0 : -1;
 }
 
-/* Copies every report file of `dir` whose task is in the copy; *count gets how many. */
+/* Copies every report file of `dir` whose task has ended in the copy; *count gets how many. */
 static int put_files(sqlite3 *db, const char *dir, int64_t *count, char *err, size_t errlen)
 {
     DIR *d = opendir(dir);
@@ -155,8 +155,9 @@ static int put_files(sqlite3 *db, const char *dir, int64_t *count, char *err, si
             continue;
         memcpy(id, e->d_name, 32);
         id[32] = '\0';
-        if (query_int(db, "SELECT count(*) FROM tasks WHERE id = ?1", id) != 1)
-            continue; /* a file of a task the copy does not hold */
+        if (query_int(db, "SELECT count(*) FROM tasks WHERE id = ?1 AND completed_ms IS NOT NULL",
+                      id) != 1)
+            continue; /* a task the copy does not hold, or one still running there */
         snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         struct stat sb;

@@ -42,7 +42,8 @@ struct store_state_info {
  * name and renames): every table, without the journal's rows unless
  * info->journal, then info's name, created_ms, clock_ms and journal, and
  * every file of folder `files_dir` (NULL: none) named "<id>.<format>"
- * whose id is a task of the copy. The live database is locked for writing
+ * whose id is a task that has ended in the copy (a running task's files
+ * are made again when it ends). The live database is locked for writing
  * only while it is copied. STORE_OK, or STORE_ERROR with a one-line reason
  * in err; `path` is then removed.
  */
