@@ -96,7 +96,7 @@ int main(int argc, char **argv)
     /* The config file's clients, behaviours, faults and tasks: into a new database. */
     if (app->fresh && config_apply(app, cfg.config, err, sizeof(err)) != 0)
         goto fail;
-    if (app->fresh && cfg.config)
+    if ((app->fresh && cfg.config) || cfg.snapshot)
         app_settle(app); /* its due tasks end, their files written, before the first request */
     http = http_start(app, err, sizeof(err));
     if (!http)

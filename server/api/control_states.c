@@ -187,6 +187,7 @@ enum err api_mock_snapshot_restore(struct api_req *rq, struct api_res *rs)
     default:
         return api_fail(rs, ERR_INTERNAL, "snapshot %s: %s", rq->param, why);
     }
+    app_settle(rq->app); /* tasks due at the restored instant end first, as after a reset */
     cJSON *o = cJSON_CreateObject();
     if (!o || !cJSON_AddStringToObject(o, "status", "restored") ||
         !cJSON_AddItemToObject(o, "snapshot", item_json(&it))) {

@@ -21,6 +21,9 @@
 #include "../auth/limiter.h"
 #include "../core/clock.h"
 #include "../core/log.h"
+#include "../reports/lifecycle.h"
+#include "../reports/snapshot.h"
+#include "../reports/spool.h"
 #include "app.h"
 
 #define DIR_MAX 4096
@@ -213,6 +216,26 @@ static int file_sync(const char *path)
     return rc;
 }
 
+/* What the store's save needs, through snapshot_exclusive(). */
+struct save {
+    struct app *app;
+    const char *path;
+    const struct store_state_info *info;
+    char *err;
+    size_t errlen;
+};
+
+/* The database and the report files together, while no render publishes a
+ * task and no cleanup removes files: every ended task has its files. */
+static int save_files_locked(void *ud)
+{
+    struct save *w = ud;
+    return store_state_save(w->app->store, w->path, w->info, spool_dir(w->app->spool), w->err,
+                            w->errlen) == STORE_OK
+               ? 0
+               : -1;
+}
+
 /* The body of states_save(), under the lock. */
 static int save_locked(struct app *app, const char *name, int journal, struct states_item *out,
                        char *err, size_t errlen)
@@ -233,7 +256,8 @@ static int save_locked(struct app *app, const char *name, int journal, struct st
     struct store_state_info info = {
         .created_ms = clock_wall_ms(), .clock_ms = clock_now_ms(app->clock), .journal = journal};
     snprintf(info.name, sizeof(info.name), "%s", name);
-    if (store_state_save(app->store, tmp, &info, NULL, err, errlen) != STORE_OK)
+    struct save save = {app, tmp, &info, err, errlen};
+    if (snapshot_exclusive(app->snap, save_files_locked, &save) != 0)
         return STATES_ERROR;
     /* Written without syncs; beside a database it must outlive a crash as the database does. */
     if ((!st->private_dir && file_sync(tmp) != 0) || rename(tmp, path) != 0) {
@@ -256,12 +280,46 @@ int states_save(struct app *app, const char *name, int journal, struct states_it
     return rc;
 }
 
-int states_load(struct app *app, const char *path, struct store_state_info *info, char *err,
-                size_t errlen)
+/* A stored file stays when its task exists and has ended. */
+static int keep_file(void *ud, const char *id)
+{
+    struct store_task t;
+    if (store_task_get(ud, id, &t) != STORE_OK)
+        return 0;
+    int keep = lifecycle_done(&t);
+    store_task_clear(&t);
+    return keep;
+}
+
+struct load {
+    struct app *app;
+    const char *path;
+    struct store_state_info *info;
+    char *err;
+    size_t errlen;
+};
+
+/* The restore of the database and of the report files, with every render
+ * stopped: the snapshot's files replace those of the same name, and the
+ * files of tasks the snapshot does not hold as ended go. */
+static int load_locked(void *ud)
 {
     /* Tokens are signed with the running server's key: keep it, and the tenant id they carry. */
     static const char *const keep[] = {"jwt_key", "tenant_id", NULL};
-    if (store_state_restore(app->store, path, keep, NULL, info, err, errlen) != STORE_OK)
+    struct load *l = ud;
+    struct app *app = l->app;
+    if (store_state_restore(app->store, l->path, keep, spool_dir(app->spool), l->info, l->err,
+                            l->errlen) != STORE_OK)
+        return -1;
+    spool_sweep(app->spool, keep_file, app->store, 1);
+    return 0;
+}
+
+int states_load(struct app *app, const char *path, struct store_state_info *info, char *err,
+                size_t errlen)
+{
+    struct load l = {app, path, info, err, errlen};
+    if (snapshot_reset(app->snap, load_locked, &l) != 0)
         return STATES_ERROR;
     limiter_reset(app->limiter);
     if (clock_mode(app->clock) == CLOCK_MODE_VIRTUAL &&
@@ -273,6 +331,7 @@ int states_load(struct app *app, const char *path, struct store_state_info *info
             return STATES_ERROR;
         }
     }
+    app_resume(app); /* the restored tasks that are due: their files are made */
     return STATES_OK;
 }
 

@@ -1,6 +1,6 @@
 /*
  * test_state_snapshots.c - /mock/snapshots: a saved state comes back whole
- * (tasks, report bytes, clients, behaviours, faults, the clock; the journal
+ * (tasks, their stored report files, clients, behaviours, faults, the clock; the journal
  * only when asked), open connections and held tokens survive a restore,
  * snapshots are listed, downloaded and deleted, --snapshot starts from a
  * downloaded file (and refuses a bad one with exit 2 and one line), and
@@ -93,6 +93,7 @@ E2E_TEST(state_snapshots, restore_brings_back_the_whole_state)
     for (const char *p = tasks; (p = strchr(p, ',')) != NULL; p++)
         ntasks++;
     cr_expect_eq(jnum(saved, "tasks"), (double)ntasks, "%s", tasks);
+    cr_expect(jnum(saved, "files") >= 2, "the ended task's CSV and PDF at least");
     cJSON_Delete(saved);
 
     /* Everything changes. */
@@ -103,6 +104,8 @@ E2E_TEST(state_snapshots, restore_brings_back_the_whole_state)
         ctl("POST", "/mock/clients", "{\"clientId\":\"later\",\"clientSecret\":\"x\"}", 201));
     char *later = finished_task(tok);
     e2e_clock_advance(3600000);
+    /* A reset removes every stored report file: the snapshot's come back with it. */
+    cJSON_Delete(ctl("POST", "/mock/reset", NULL, 200));
 
     cJSON *back = ctl("POST", "/mock/snapshots/base-1/restore", NULL, 200);
     cr_expect_str_eq(jstr(back, "status"), "restored");
