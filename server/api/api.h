@@ -60,6 +60,10 @@ struct api_res {
     int status;               /* success status (200, 204); errors come from the enum err */
     const char *content_type; /* static string; NULL means application/json */
     struct buf body;          /* body for a plain response */
+    /* Instead of body: bytes that outlive every response (static data), sent
+     * as they are, without a copy. NULL: body is sent. */
+    const void *static_body;
+    size_t static_len;
     struct api_stream stream; /* used instead of body when stream.read is set */
     struct api_file file;     /* used instead of both when file.fd >= 0 */
     struct {

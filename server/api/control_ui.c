@@ -59,8 +59,8 @@ static enum err ui_answer(struct api_req *rq, const char *name, struct api_res *
         const char *type = ui_type(ui_files[i].name);
         if (strcmp(ui_files[i].name, name) != 0 || !type)
             continue;
-        if (buf_append(&rs->body, ui_files[i].data, ui_files[i].len) != 0)
-            return ERR_INTERNAL;
+        rs->static_body = ui_files[i].data; /* built in: sent without a copy */
+        rs->static_len = ui_files[i].len;
         rs->status = 200;
         rs->content_type = type;
         api_res_header(rs, "Cache-Control", "no-cache");

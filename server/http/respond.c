@@ -124,7 +124,8 @@ static struct MHD_Response *from_owned(char *data, size_t len)
     return r;
 }
 
-/* The response for a handler's success: its file, stream or body (taken from rs). */
+/* The response for a handler's success: its file, stream or body (taken
+ * from rs), or its static body, which libmicrohttpd sends from where it is. */
 static struct MHD_Response *success_response(struct api_res *rs)
 {
     if (rs->file.fd >= 0) {
@@ -135,6 +136,9 @@ static struct MHD_Response *success_response(struct api_res *rs)
             rs->file.fd = -1;
         return r;
     }
+    if (rs->static_body && !rs->stream.read && rs->status != 204)
+        return MHD_create_response_from_buffer(rs->static_len, (void *)rs->static_body,
+                                               MHD_RESPMEM_PERSISTENT);
     if (!rs->stream.read) {
         size_t len = 0;
         char *body = buf_steal(&rs->body, &len);
@@ -194,8 +198,11 @@ enum MHD_Result respond_queue(struct MHD_Connection *conn, enum err e, struct ap
     if (e == ERR_OK) {
         if (rs->content_type)
             content_type = rs->content_type;
-        tell(sent, sent_ud, code, content_type, rs->body.data, rs->body.len,
-             rs->stream.read != NULL || rs->file.fd >= 0); /* a report file is not kept */
+        /* a report file is not kept; a static body is sent as it is */
+        tell(sent, sent_ud, code, content_type,
+             rs->static_body ? (const char *)rs->static_body : rs->body.data,
+             rs->static_body ? rs->static_len : rs->body.len,
+             rs->stream.read != NULL || rs->file.fd >= 0);
         resp = success_response(rs);
         if (!resp) {
             e = ERR_INTERNAL;
