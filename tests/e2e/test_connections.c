@@ -174,11 +174,13 @@ E2E_TEST(connections, trickling_clients_cannot_lock_anyone_out)
     }
     /* The attack is in place once the server has taken every connection in: past the
      * per-address cap, each new one closed an older one. (On a loaded machine, draining
-     * the accept queue of a burst of connections can take a second by itself.) */
-    int evicted = wait_closed(fd, ATTACKERS, ATTACKERS - PER_IP_DEFAULT, 10000);
+     * the accept queue of a burst of connections can take a second by itself, and a
+     * sanitized server takes each connection several times slower: the wait scales.) */
+    int drain_ms = (int)(10000 * time_scale());
+    int evicted = wait_closed(fd, ATTACKERS, ATTACKERS - PER_IP_DEFAULT, drain_ms);
     cr_expect_geq(evicted, ATTACKERS - PER_IP_DEFAULT,
-                  "after 10 s, only %d of %d connections past the cap were closed", evicted,
-                  ATTACKERS - PER_IP_DEFAULT);
+                  "after %d ms, only %d of %d connections past the cap were closed", drain_ms,
+                  evicted, ATTACKERS - PER_IP_DEFAULT);
     int64_t phase = now_ms(), next_trickle = phase + TRICKLE_MS, worst = 0;
     size_t sent = 1;
     int requests = 0;
@@ -199,8 +201,9 @@ E2E_TEST(connections, trickling_clients_cannot_lock_anyone_out)
               "under attack, a request took %lld ms (the slowest of %d)", (long long)worst,
               requests);
     /* Every attacking connection is gone by its deadline (counted from its acceptance, which
-     * was over when the phase began), with 2 s of grace. */
-    int64_t grace_end = phase + READ_TIMEOUT_MS + 2000;
+     * was over when the phase began), with 2 s of grace (scaled, as the reaper closes
+     * them one by one). */
+    int64_t grace_end = phase + READ_TIMEOUT_MS + (int64_t)(2000 * time_scale());
     int left_open = 0;
     for (int i = 0; i < ATTACKERS; i++) {
         int64_t left = grace_end - now_ms();
