@@ -11,8 +11,9 @@
 #   BENCH_PROFILE=1 bench/run.sh        also profile the result route with perf
 #   BENCH_PIN=1 bench/run.sh            server on CPU 0, wrk (1 thread) on CPU 1
 #
-# Parts (BENCH_ONLY): startup routes million files downloads variants; all
-# but variants by default. Other knobs: BENCH_CONNECTIONS (32), BENCH_WRK_THREADS
+# Parts (BENCH_ONLY): startup routes million tenant files downloads variants;
+# all but variants by default (startup and tenant run bench/tenant.sh). Other
+# knobs: BENCH_CONNECTIONS (32), BENCH_WRK_THREADS
 # (2), BENCH_STARTUP_RUNS (50), BENCH_TASKS (1000000), BENCH_TENANT_SIZE
 # (1000000), BENCH_FILE_TIMEOUT (seconds per file, 600), BENCH_BUILD
 # (build-bench). Installing needs root or sudo (Debian 12 / Ubuntu). All
@@ -29,7 +30,7 @@ STARTUP_RUNS=${BENCH_STARTUP_RUNS:-50}
 TASKS=${BENCH_TASKS:-1000000}
 TENANT_SIZE=${BENCH_TENANT_SIZE:-1000000}
 FILE_TIMEOUT=${BENCH_FILE_TIMEOUT:-600}
-ONLY=${BENCH_ONLY:-startup routes million files downloads}
+ONLY=${BENCH_ONLY:-startup routes million tenant files downloads}
 PROFILE=${BENCH_PROFILE:-0}
 PIN=${BENCH_PIN:-0}
 SERVER_CPU=()
@@ -311,32 +312,20 @@ nginx_stop() {
   NGINX=""
 }
 
+# Start-up against nginx's, and the generated tenant's costs: bench/tenant.sh.
 bench_startup() {
-  say "startup: start with --port 0, first stdout line, SIGTERM, exit"
-  local cmd=("$BUILD/first-line" -- "$BUILD/isc-reports-mock" --bind 127.0.0.1 --port 0 --quiet)
-  hyperfine -N --style basic --warmup 3 --runs "$STARTUP_RUNS" \
-    --export-json "$TMP/startup.json" "${cmd[*]}"
-  "$BUILD/first-line" -n "$STARTUP_RUNS" -- "${cmd[@]:2}" | tee "$TMP/first-line.txt"
-  say "startup of nginx (same configuration as below): start, first accepted connection, SIGTERM, exit"
-  local port
-  port=$(free_port)
-  nginx_config "$port"
-  mkdir -p "$TMP/nginx/root"
-  "$BUILD/first-line" -n "$STARTUP_RUNS" -p "$port" -- nginx -p "$TMP/nginx" \
-    -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/tmp/error.log" | tee "$TMP/first-line-nginx.txt"
-  local mean ours theirs
-  mean=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]
-print("%.2f ms +- %.2f" % (r["mean"] * 1e3, r["stddev"] * 1e3))' "$TMP/startup.json")
-  ours=$(sed -n 's/^time to first line: median \([0-9.]*\) ms.*/\1/p' "$TMP/first-line.txt")
-  theirs=$(sed -n 's/^time to first connection: median \([0-9.]*\) ms.*/\1/p' \
-    "$TMP/first-line-nginx.txt")
-  sum '%-36s %s (hyperfine mean)' "startup: start..first line..exit" "$mean"
-  sum '%-36s %s' "  time to first line" "$(sed -n 's/^time to first line: //p' "$TMP/first-line.txt")"
-  sum '%-36s %s' "  SIGTERM to exit" "$(sed -n 's/^SIGTERM to exit: //p' "$TMP/first-line.txt")"
+  BENCH_BUILD="$BUILD" BENCH_STARTUP_RUNS="$STARTUP_RUNS" bench/tenant.sh startup |
+    tee "$TMP/startup.txt"
+  sum '%-36s %s' "startup: time to first line" "$(sed -n 's/^time to first line: //p' "$TMP/startup.txt")"
+  sum '%-36s %s' "  until ready" "$(sed -n '/^ours:/,/^nginx/s/^until ready (its own process): //p' "$TMP/startup.txt")"
   sum '%-36s %s' "  nginx: time to first connection" \
-    "$(sed -n 's/^time to first connection: //p' "$TMP/first-line-nginx.txt")"
-  sum '%-36s %s ms / %s ms = %s (target: under 10 ms and under 0.5)' "  ours / nginx (medians)" \
-    "$ours" "$theirs" "$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", a / b }')"
+    "$(sed -n 's/^time to first connection: //p' "$TMP/startup.txt")"
+  sum '%-36s %s' "  ours / nginx" "$(sed -n 's/^ours \/ nginx (medians): //p' "$TMP/startup.txt")"
+}
+bench_tenant() {
+  BENCH_BUILD="$BUILD" BENCH_TENANT_SIZE="$TENANT_SIZE" BENCH_FILE_TIMEOUT="$FILE_TIMEOUT" \
+    bench/tenant.sh generate render | tee "$TMP/tenant.txt"
+  sum '%-36s %s' "tenant: generation" "$(grep ' identities: ' "$TMP/tenant.txt")"
 }
 
 # Our server and nginx side by side: each route of ours, then nginx serving
@@ -604,6 +593,7 @@ sum '%-36s %s' "load average at start" "$(cut -d' ' -f1-3 /proc/loadavg)"
 if part startup; then bench_startup; fi
 if part routes; then bench_routes; fi
 if part million; then bench_million; fi
+if part tenant; then bench_tenant; fi
 if part files; then bench_files; fi
 if part downloads; then bench_downloads; fi
 if part variants; then bench_variants; fi
