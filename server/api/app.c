@@ -218,6 +218,11 @@ static int open_store(struct app *app, char *err, size_t errlen)
         err_why(err, errlen, "cannot initialise database %s", app->cfg.db);
         return -1;
     }
+    if (store_task_retention(app->store, app->cfg.task_max, app->cfg.task_max_age_s * 1000,
+                             clock_now_ms(app->clock), NULL, NULL) != 0) {
+        err_why(err, errlen, "cannot apply the task retention to %s", app->cfg.db);
+        return -1;
+    }
     return 0;
 }
 

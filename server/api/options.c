@@ -81,6 +81,12 @@ static const struct option_row rows[] = {
      "TOKEN is refused)"},
     {"journal-max", "N", "ISC_MOCK_JOURNAL_MAX", OPT_INT, FIELD(journal_max), 1, 10000000,
      "a row count", "10000", NULL, "request journal rows kept"},
+    {"task-max", "N", "ISC_MOCK_TASK_MAX", OPT_INT, FIELD(task_max), 0, 100000000,
+     "a task count", "10000", NULL, "report tasks kept: starting one more removes the oldest, "
+     "running or not; 0 keeps every task"},
+    {"task-max-age", "SECONDS", "ISC_MOCK_TASK_MAX_AGE", OPT_INT, FIELD(task_max_age_s), 0,
+     INT64_C(315360000), "an age in seconds", "0", NULL, "starting a task also removes the "
+     "tasks created longer ago than this on the mock's clock; 0 keeps them"},
     {"log-format", "text|json", "ISC_MOCK_LOG_FORMAT", OPT_CHOICE, FIELD(log_json), 0, 0,
      "text|json", "text", NULL, "one line per request on stderr"},
     {"max-connections", "N", "ISC_MOCK_MAX_CONNECTIONS", OPT_INT, FIELD(max_connections),

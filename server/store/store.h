@@ -160,9 +160,24 @@ void store_task_clear(struct store_task *t);
 /*
  * Inserts `t` unless a task of the same report_type and the same canonical
  * arguments is still running at `now_ms`: then `t` is replaced by that task
- * and *existing is set to 1. The check and the insert are atomic.
+ * and *existing is set to 1. The check and the insert are atomic, and so is
+ * the retention (store_task_retention) that an insert applies. The lookup
+ * costs O(log n) however many tasks are stored, due or not.
  */
 int store_task_start(struct store *s, struct store_task *t, int64_t now_ms, int *existing);
+/*
+ * Sets the task retention policy and applies it now: at most `max_tasks`
+ * tasks are kept (the newest by start order) and none created more than
+ * `max_age_ms` before `now_ms`; 0 turns either bound off. From then on
+ * store_task_start() applies it in the transaction that inserts a task
+ * (with that start's now_ms), so the table never holds more than max_tasks.
+ * A task is removed whatever its state, running or not. removed(ud, id),
+ * when not NULL, is told each removed task's id while the store holds its
+ * writer: it must not call into the store. Call it before serving requests
+ * (not thread-safe against store_task_start()). STORE_OK or STORE_ERROR.
+ */
+int store_task_retention(struct store *s, int64_t max_tasks, int64_t max_age_ms, int64_t now_ms,
+                         void (*removed)(void *ud, const char *id), void *ud);
 /* STORE_NOT_FOUND: no task with that id. */
 int store_task_get(struct store *s, const char *id, struct store_task *out);
 /* Ends a running task. STORE_NOT_FOUND: no running task with that id (it

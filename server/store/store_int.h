@@ -65,7 +65,29 @@ struct store {
     const struct store_file *schema; /* the schema steps, for snapshots restored later */
     size_t nschema;
     atomic_int fault_hint; /* control.c: 0 unknown, 1 no active fault, n+1: n faults */
+    /* Task retention (tasks.c), set by store_task_retention() before any
+     * request; read under `lock`. 0: no limit. */
+    int64_t task_max;
+    int64_t task_max_age_ms;
+    void (*task_removed)(void *ud, const char *id);
+    void *task_removed_ud;
 };
+
+/*
+ * The running-task lookup of startReport (tasks.c), here so that a test can
+ * check its query plan: ?1 report_type, ?2 canonical arguments, ?3 now. Two
+ * ranges of the partial index tasks_running (schema/008_task_index.sql): the
+ * tasks that end by polls, and those due after now. Neither visits a task
+ * that is due but was never read, however many there are.
+ */
+#define STORE_TASK_RUNNING_SQL                                                                     \
+    "SELECT id FROM ("                                                                             \
+    " SELECT id, seq FROM tasks WHERE report_type = ?1 AND arguments = ?2"                         \
+    " AND completed_ms IS NULL AND finish_at_ms IS NULL"                                           \
+    " UNION ALL"                                                                                   \
+    " SELECT id, seq FROM tasks WHERE report_type = ?1 AND arguments = ?2"                         \
+    " AND completed_ms IS NULL AND finish_at_ms > ?3"                                              \
+    ") ORDER BY seq DESC LIMIT 1"
 
 /*
  * The connection the calling thread holds: its reader between

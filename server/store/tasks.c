@@ -1,7 +1,8 @@
 /*
  * tasks.c - report tasks and the audit events of their downloads (see
  * store.h): starting a task atomically against a running twin, reading,
- * finishing and polling it, and the audit trail.
+ * finishing and polling it, the retention policy that removes old tasks as
+ * new ones start, and the audit trail.
  */
 #include "query.h"
 
@@ -81,6 +82,66 @@ static int task_insert_locked(struct store *s, const struct store_task *t)
                    STORE_TEXT_OR_NULL(t->progress)));
 }
 
+/* Row callback of the retention's DELETE ... RETURNING id: tells the store's
+ * task_removed hook. */
+static int task_removed_row(void *ud, sqlite3_stmt *st)
+{
+    struct store *s = ud;
+    const char *id = (const char *)sqlite3_column_text(st, 0);
+    if (s->task_removed && id)
+        s->task_removed(s->task_removed_ud, id);
+    return STORE_ROW_NEXT;
+}
+
+/*
+ * Applies the retention policy after the task of sequence number `last` was
+ * inserted (or, with last 0, to whatever the table holds): the tasks of
+ * sequence number `last - task_max` and older, and those created before
+ * now_ms - task_max_age_ms. Both are index ranges (the rowid and
+ * tasks_created), so a start removes what it pushed out in O(log n). Sequence
+ * numbers only grow and rows leave from the old end (or all at once), so the
+ * newest task_max are kept.
+ */
+static int task_retain_locked(struct store *s, int64_t last, int64_t now_ms)
+{
+    int rc = STORE_OK;
+    if (s->task_max > 0 && last == 0)
+        rc = store_read_locked(s, "task retention", "SELECT max(seq) FROM tasks", STORE_NO_ARGS,
+                               store_row_int64, &last);
+    if (rc == STORE_ERROR)
+        return STORE_ERROR;
+    if (s->task_max > 0 && last > s->task_max &&
+        store_read_locked(s, "task retention", "DELETE FROM tasks WHERE seq <= ? RETURNING id",
+                          STORE_ARGS(STORE_INT(last - s->task_max)), task_removed_row,
+                          s) == STORE_ERROR)
+        return STORE_ERROR;
+    if (s->task_max_age_ms > 0 &&
+        store_read_locked(
+            s, "task retention", "DELETE FROM tasks WHERE created_ms < ? RETURNING id",
+            STORE_ARGS(STORE_INT(now_ms - s->task_max_age_ms)), task_removed_row, s) == STORE_ERROR)
+        return STORE_ERROR;
+    return STORE_OK;
+}
+
+/* The body of store_task_retention's transaction; ud: the now_ms. */
+static int task_retain_tx(struct store *s, void *ud)
+{
+    return task_retain_locked(s, 0, *(const int64_t *)ud);
+}
+
+int store_task_retention(struct store *s, int64_t max_tasks, int64_t max_age_ms, int64_t now_ms,
+                         void (*removed)(void *ud, const char *id), void *ud)
+{
+    store_enter(s, STORE_WRITE);
+    s->task_max = max_tasks > 0 ? max_tasks : 0;
+    s->task_max_age_ms = max_age_ms > 0 ? max_age_ms : 0;
+    s->task_removed = removed;
+    s->task_removed_ud = ud;
+    int rc = store_tx_locked(s, "task retention", task_retain_tx, &now_ms);
+    store_leave(s);
+    return rc;
+}
+
 struct task_start {
     struct store_task *t;
     int64_t now_ms;
@@ -100,16 +161,15 @@ static int task_start_tx(struct store *s, void *ud)
     struct task_start *ts = ud;
     char id[STORE_ID_LEN];
     /* A task is running while it has no completion and is not yet due. */
-    int rc = store_read_locked(s, "task start",
-                               "SELECT id FROM tasks WHERE report_type = ? AND arguments = ?"
-                               " AND completed_ms IS NULL"
-                               " AND (finish_at_ms IS NULL OR finish_at_ms > ?)"
-                               " ORDER BY seq DESC LIMIT 1",
+    int rc = store_read_locked(s, "task start", STORE_TASK_RUNNING_SQL,
                                STORE_ARGS(STORE_TEXT(ts->t->report_type),
                                           STORE_TEXT(ts->t->arguments), STORE_INT(ts->now_ms)),
                                task_id_row, id);
-    if (rc == STORE_NOT_FOUND)
-        return task_insert_locked(s, ts->t);
+    if (rc == STORE_NOT_FOUND) {
+        if (task_insert_locked(s, ts->t) != STORE_OK)
+            return STORE_ERROR;
+        return task_retain_locked(s, sqlite3_last_insert_rowid(s->db), ts->now_ms);
+    }
     if (rc != STORE_OK)
         return STORE_ERROR;
     struct store_task found;

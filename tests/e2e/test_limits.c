@@ -3,7 +3,8 @@
  * much: startReport arguments and search queries past their limits are a 400
  * before any task exists, the largest accepted query still finishes, and
  * polls, cancels and listings that race POST /mock/reset answer 404 (or a
- * normal listing), never 500; long lists of search terms run.
+ * normal listing), never 500; long lists of search terms run; tasks past
+ * --task-max or older than --task-max-age are removed as new ones start.
  */
 #include <curl/curl.h>
 #include <pthread.h>
@@ -302,3 +303,66 @@ E2E_TEST(limits, lists_of_256_terms_run)
     free(and_list);
     free(tok);
 }
+
+/* POST run of an IDENTITY_PROFILE_IDENTITY_ERROR report whose unknown
+ * argument `n` makes its arguments its own; the new task's id into id. */
+static void start_numbered(const char *token, int n, char *id, size_t cap)
+{
+    char body[256];
+    snprintf(body, sizeof(body),
+             "{\"reportType\":\"IDENTITY_PROFILE_IDENTITY_ERROR\",\"arguments\":"
+             "{\"authoritativeSource\":\"2c9180847de347aa017de8ef09167792\",\"n\":%d}}",
+             n);
+    cJSON *t = e2e_run("v2024", token, body);
+    snprintf(id, cap, "%s", jstr(t, "id"));
+    cJSON_Delete(t);
+}
+
+/* The status of GET result for task `id`. */
+static long result_status(const char *token, const char *id)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "/v2024/reports/%s/result", id);
+    struct http_res r;
+    api_call(&r, "GET", path, token, NULL);
+    long status = r.status;
+    http_res_free(&r);
+    return status;
+}
+
+Test(limits, tasks_past_the_cap_go_oldest_first_running_or_not, .fini = e2e_fini, .timeout = 60.)
+{
+    /* Every task runs for an hour of a clock that stands still. */
+    e2e_start((const char *[]){"--task-max", "3", "--report-duration", "3600000", NULL}, NULL, 1);
+    char *token = e2e_token("demo-admin");
+    char ids[5][40];
+    for (int i = 0; i < 5; i++) {
+        start_numbered(token, i, ids[i], sizeof(ids[i]));
+        cr_assert_leq(task_count(), 3, "after %d starts", i + 1);
+    }
+    cr_expect_eq(task_count(), 3);
+    for (int i = 0; i < 5; i++)
+        cr_expect_eq(result_status(token, ids[i]), i < 2 ? 404 : 200, "task %d", i);
+    free(token);
+    e2e_finish();
+}
+
+Test(limits, tasks_older_than_the_age_go_when_a_task_starts, .fini = e2e_fini, .timeout = 60.)
+{
+    /* By the variable: 60 s on the virtual clock. */
+    e2e_start(NULL, (const char *[]){"ISC_MOCK_TASK_MAX_AGE=60", NULL}, 1);
+    char *token = e2e_token("demo-admin");
+    char old[40], young[40], last[40];
+    start_numbered(token, 0, old, sizeof(old));
+    e2e_clock_advance(30000);
+    start_numbered(token, 1, young, sizeof(young));
+    e2e_clock_advance(30001);
+    cr_expect_eq(result_status(token, old), 200, "nothing is removed until a task starts");
+    start_numbered(token, 2, last, sizeof(last));
+    cr_expect_eq(result_status(token, old), 404, "60.001 s old when a task started");
+    cr_expect_eq(result_status(token, young), 200, "30.001 s old");
+    cr_expect_eq(result_status(token, last), 200);
+    free(token);
+    e2e_finish();
+}
+
