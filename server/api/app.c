@@ -24,6 +24,7 @@
 #include "../reports/lifecycle.h"
 #include "../reports/snapshot.h"
 #include "../reports/spool.h"
+#include "../store/control_store.h"
 #include "../store/embedded.h"
 #include "../store/gen.h"
 #include "states.h"
@@ -223,6 +224,7 @@ static int open_store(struct app *app, char *err, size_t errlen)
         err_why(err, errlen, "cannot apply the task retention to %s", app->cfg.db);
         return -1;
     }
+    store_journal_bytes_max(app->store, app->cfg.journal_max_bytes);
     return 0;
 }
 

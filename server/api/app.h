@@ -37,6 +37,7 @@ struct app_config {
     const char *admin_token;   /* NULL: the control API is open */
     const char *allowed_hosts; /* more Host names /mock/ accepts, comma-separated; NULL: none */
     size_t journal_max;        /* request journal rows kept */
+    int64_t journal_max_bytes; /* bytes of journal text kept; 0: the store's default */
     int64_t task_max;          /* tasks kept, the newest; 0: no limit */
     int64_t task_max_age_s;    /* tasks older than this are removed; 0: no limit */
     /* --cors values: each "*" or a comma-separated list of origins; ncors 0: CORS off */

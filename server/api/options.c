@@ -81,6 +81,9 @@ static const struct option_row rows[] = {
      "TOKEN is refused)"},
     {"journal-max", "N", "ISC_MOCK_JOURNAL_MAX", OPT_INT, FIELD(journal_max), 1, 10000000,
      "a row count", "10000", NULL, "request journal rows kept"},
+    {"journal-max-bytes", "N", "ISC_MOCK_JOURNAL_MAX_BYTES", OPT_INT, FIELD(journal_max_bytes),
+     65536, INT64_C(1099511627776), "a byte count", "33554432", NULL, "bytes of text the request "
+     "journal keeps at most (paths, queries, headers, bodies); the oldest rows go first"},
     {"task-max", "N", "ISC_MOCK_TASK_MAX", OPT_INT, FIELD(task_max), 0, 100000000,
      "a task count", "10000", NULL, "report tasks kept: starting one more removes the oldest, "
      "running or not; 0 keeps every task"},

@@ -379,7 +379,10 @@ static void journal(struct pipe *p, const char *client_id, int status, int64_t d
     if (!journaled(p))
         return;
     struct buf q, body;
-    buf_init(&q, 8192);
+    /* The whole decoded query (it came within the connection's memory): the
+     * store cuts a long one with a marker, where a smaller cap here would
+     * leave out whole pairs without saying so. */
+    buf_init(&q, HTTP_CONN_MEMORY);
     buf_init(&body, 0);
     MHD_get_connection_values(p->conn, MHD_GET_ARGUMENT_KIND, add_query_pair, &q);
     struct evidence_headers *h = evidence_headers_new();

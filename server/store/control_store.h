@@ -150,7 +150,28 @@ struct store_journal {
     int64_t response_size; /* the whole body's bytes; -1: streamed, unknown */
 };
 
-/* Appends a row (id ignored), then drops the oldest rows beyond `max_rows`. */
+/*
+ * What the journal keeps, whatever a request holds: each value of a row is
+ * cut to STORE_JOURNAL_TEXT_MAX bytes (headers and bodies, which api/evidence
+ * cuts first, to STORE_JOURNAL_EVIDENCE_MAX), on a character boundary and
+ * followed by "...[N more bytes]"; and the rows' text together stays under a
+ * byte budget (STORE_JOURNAL_BYTES unless store_journal_bytes_max() set
+ * another), the oldest rows leaving first, as it stays under the row count.
+ * A row thus holds at most about 40 KB, and the rows queued for writing at
+ * most STORE_JOURNAL_QUEUE_BYTES (a request waits for room).
+ */
+#define STORE_JOURNAL_TEXT_MAX 2048
+#define STORE_JOURNAL_EVIDENCE_MAX 8192
+#define STORE_JOURNAL_BYTES (INT64_C(32) << 20)
+#define STORE_JOURNAL_QUEUE_BYTES (4 << 20)
+#define STORE_JOURNAL_MARKER "...[%zu more bytes]"
+
+/* Sets the journal's byte budget (0: STORE_JOURNAL_BYTES); it applies from
+ * the next row on. Call it before serving requests. */
+void store_journal_bytes_max(struct store *s, int64_t max_bytes);
+
+/* Appends a row (id ignored, values cut as above), then drops the oldest
+ * rows beyond `max_rows` and beyond the byte budget. */
 int store_journal_add(struct store *s, const struct store_journal *j, size_t max_rows);
 
 /* Which rows store_journal_find returns; NULL / 0 members match anything. */

@@ -1,7 +1,8 @@
 /*
  * journal.c - the request journal (see control_store.h): one row per
- * request, trimmed to the newest rows, and filtered reads of it. Rows
- * arrive through the queue of journal_ring.c, flushed before every read.
+ * request, trimmed to the newest rows by count and by bytes, and filtered
+ * reads of it. Rows arrive through the queue of journal_ring.c (which cuts
+ * their values), flushed before every read.
  */
 #include "query.h"
 
@@ -10,14 +11,53 @@ int store_journal_add(struct store *s, const struct store_journal *j, size_t max
     return store_ring_put(s, j, max_rows);
 }
 
-int store_journal_write_locked(struct store *s, const struct store_journal *j, size_t max_rows)
+/* Row callback of a DELETE ... RETURNING bytes: takes them off the total. */
+static int journal_gone_row(void *ud, sqlite3_stmt *st)
 {
+    struct store *s = ud;
+    s->journal_bytes -= sqlite3_column_int64(st, 0);
+    return STORE_ROW_NEXT;
+}
+
+void store_journal_bytes_max(struct store *s, int64_t max_bytes)
+{
+    store_enter(s, STORE_WRITE);
+    s->journal_bytes_max = max_bytes > 0 ? max_bytes : 0;
+    store_leave(s);
+}
+
+/* Drops the oldest rows until the journal's text fits its budget (a few at
+ * a time; the newest row stays even when it alone is larger). */
+static int journal_trim_bytes_locked(struct store *s)
+{
+    int64_t max = s->journal_bytes_max > 0 ? s->journal_bytes_max : STORE_JOURNAL_BYTES;
+    while (s->journal_bytes > max) {
+        int rc = store_read_locked(s, "journal trim",
+                                   "DELETE FROM journal WHERE id IN (SELECT id FROM journal"
+                                   " WHERE id < last_insert_rowid() ORDER BY id LIMIT 8)"
+                                   " RETURNING bytes",
+                                   STORE_NO_ARGS, journal_gone_row, s);
+        if (rc != STORE_OK)
+            return rc == STORE_NOT_FOUND ? STORE_OK : STORE_ERROR;
+    }
+    return STORE_OK;
+}
+
+int store_journal_write_locked(struct store *s, const struct store_journal *j, size_t max_rows,
+                               int64_t bytes)
+{
+    if (!s->journal_bytes_known) {
+        if (store_read_locked(s, "journal bytes", "SELECT total(bytes) FROM journal", STORE_NO_ARGS,
+                              store_row_int64, &s->journal_bytes) == STORE_ERROR)
+            return STORE_ERROR;
+        s->journal_bytes_known = 1;
+    }
     int rc = store_write_locked(
         s, "journal add",
         "INSERT INTO journal (at_ms, method, path, query, operation, version, client_id,"
         " status, tracking_id, duration_us, host, request_headers, request_body, request_size,"
-        " response_headers, response_type, response_body, response_size)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " response_headers, response_type, response_body, response_size, bytes)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         STORE_ARGS(STORE_INT(j->at_ms), STORE_TEXT(j->method ? j->method : ""),
                    STORE_TEXT(j->path ? j->path : ""), STORE_TEXT(j->query ? j->query : ""),
                    STORE_TEXT_OR_NULL(j->operation), STORE_TEXT_OR_NULL(j->version),
@@ -28,14 +68,19 @@ int store_journal_write_locked(struct store *s, const struct store_journal *j, s
                    STORE_TEXT(j->request_body), STORE_INT(j->request_size),
                    STORE_TEXT(j->response_headers ? j->response_headers : "[]"),
                    STORE_TEXT(j->response_type), STORE_TEXT(j->response_body),
-                   STORE_INT(j->response_size)));
+                   STORE_INT(j->response_size), STORE_INT(bytes)));
+    if (rc != STORE_OK)
+        return STORE_ERROR;
+    s->journal_bytes += bytes;
     /* Rows only ever leave from the old end (or all at once), so ids are
-     * contiguous and this keeps exactly the newest max_rows. */
+     * contiguous and this keeps at most the newest max_rows. */
     sqlite3_int64 last = sqlite3_last_insert_rowid(s->db);
-    if (rc == STORE_OK && last > (sqlite3_int64)max_rows)
-        rc = store_write_locked(s, "journal trim", "DELETE FROM journal WHERE id <= ?",
-                                STORE_ARGS(STORE_INT(last - (sqlite3_int64)max_rows)));
-    return rc == STORE_ERROR ? STORE_ERROR : STORE_OK;
+    if (last > (sqlite3_int64)max_rows &&
+        store_read_locked(s, "journal trim", "DELETE FROM journal WHERE id <= ? RETURNING bytes",
+                          STORE_ARGS(STORE_INT(last - (sqlite3_int64)max_rows)), journal_gone_row,
+                          s) == STORE_ERROR)
+        return STORE_ERROR;
+    return journal_trim_bytes_locked(s);
 }
 
 #define JOURNAL_WHERE                                                                              \
@@ -112,5 +157,9 @@ int store_journal_find(struct store *s, const struct store_journal_filter *f, in
 int store_journal_clear(struct store *s)
 {
     store_ring_flush(s);
-    return store_script(s, "journal clear", "DELETE FROM journal");
+    store_enter(s, STORE_WRITE);
+    int rc = store_script_locked(s, "journal clear", "DELETE FROM journal", NULL, 0);
+    s->journal_bytes_known = 0;
+    store_leave(s);
+    return rc;
 }

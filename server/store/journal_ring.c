@@ -7,6 +7,10 @@
  * call is in the table, so /mock/requests still sees every answered
  * request, in the order they were queued.
  *
+ * The copy is where a row's values are cut (control_store.h says to what),
+ * and the ring is bounded in rows and in bytes, so garbage requests cannot
+ * grow the process: past either bound a request waits for the thread.
+ *
  * Owns the ring, its rows' copies and its thread; writes through journal.c.
  * When the thread cannot start, rows are written at once (as before).
  */
@@ -16,14 +20,17 @@
 #include <string.h>
 
 #include "../core/log.h"
+#include <stdio.h>
 
 #define RING_ROWS 1024 /* a request waits only when this many rows are queued */
 
-/* One queued row: the row with its strings in `text` (one allocation). */
+/* One queued row: the row with its strings in `text` (one allocation of
+ * `bytes` bytes). */
 struct queued {
     struct store_journal j;
     size_t max_rows;
     char *text;
+    size_t bytes;
 };
 
 struct store_ring {
@@ -35,11 +42,27 @@ struct store_ring {
     struct queued rows[RING_ROWS];
     struct queued batch[RING_ROWS]; /* the thread's, outside the lock */
     size_t n;
+    size_t bytes;             /* of the rows in `rows` */
     uint64_t queued, written; /* rows ever queued / ever written (or dropped) */
     int stop;
 };
 
-/* A copy of `in` whose strings live in one allocation; -1 on OOM. */
+/* How many bytes of `s` (len bytes) a value capped at `cap` keeps: all of
+ * them, or the most that fit in cap without splitting a UTF-8 sequence. */
+static size_t kept_len(const char *s, size_t len, size_t cap)
+{
+    if (len <= cap)
+        return len;
+    size_t k = cap;
+    while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k--; /* s[k] continues a sequence: cut before the sequence's start */
+    return k;
+}
+
+#define MARKER_MAX 40 /* STORE_JOURNAL_MARKER with the largest size_t, and the NUL */
+
+/* A copy of `in` whose strings, cut to their caps, live in one allocation;
+ * -1 on OOM. */
 static int copy_row(struct queued *q, const struct store_journal *in, size_t max_rows)
 {
     /* Every string member of struct store_journal: all are copied. */
@@ -69,11 +92,17 @@ static int copy_row(struct queued *q, const struct store_journal *in, size_t max
                           &q->j.response_headers,
                           &q->j.response_type,
                           &q->j.response_body};
-    _Static_assert(sizeof(src) / sizeof(src[0]) == sizeof(dst) / sizeof(dst[0]),
-                   "one destination per string");
-    size_t len = 0, n = sizeof(src) / sizeof(src[0]);
-    for (size_t i = 0; i < n; i++)
-        len += src[i] ? strlen(src[i]) + 1 : 0;
+    /* The evidence columns (headers and bodies) have the larger cap. */
+    const size_t E = STORE_JOURNAL_EVIDENCE_MAX, T = STORE_JOURNAL_TEXT_MAX;
+    const size_t cap[] = {T, T, T, T, T, T, T, T, E, E, E, T, E};
+    _Static_assert(sizeof(src) / sizeof(src[0]) == sizeof(dst) / sizeof(dst[0]) &&
+                       sizeof(src) / sizeof(src[0]) == sizeof(cap) / sizeof(cap[0]),
+                   "one destination and one cap per string");
+    size_t full[sizeof(src) / sizeof(src[0])], len = 0, n = sizeof(src) / sizeof(src[0]);
+    for (size_t i = 0; i < n; i++) {
+        full[i] = src[i] ? strlen(src[i]) : 0;
+        len += src[i] ? kept_len(src[i], full[i], cap[i]) + (full[i] > cap[i] ? MARKER_MAX : 1) : 0;
+    }
     q->text = malloc(len ? len : 1);
     if (!q->text)
         return -1;
@@ -84,11 +113,15 @@ static int copy_row(struct queued *q, const struct store_journal *in, size_t max
         *dst[i] = NULL;
         if (!src[i])
             continue;
-        size_t l = strlen(src[i]) + 1;
-        memcpy(p, src[i], l);
+        size_t k = kept_len(src[i], full[i], cap[i]);
+        memcpy(p, src[i], k);
         *dst[i] = p;
-        p += l;
+        p += k;
+        if (k < full[i])
+            p += snprintf(p, MARKER_MAX, STORE_JOURNAL_MARKER, full[i] - k);
+        *p++ = '\0';
     }
+    q->bytes = (size_t)(p - q->text);
     return 0;
 }
 
@@ -101,7 +134,8 @@ static int write_batch_tx(struct store *s, void *ud)
 {
     const struct batch *b = ud;
     for (size_t i = 0; i < b->n; i++)
-        if (store_journal_write_locked(s, &b->rows[i].j, b->rows[i].max_rows) == STORE_ERROR)
+        if (store_journal_write_locked(s, &b->rows[i].j, b->rows[i].max_rows,
+                                       (int64_t)b->rows[i].bytes) == STORE_ERROR)
             return STORE_ERROR;
     return STORE_OK;
 }
@@ -110,8 +144,10 @@ static void write_batch(struct store *s, struct queued *rows, size_t n)
 {
     struct batch b = {rows, n};
     store_enter(s, STORE_WRITE);
-    if (store_tx_locked(s, "journal batch", write_batch_tx, &b) == STORE_ERROR)
+    if (store_tx_locked(s, "journal batch", write_batch_tx, &b) == STORE_ERROR) {
+        s->journal_bytes_known = 0; /* rolled back: the total is summed again */
         log_msg("error", NULL, "store: %zu journal rows could not be written", n);
+    }
     store_leave(s);
     for (size_t i = 0; i < n; i++)
         free(rows[i].text);
@@ -130,6 +166,7 @@ static void *ring_main(void *arg)
         size_t n = r->n;
         memcpy(r->batch, r->rows, n * sizeof(r->rows[0]));
         r->n = 0;
+        r->bytes = 0;
         pthread_cond_broadcast(&r->room);
         pthread_mutex_unlock(&r->m);
         write_batch(s, r->batch, n);
@@ -185,17 +222,21 @@ int store_ring_put(struct store *s, const struct store_journal *j, size_t max_ro
 {
     struct store_ring *r = s->ring;
     struct queued q;
-    if (!r) {
-        store_enter(s, STORE_WRITE);
-        int rc = store_journal_write_locked(s, j, max_rows);
-        store_leave(s);
-        return rc;
-    }
     if (copy_row(&q, j, max_rows) != 0)
         return STORE_ERROR;
+    if (!r) {
+        store_enter(s, STORE_WRITE);
+        int rc = store_journal_write_locked(s, &q.j, max_rows, (int64_t)q.bytes);
+        if (rc == STORE_ERROR)
+            s->journal_bytes_known = 0;
+        store_leave(s);
+        free(q.text);
+        return rc;
+    }
     pthread_mutex_lock(&r->m);
-    while (r->n == RING_ROWS)
+    while (r->n == RING_ROWS || (r->n > 0 && r->bytes + q.bytes > STORE_JOURNAL_QUEUE_BYTES))
         pthread_cond_wait(&r->room, &r->m);
+    r->bytes += q.bytes;
     r->rows[r->n++] = q;
     r->queued++;
     pthread_cond_signal(&r->wake);

@@ -427,6 +427,7 @@ int store_reset(struct store *s)
     }
     rc = STORE_OK;
 out:
+    s->journal_bytes_known = 0; /* emptied, or rolled back: summed again */
     store_leave(s);
     return rc;
 }

@@ -71,6 +71,11 @@ struct store {
     int64_t task_max_age_ms;
     void (*task_removed)(void *ud, const char *id);
     void *task_removed_ud;
+    /* The bytes of text the journal table holds (journal.c), under `lock`;
+     * journal_bytes_known 0: to be summed from the table first. */
+    int64_t journal_bytes;
+    int journal_bytes_known;
+    int64_t journal_bytes_max; /* the budget; 0: STORE_JOURNAL_BYTES */
 };
 
 /*
@@ -122,8 +127,10 @@ int store_ring_start(struct store *s);
 void store_ring_stop(struct store *s);
 int store_ring_put(struct store *s, const struct store_journal *j, size_t max_rows);
 void store_ring_flush(struct store *s);
-/* Inserts one journal row and trims to `max_rows` (journal.c); under the lock. */
-int store_journal_write_locked(struct store *s, const struct store_journal *j, size_t max_rows);
+/* Inserts one journal row of `bytes` bytes of text and trims to `max_rows`
+ * and STORE_JOURNAL_BYTES (journal.c); under the lock. */
+int store_journal_write_locked(struct store *s, const struct store_journal *j, size_t max_rows,
+                               int64_t bytes);
 
 /* Applies every schema step not yet recorded in schema_migrations (store.c);
  * under the lock. STORE_OK, or STORE_ERROR with the reason in err. */

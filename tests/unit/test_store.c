@@ -569,3 +569,131 @@ Test(store, the_journal_shows_every_row_added_before_a_read)
     cr_assert_eq(count, 0);
     store_close(s);
 }
+
+/* ---- the journal's bounds ---- */
+
+/* The newest row's path, query, host and request body, copied out. */
+struct newest {
+    char path[4096], query[4096], host[4096], body[16384];
+};
+
+static int copy_newest(void *ud, const struct store_journal *j)
+{
+    struct newest *n = ud;
+    snprintf(n->path, sizeof(n->path), "%s", j->path);
+    snprintf(n->query, sizeof(n->query), "%s", j->query);
+    snprintf(n->host, sizeof(n->host), "%s", j->host ? j->host : "");
+    snprintf(n->body, sizeof(n->body), "%s", j->request_body ? j->request_body : "");
+    return 1;
+}
+
+/* A malloc'd string of `n` bytes: `lead`, then 'a' up to a 2-byte 'é' that
+ * straddles byte STORE_JOURNAL_TEXT_MAX, then 'b'. */
+static char *long_value(const char *lead, size_t n)
+{
+    char *v = malloc(n + 1);
+    cr_assert_not_null(v);
+    memset(v, 'b', n);
+    memcpy(v, lead, strlen(lead));
+    memset(v + strlen(lead), 'a', STORE_JOURNAL_TEXT_MAX - 1 - strlen(lead));
+    memcpy(v + STORE_JOURNAL_TEXT_MAX - 1, "\xc3\xa9", 2);
+    v[n] = '\0';
+    return v;
+}
+
+Test(store, long_journal_values_are_cut_with_a_marker)
+{
+    struct store *s = open_memory();
+    size_t n = 100000;
+    char *lpath = long_value("/", n), *query = long_value("q=", n), *host = long_value("h", n);
+    char *body = malloc(3 * STORE_JOURNAL_EVIDENCE_MAX + 1);
+    cr_assert_not_null(body);
+    memset(body, 'x', 3 * STORE_JOURNAL_EVIDENCE_MAX);
+    body[3 * STORE_JOURNAL_EVIDENCE_MAX] = '\0';
+    struct store_journal j = {.at_ms = 1,
+                              .method = "GET",
+                              .path = lpath,
+                              .query = query,
+                              .host = host,
+                              .request_body = body,
+                              .status = 404,
+                              .tracking_id = "t"};
+    cr_assert_eq(store_journal_add(s, &j, 100), 0);
+    struct store_journal_filter f = {.since_ms = INT64_MIN, .limit = 1};
+    struct newest got;
+    cr_assert_eq(store_journal_find(s, &f, NULL, copy_newest, &got), 0);
+    /* Cut before the 'é' that would not fit whole, then the marker. */
+    const char *value[] = {got.path, got.query, got.host};
+    const char *sent[] = {lpath, query, host};
+    for (int i = 0; i < 3; i++) {
+        char want[4096];
+        snprintf(want, sizeof(want), "%.*s...[%zu more bytes]", STORE_JOURNAL_TEXT_MAX - 1, sent[i],
+                 n - (STORE_JOURNAL_TEXT_MAX - 1));
+        cr_expect_str_eq(value[i], want);
+    }
+    cr_expect_eq(strlen(got.body), STORE_JOURNAL_EVIDENCE_MAX + strlen("...[16384 more bytes]"));
+    cr_expect_not_null(strstr(got.body, "...[16384 more bytes]"));
+    /* A value within its cap is kept whole. */
+    j.path = "/short";
+    cr_assert_eq(store_journal_add(s, &j, 100), 0);
+    cr_assert_eq(store_journal_find(s, &f, NULL, copy_newest, &got), 0);
+    cr_expect_str_eq(got.path, "/short");
+    free(lpath);
+    free(query);
+    free(host);
+    free(body);
+    store_close(s);
+}
+
+/* The journal's bytes as the table says, and its row count. */
+static void journal_size(struct store *s, int64_t *bytes, int64_t *rows)
+{
+    cr_assert_eq(store_read(s, "test bytes",
+                            "SELECT total(length(CAST(method AS BLOB)) + length(CAST(path AS BLOB))"
+                            " + length(CAST(query AS BLOB)) + length(CAST(tracking_id AS BLOB))"
+                            " + coalesce(length(CAST(request_body AS BLOB)), 0) + 5) FROM journal",
+                            STORE_NO_ARGS, store_row_int64, bytes),
+                 STORE_OK);
+    cr_assert_eq(store_read(s, "test rows", "SELECT count(*) FROM journal", STORE_NO_ARGS,
+                            store_row_int64, rows),
+                 STORE_OK);
+}
+
+Test(store, the_journal_stays_under_its_byte_budget)
+{
+    struct store *s = open_memory();
+    const int64_t budget = 256 * 1024;
+    store_journal_bytes_max(s, budget);
+    char *body = malloc(STORE_JOURNAL_EVIDENCE_MAX + 1);
+    cr_assert_not_null(body);
+    memset(body, 'x', STORE_JOURNAL_EVIDENCE_MAX);
+    body[STORE_JOURNAL_EVIDENCE_MAX] = '\0';
+    /* 200 rows of about 8 KB: 1.6 MB of text into a 256 KB budget. */
+    struct store_journal j = {
+        .method = "GET", .path = "/p", .query = "", .request_body = body, .tracking_id = "t"};
+    int64_t bytes = 0, rows = 0;
+    for (int i = 0; i < 200; i++) {
+        j.at_ms = i;
+        cr_assert_eq(store_journal_add(s, &j, 100000), 0);
+    }
+    store_ring_flush(s);
+    journal_size(s, &bytes, &rows);
+    cr_expect_leq(bytes, budget, "%lld bytes kept", (long long)bytes);
+    cr_expect_geq(bytes, budget - 2 * 9 * STORE_JOURNAL_EVIDENCE_MAX,
+                  "%lld bytes kept: more went than needed", (long long)bytes);
+    cr_expect_lt(rows, 200);
+    /* The newest rows are the ones kept. */
+    struct store_journal_filter f = {.since_ms = 199, .limit = 0};
+    int64_t count = 0;
+    cr_assert_eq(store_journal_find(s, &f, &count, NULL, NULL), 0);
+    cr_expect_eq(count, 1);
+    /* After a clear the budget counts from nothing again. */
+    cr_assert_eq(store_journal_clear(s), 0);
+    for (int i = 0; i < 20; i++)
+        cr_assert_eq(store_journal_add(s, &j, 100000), 0);
+    store_ring_flush(s);
+    journal_size(s, &bytes, &rows);
+    cr_expect_eq(rows, 20);
+    free(body);
+    store_close(s);
+}
