@@ -1,11 +1,26 @@
 /*
  * behaviours.c - report behaviours and the one-shot queue for the next
  * tasks (see control_store.h), and the plan a new task takes from them.
+ *
+ * One thing lives outside SQLite: `plan_hint` in struct store, which lets
+ * store_report_plan() answer "no plan" without the writer when neither
+ * table holds a row (the usual case: every startReport asks). It is set to
+ * 1 ("none") only under the lock, by the call that counted both tables
+ * empty there, and forgotten (0) after every change to either table, before
+ * the changing call returns; so a start that follows a change always sees
+ * it.
  */
 #include "query.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* After a change to report_behaviours or report_queue: count again. */
+static int plan_changed(struct store *s, int rc)
+{
+    atomic_store(&s->plan_hint, 0);
+    return rc;
+}
 
 void store_behaviour_clear(struct store_behaviour *b)
 {
@@ -58,10 +73,10 @@ static int queue_row(void *ud, sqlite3_stmt *st)
 
 int store_behaviour_put(struct store *s, const struct store_behaviour *b)
 {
-    return store_write(s, "behaviour put",
-                       "INSERT OR REPLACE INTO report_behaviours (" BEHAVIOUR_COLS
-                       ") VALUES (?, ?, ?, ?, ?, ?)",
-                       STORE_ARGS(BEHAVIOUR_VALUES(b)));
+    return plan_changed(s, store_write(s, "behaviour put",
+                                       "INSERT OR REPLACE INTO report_behaviours (" BEHAVIOUR_COLS
+                                       ") VALUES (?, ?, ?, ?, ?, ?)",
+                                       STORE_ARGS(BEHAVIOUR_VALUES(b))));
 }
 
 /* One behaviour row by type. STORE_NOT_FOUND: none. */
@@ -84,8 +99,9 @@ int store_behaviour_get(struct store *s, const char *report_type, struct store_b
 
 int store_behaviour_delete(struct store *s, const char *report_type)
 {
-    return store_write(s, "behaviour delete", "DELETE FROM report_behaviours WHERE report_type = ?",
-                       STORE_ARGS(STORE_TEXT(report_type)));
+    return plan_changed(s, store_write(s, "behaviour delete",
+                                       "DELETE FROM report_behaviours WHERE report_type = ?",
+                                       STORE_ARGS(STORE_TEXT(report_type))));
 }
 
 /* Row callbacks for the lists: hand a behaviour or a queue row to the caller. */
@@ -124,8 +140,8 @@ int store_behaviour_each(struct store *s, int (*fn)(void *ud, const struct store
 
 int store_behaviour_reset(struct store *s)
 {
-    return store_script(s, "behaviour reset",
-                        "DELETE FROM report_behaviours; DELETE FROM report_queue");
+    return plan_changed(s, store_script(s, "behaviour reset",
+                                        "DELETE FROM report_behaviours; DELETE FROM report_queue"));
 }
 
 int store_next_push(struct store *s, struct store_behaviour *b)
@@ -138,7 +154,7 @@ int store_next_push(struct store *s, struct store_behaviour *b)
     if (rc == STORE_OK)
         b->id = sqlite3_last_insert_rowid(s->db);
     store_leave(s);
-    return rc;
+    return plan_changed(s, rc);
 }
 
 int store_next_each(struct store *s, int (*fn)(void *ud, const struct store_behaviour *b), void *ud)
@@ -150,7 +166,7 @@ int store_next_each(struct store *s, int (*fn)(void *ud, const struct store_beha
 
 int store_next_clear(struct store *s)
 {
-    return store_script(s, "next clear", "DELETE FROM report_queue");
+    return plan_changed(s, store_script(s, "next clear", "DELETE FROM report_queue"));
 }
 
 int store_next_restore(struct store *s, const struct store_behaviour *b)
@@ -160,7 +176,7 @@ int store_next_restore(struct store *s, const struct store_behaviour *b)
                          "INSERT OR IGNORE INTO report_queue (id, report_type, duration_ms,"
                          " polls, outcome, messages, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
                          STORE_ARGS(STORE_INT(b->id), BEHAVIOUR_VALUES(b)));
-    return rc == STORE_ERROR ? STORE_ERROR : STORE_OK;
+    return plan_changed(s, rc == STORE_ERROR ? STORE_ERROR : STORE_OK);
 }
 
 /* Takes the oldest queued plan for `report_type` or any type. STORE_NOT_FOUND: none. */
@@ -181,6 +197,8 @@ int store_report_plan(struct store *s, const char *report_type, struct store_beh
 {
     *from_queue = 0;
     memset(out, 0, sizeof(*out));
+    if (atomic_load_explicit(&s->plan_hint, memory_order_acquire) == 1)
+        return STORE_NOT_FOUND;
     store_enter(s, STORE_WRITE);
     int rc = next_pop_locked(s, report_type, out);
     if (rc == STORE_OK)
@@ -189,6 +207,14 @@ int store_report_plan(struct store *s, const char *report_type, struct store_beh
         rc = behaviour_get_locked(s, report_type, out);
     if (rc == STORE_NOT_FOUND)
         rc = behaviour_get_locked(s, STORE_BEHAVIOUR_DEFAULT, out);
+    int64_t rows = -1;
+    if (rc == STORE_NOT_FOUND &&
+        store_read_locked(s, "plan count",
+                          "SELECT (SELECT count(*) FROM report_queue)"
+                          " + (SELECT count(*) FROM report_behaviours)",
+                          STORE_NO_ARGS, store_row_int64, &rows) == STORE_OK &&
+        rows == 0)
+        atomic_store(&s->plan_hint, 1);
     store_leave(s);
     if (rc != STORE_OK)
         memset(out, 0, sizeof(*out));

@@ -427,7 +427,8 @@ int store_reset(struct store *s)
     }
     rc = STORE_OK;
 out:
-    s->journal_bytes_known = 0; /* emptied, or rolled back: summed again */
+    s->journal_bytes_known = 0;     /* emptied, or rolled back: summed again */
+    atomic_store(&s->plan_hint, 0); /* the fixtures may hold behaviours */
     store_leave(s);
     return rc;
 }

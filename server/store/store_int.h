@@ -65,6 +65,7 @@ struct store {
     const struct store_file *schema; /* the schema steps, for snapshots restored later */
     size_t nschema;
     atomic_int fault_hint; /* control.c: 0 unknown, 1 no active fault, n+1: n faults */
+    atomic_int plan_hint;  /* behaviours.c: 0 unknown, 1 no behaviour and no queued plan */
     /* Task retention (tasks.c), set by store_task_retention() before any
      * request; read under `lock`. 0: no limit. */
     int64_t task_max;

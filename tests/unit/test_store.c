@@ -697,3 +697,43 @@ Test(store, the_journal_stays_under_its_byte_budget)
     free(body);
     store_close(s);
 }
+
+/* ---- the plan of a new task ---- */
+
+/* store_report_plan for IDENTITIES: its result, and the plan's duration. */
+static int plan_of(struct store *s, int64_t *duration_ms)
+{
+    struct store_behaviour b;
+    int from_queue = 0;
+    int rc = store_report_plan(s, "IDENTITIES", &b, &from_queue);
+    *duration_ms = rc == STORE_OK ? b.duration_ms : -2;
+    store_behaviour_clear(&b);
+    return rc;
+}
+
+Test(store, the_plan_of_a_new_task_sees_every_change)
+{
+    struct store *s = open_memory();
+    int64_t ms = 0;
+    /* Nothing set: answered without the database from the second ask on. */
+    cr_assert_eq(plan_of(s, &ms), STORE_NOT_FOUND);
+    cr_expect_eq(atomic_load(&s->plan_hint), 1);
+    struct store_behaviour b = {.report_type = "IDENTITIES", .duration_ms = 5, .polls = -1};
+    cr_assert_eq(store_next_push(s, &b), STORE_OK);
+    cr_assert_eq(plan_of(s, &ms), STORE_OK, "a queued plan after a 'none' answer");
+    cr_expect_eq(ms, 5);
+    cr_assert_eq(plan_of(s, &ms), STORE_NOT_FOUND, "the queued plan was taken");
+    cr_assert_eq(store_next_restore(s, &b), STORE_OK);
+    cr_assert_eq(plan_of(s, &ms), STORE_OK, "a plan put back");
+    cr_assert_eq(plan_of(s, &ms), STORE_NOT_FOUND);
+    struct store_behaviour d = {.report_type = "*", .duration_ms = 7, .polls = -1};
+    cr_assert_eq(store_behaviour_put(s, &d), STORE_OK);
+    cr_assert_eq(plan_of(s, &ms), STORE_OK, "a default behaviour");
+    cr_expect_eq(ms, 7);
+    cr_assert_eq(store_behaviour_delete(s, "*"), STORE_OK);
+    cr_assert_eq(plan_of(s, &ms), STORE_NOT_FOUND);
+    cr_assert_eq(store_behaviour_put(s, &d), STORE_OK);
+    cr_assert_eq(store_reset(s), STORE_OK);
+    cr_assert_eq(plan_of(s, &ms), STORE_NOT_FOUND, "a reset removed it");
+    store_close(s);
+}
