@@ -219,11 +219,6 @@ static int open_store(struct app *app, char *err, size_t errlen)
         err_why(err, errlen, "cannot initialise database %s", app->cfg.db);
         return -1;
     }
-    if (store_task_retention(app->store, app->cfg.task_max, app->cfg.task_max_age_s * 1000,
-                             clock_now_ms(app->clock), NULL, NULL) != 0) {
-        err_why(err, errlen, "cannot apply the task retention to %s", app->cfg.db);
-        return -1;
-    }
     store_journal_bytes_max(app->store, app->cfg.journal_max_bytes);
     return 0;
 }
@@ -267,11 +262,26 @@ static int keep_files(void *ud, const char *id)
     return keep;
 }
 
-/* The report files folder and the render workers; 0, or -1 with err set. */
+/* Retention hook (store_task_retention): a removed task's stored files go
+ * with it, at once. It runs under the store's writer, so it only unlinks: a
+ * render of that task still in progress finds the task gone when it ends
+ * and removes what it wrote (snapshot.c). */
+static void task_files_gone(void *ud, const char *id)
+{
+    spool_remove(ud, id);
+}
+
+/* The report files folder, the task retention that removes files from it,
+ * and the render workers; 0, or -1 with err set. */
 static int open_files(struct app *app, char *err, size_t errlen)
 {
     if (!(app->spool = spool_open(app->cfg.db, err, errlen)))
         return -1;
+    if (store_task_retention(app->store, app->cfg.task_max, app->cfg.task_max_age_s * 1000,
+                             clock_now_ms(app->clock), task_files_gone, app->spool) != 0) {
+        err_why(err, errlen, "cannot apply the task retention to %s", app->cfg.db);
+        return -1;
+    }
     spool_sweep(app->spool, keep_files, app->store, 1); /* what a crash left behind */
     builtin_files_restore(app->store, app->spool);
     app->snap = snapshot_new(app->store, app->spool, app->clock, SNAPSHOT_WORKERS);

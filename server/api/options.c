@@ -85,8 +85,8 @@ static const struct option_row rows[] = {
      65536, INT64_C(1099511627776), "a byte count", "33554432", NULL, "bytes of text the request "
      "journal keeps at most (paths, queries, headers, bodies); the oldest rows go first"},
     {"task-max", "N", "ISC_MOCK_TASK_MAX", OPT_INT, FIELD(task_max), 0, 100000000,
-     "a task count", "10000", NULL, "report tasks kept: starting one more removes the oldest, "
-     "running or not; 0 keeps every task"},
+     "a task count", "10000", NULL, "report tasks kept, the newest: past it the oldest go, "
+     "running or not, in small batches; 0 keeps every task"},
     {"task-max-age", "SECONDS", "ISC_MOCK_TASK_MAX_AGE", OPT_INT, FIELD(task_max_age_s), 0,
      INT64_C(315360000), "an age in seconds", "0", NULL, "starting a task also removes the "
      "tasks created longer ago than this on the mock's clock; 0 keeps them"},

@@ -166,16 +166,20 @@ void store_task_clear(struct store_task *t);
  */
 int store_task_start(struct store *s, struct store_task *t, int64_t now_ms, int *existing);
 /*
- * Sets the task retention policy and applies it now: at most `max_tasks`
- * tasks are kept (the newest by start order) and none created more than
- * `max_age_ms` before `now_ms`; 0 turns either bound off. From then on
+ * Sets the task retention policy and applies it now: the newest `max_tasks`
+ * tasks (by start order) are kept and none created more than `max_age_ms`
+ * before `now_ms`; 0 turns either bound off. From then on
  * store_task_start() applies it in the transaction that inserts a task
- * (with that start's now_ms), so the table never holds more than max_tasks.
+ * (with that start's now_ms). Past max_tasks the oldest go in batches of
+ * STORE_TASK_BATCH(max_tasks), so the table holds at most max_tasks +
+ * STORE_TASK_BATCH(max_tasks) - 1 tasks (max_tasks after this call).
  * A task is removed whatever its state, running or not. removed(ud, id),
  * when not NULL, is told each removed task's id while the store holds its
  * writer: it must not call into the store. Call it before serving requests
  * (not thread-safe against store_task_start()). STORE_OK or STORE_ERROR.
  */
+#define STORE_TASK_BATCH(max_tasks)                                                                \
+    ((max_tasks) / 16 < 1 ? INT64_C(1) : (max_tasks) / 16 > 64 ? INT64_C(64) : (max_tasks) / 16)
 int store_task_retention(struct store *s, int64_t max_tasks, int64_t max_age_ms, int64_t now_ms,
                          void (*removed)(void *ud, const char *id), void *ud);
 /* STORE_NOT_FOUND: no task with that id. */

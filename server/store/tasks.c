@@ -100,17 +100,21 @@ static int task_removed_row(void *ud, sqlite3_stmt *st)
  * now_ms - task_max_age_ms. Both are index ranges (the rowid and
  * tasks_created), so a start removes what it pushed out in O(log n). Sequence
  * numbers only grow and rows leave from the old end (or all at once), so the
- * newest task_max are kept.
+ * newest task_max are kept. Past task_max, tasks go in batches of
+ * STORE_TASK_BATCH(task_max): each removal rewrites the pages of the rows it
+ * removes, and one removal of 64 neighbours rewrites far fewer pages than 64
+ * removals of one.
  */
 static int task_retain_locked(struct store *s, int64_t last, int64_t now_ms)
 {
     int rc = STORE_OK;
+    int64_t batch = last == 0 ? 1 : STORE_TASK_BATCH(s->task_max);
     if (s->task_max > 0 && last == 0)
         rc = store_read_locked(s, "task retention", "SELECT max(seq) FROM tasks", STORE_NO_ARGS,
                                store_row_int64, &last);
     if (rc == STORE_ERROR)
         return STORE_ERROR;
-    if (s->task_max > 0 && last > s->task_max &&
+    if (s->task_max > 0 && last > s->task_max && (last - s->task_max) % batch == 0 &&
         store_read_locked(s, "task retention", "DELETE FROM tasks WHERE seq <= ? RETURNING id",
                           STORE_ARGS(STORE_INT(last - s->task_max)), task_removed_row,
                           s) == STORE_ERROR)

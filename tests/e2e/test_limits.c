@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -502,4 +503,48 @@ Test(limits, garbage_requests_keep_the_journal_and_the_process_bounded, .fini = 
     e2e_finish();
     int64_t bytes = journal_text_bytes(db);
     cr_expect_leq(bytes, 1048576, "the journal holds %lld bytes of text", (long long)bytes);
+}
+
+/* Polls task `id` until it has a status (its files are stored); at most 10 s. */
+static void wait_finished(const char *token, const char *id)
+{
+    for (int i = 0; i < 200; i++) {
+        cJSON *r = e2e_result("v2024", token, id);
+        int done = jhas(r, "status");
+        cJSON_Delete(r);
+        if (done)
+            return;
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    cr_assert_fail("task %s did not finish within 10 s", id);
+}
+
+/* 1 when the spool folder `dir` holds the CSV of task `id`. */
+static int stored_csv(const char *dir, const char *id)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s.csv", dir, id);
+    return access(path, F_OK) == 0;
+}
+
+Test(limits, a_removed_task_takes_its_stored_files_along, .fini = e2e_fini, .timeout = 60.)
+{
+    char db[600], dir[640];
+    snprintf(db, sizeof(db), "%s/kept.db", e2e_tmpdir());
+    snprintf(dir, sizeof(dir), "%s.files", db);
+    e2e_start((const char *[]){"--db", db, "--task-max", "2", "--report-duration", "0", NULL}, NULL,
+              1);
+    char *token = e2e_token("demo-admin");
+    char ids[3][40];
+    for (int i = 0; i < 3; i++) {
+        start_numbered(token, i, ids[i], sizeof(ids[i]));
+        wait_finished(token, ids[i]);
+        cr_assert(stored_csv(dir, ids[i]), "task %d's file %s/%s.csv", i, dir, ids[i]);
+    }
+    cr_expect_eq(result_status(token, ids[0]), 404);
+    cr_expect_not(stored_csv(dir, ids[0]), "the removed task's file is gone");
+    cr_expect(stored_csv(dir, ids[1]) && stored_csv(dir, ids[2]));
+    free(token);
+    e2e_finish();
 }

@@ -226,3 +226,30 @@ Test(task_store, retention_by_age_removes_what_was_created_before)
     cr_expect_eq(task_count(s), 2);
     store_close(s);
 }
+
+Test(task_store, past_the_cap_tasks_go_in_batches)
+{
+    struct store *s = open_empty();
+    const int64_t max = 160, batch = STORE_TASK_BATCH(160);
+    cr_assert_eq(batch, 10);
+    cr_assert_eq(store_task_retention(s, max, 0, 1000, NULL, NULL), STORE_OK);
+    int64_t low = INT64_MAX, high = 0;
+    for (int i = 0; i < 400; i++) {
+        char args[16];
+        snprintf(args, sizeof(args), "{\"n\":%d}", i);
+        start(s, args, 1000 + i, 900000, NULL);
+        int64_t n = task_count(s);
+        cr_assert_leq(n, max + batch - 1, "%lld tasks after %d starts", (long long)n, i + 1);
+        if (i >= max) {
+            low = n < low ? n : low;
+            high = n > high ? n : high;
+        }
+    }
+    /* Between the cap and a batch less than the cap plus a batch. */
+    cr_expect_eq(low, max);
+    cr_expect_eq(high, max + batch - 1);
+    /* Applying the policy again trims to the cap exactly. */
+    cr_assert_eq(store_task_retention(s, max, 0, 5000, NULL, NULL), STORE_OK);
+    cr_expect_eq(task_count(s), max);
+    store_close(s);
+}
