@@ -4,6 +4,9 @@
 --   BENCH_METHOD  GET (default) or POST
 --   BENCH_TOKEN   sends "Authorization: Bearer <token>" when set
 --   BENCH_BODY    request body (with BENCH_CTYPE as its Content-Type)
+--   BENCH_VARY    when set, each "@N@" in the body becomes a number of its own
+--                 for every request (wrk thread and request count), so that
+--                 every POST run has different arguments
 --
 -- The summary line:
 --   BENCH rps=<req/s> mbps=<MB/s of responses> p50_ms=.. p99_ms=.. max_ms=..
@@ -21,6 +24,21 @@ end
 if body and body ~= "" then
   wrk.body = body
   wrk.headers["Content-Type"] = ctype
+end
+
+local vary = os.getenv("BENCH_VARY")
+if vary and vary ~= "" then
+  local threads = 0
+  function setup(thread)
+    threads = threads + 1
+    thread:set("thread_id", threads)
+  end
+  local sent = 0
+  function request()
+    sent = sent + 1
+    local n = string.format("%d-%d", thread_id or 0, sent)
+    return wrk.format(nil, nil, nil, (body:gsub("@N@", n)))
+  end
 end
 
 function done(summary, latency, requests)
