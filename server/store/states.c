@@ -505,6 +505,8 @@ int store_state_restore(struct store *s, const char *path, const char *const *ke
     else if (copy_back_locked(s, src, err, errlen) == 0 && tidy_locked(s, k, err, errlen) == 0)
         rc = STORE_OK;
     atomic_store(&s->fault_hint, 0); /* the faults are another set now */
+    atomic_store(&s->plan_hint, 0);  /* and the behaviours and queued plans */
+    s->journal_bytes_known = 0;      /* and the journal, summed again */
     store_leave(s);
 out:
     if (files)

@@ -16,6 +16,7 @@
 #include "store/embedded.h"
 #include "store/store.h"
 #include "store/query.h"
+#include "store/states.h"
 #include "store/store_int.h"
 
 static char path[512];
@@ -735,5 +736,25 @@ Test(store, the_plan_of_a_new_task_sees_every_change)
     cr_assert_eq(store_behaviour_put(s, &d), STORE_OK);
     cr_assert_eq(store_reset(s), STORE_OK);
     cr_assert_eq(plan_of(s, &ms), STORE_NOT_FOUND, "a reset removed it");
+    store_close(s);
+}
+
+Test(store, a_restored_snapshot_brings_its_plans_to_the_next_start)
+{
+    struct store *s = open_memory();
+    char snap[sizeof(s->path) + 16], err[256] = "";
+    snprintf(snap, sizeof(snap), "%s.snap", s->path);
+    int64_t ms = 0;
+    struct store_behaviour d = {.report_type = "*", .duration_ms = 7, .polls = -1};
+    cr_assert_eq(store_behaviour_put(s, &d), STORE_OK);
+    struct store_state_info info = {.name = "plans"};
+    cr_assert_eq(store_state_save(s, snap, &info, NULL, err, sizeof(err)), STORE_OK, "%s", err);
+    cr_assert_eq(store_behaviour_delete(s, "*"), STORE_OK);
+    cr_assert_eq(plan_of(s, &ms), STORE_NOT_FOUND);
+    cr_assert_eq(store_state_restore(s, snap, NULL, NULL, NULL, err, sizeof(err)), STORE_OK, "%s",
+                 err);
+    cr_expect_eq(plan_of(s, &ms), STORE_OK, "the snapshot's default behaviour");
+    cr_expect_eq(ms, 7);
+    unlink(snap);
     store_close(s);
 }
