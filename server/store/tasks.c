@@ -141,9 +141,15 @@ int store_task_retention(struct store *s, int64_t max_tasks, int64_t max_age_ms,
     s->task_max_age_ms = max_age_ms > 0 ? max_age_ms : 0;
     s->task_removed = removed;
     s->task_removed_ud = ud;
-    int rc = store_tx_locked(s, "task retention", task_retain_tx, &now_ms);
+    /* A write transaction only when something may go: an idle start with a
+     * small table stays a read. */
+    int64_t n = 0;
+    int rc = store_read_locked(s, "task retention", "SELECT count(*) FROM tasks", STORE_NO_ARGS,
+                               store_row_int64, &n);
+    if (rc != STORE_ERROR && ((s->task_max > 0 && n > s->task_max) || s->task_max_age_ms > 0))
+        rc = store_tx_locked(s, "task retention", task_retain_tx, &now_ms);
     store_leave(s);
-    return rc;
+    return rc == STORE_ERROR ? STORE_ERROR : STORE_OK;
 }
 
 struct task_start {
