@@ -56,7 +56,7 @@ struct spool;
 
 /* The longest a virtual clock move or a reset waits for the renders of the
  * tasks it made due (see app_settle). */
-#define APP_SETTLE_MS 10000
+#define APP_SETTLE_MS 2000
 
 struct app {
     struct app_config cfg;
