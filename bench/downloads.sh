@@ -80,10 +80,13 @@ bench_downloads() {
   hwm=$(status_kb VmHWM)
 
   # A light poll while heavy work runs: four 1M-row downloads at once...
-  local during_dl during_render ids=() s
-  for i in 1 2 3 4; do download_speed "$url" >/dev/null & done
+  local during_dl during_render ids=() s pids=()
+  for i in 1 2 3 4; do
+    download_speed "$url" >/dev/null &
+    pids+=($!)
+  done
   during_dl=$(poll_latency "$small" 20)
-  wait
+  wait "${pids[@]}" # not the server's pid: a bare wait would wait for it too
   # ... and four heavy SEARCH_EXPORT renders (cancelled afterwards).
   for s in "${HEAVY_SORTS[@]}"; do
     ids+=("$(run_report "{\"reportType\":\"SEARCH_EXPORT\",\"arguments\":{\"indices\":[\"identities\"],\"query\":\"*\",\"sort\":[\"$s\"]}}")")
