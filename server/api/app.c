@@ -408,6 +408,7 @@ struct app *app_open(const struct app_config *cfg, const char *version, char *er
         goto fail;
     }
     store_release_memory(app->store);
+    store_image_release(&embedded_image); /* copied or not needed: see its header */
     release_freed_memory();
     return app;
 fail:

@@ -109,10 +109,7 @@ static int seed_locked(struct store *s, char *err, size_t errlen)
     return STORE_OK;
 }
 
-/* Gives back the resident pages of a mapped image: the whole pages inside
- * it leave the process's memory (they are the executable's file, unchanged,
- * and would be read again if touched). */
-static void image_release(const struct store_image *image)
+void store_image_release(const struct store_image *image)
 {
     long page = sysconf(_SC_PAGESIZE);
     if (!image->mapped || page <= 0)
@@ -162,7 +159,7 @@ static int image_load_locked(struct store *s, const struct store_image *image, c
                  : src                               ? sqlite3_errmsg(src)
                                                      : sqlite3_errstr(rc));
     sqlite3_close(src);
-    image_release(image);
+    store_image_release(image);
     return rc == SQLITE_OK ? STORE_OK : STORE_ERROR;
 }
 
@@ -201,7 +198,7 @@ static int temp_path(char *out, size_t outlen, const struct store_image *image)
     int rc = image ? write_all(fd, image->data, image->size) : 0;
     int saved = errno;
     if (image)
-        image_release(image);
+        store_image_release(image);
     if (close(fd) != 0 && rc == 0) {
         rc = -1;
         saved = errno;

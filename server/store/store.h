@@ -78,6 +78,15 @@ struct store *store_open_image(const char *path, const struct store_file *schema
  * STORE_ERROR (logged). Meant for a database nobody else uses (a build step).
  */
 int store_image_make(struct store *s, struct store_image *out);
+/*
+ * Gives back the resident pages of a mapped image (mapped 1; otherwise a
+ * no-op): the whole pages inside it leave the process's memory. They are
+ * the executable's file, unchanged, and are read again if touched. Touching
+ * other read-only data can map the image's pages too (the kernel maps a
+ * fault's neighbours that are already cached), so start-up calls this once
+ * more at its end. Any thread; the image must not be in use.
+ */
+void store_image_release(const struct store_image *image);
 /* Frees what store_image_make() gave; NULL data is a no-op. */
 void store_image_free(struct store_image *img);
 /* Closes every connection (checkpointing WAL) and deletes a temporary
