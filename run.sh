@@ -112,7 +112,7 @@ case "$cmd" in
       timeout_options=(--timeout-multiplier 3)
       export ISC_TEST_TIMEOUT_SCALE=3
       export ISC_E2E_SERVER=$PWD/build-tsan/isc-reports-mock
-      export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1"
+      export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp"
     elif [ $sanitize -eq 1 ]; then
       install_missing "${SANITIZE_PACKAGES[@]}"
       dir=build-asan
