@@ -7,15 +7,18 @@
  * (and without one from its suite) gets TEST_CASE_TIMEOUT_S, so a case that
  * hangs fails as "timed out" long before meson's timeout for the whole
  * program. The environment variable ISC_TEST_TIMEOUT_SCALE (a number >= 1,
- * set by the valgrind test setup) multiplies every case's timeout.
+ * set by the slower runs: sanitizers, valgrind) multiplies every case's timeout;
+ * test_scale.h gives the same number to the waits inside the cases.
  */
 #include <criterion/criterion.h>
 #include <criterion/internal/ordered-set.h>
 #include <stdlib.h>
 
+#include "test_scale.h"
+
 #define TEST_CASE_TIMEOUT_S 60.0
 
-static double timeout_scale(void)
+double test_timeout_scale(void)
 {
     const char *s = getenv("ISC_TEST_TIMEOUT_SCALE");
     char *end = NULL;
@@ -26,7 +29,7 @@ static double timeout_scale(void)
 /* Gives each case of `set` a timeout: its own, its suite's, or the default; scaled. */
 static void bound_cases(struct criterion_test_set *set)
 {
-    double scale = timeout_scale();
+    double scale = test_timeout_scale();
     for (struct criterion_ordered_set_node *sn = set->suites->first; sn != NULL; sn = sn->next) {
         struct criterion_suite_set *suite = (void *)(sn + 1);
         double fallback = TEST_CASE_TIMEOUT_S;

@@ -40,18 +40,11 @@ int e2e_request_timeout_s = 30;
 #define MAX_ARGS 64
 #define MAX_ENV 512
 
-/* s seconds times ISC_TEST_TIMEOUT_SCALE (>= 1; the sanitized run sets 2), as
- * the cases' own time limits are scaled: a slower server build needs both. */
-static double timeout_scale(void)
-{
-    const char *v = getenv("ISC_TEST_TIMEOUT_SCALE");
-    double k = v ? strtod(v, NULL) : 1.0;
-    return k > 1.0 && k <= 100.0 ? k : 1.0;
-}
-
+/* s seconds times ISC_TEST_TIMEOUT_SCALE, as the cases' own time limits
+ * are scaled: a slower server build needs both. */
 static long scaled_seconds(long s)
 {
-    return (long)(s * timeout_scale());
+    return (long)(s * test_timeout_scale());
 }
 
 /* ------------------------------------------------------------------ */
@@ -257,7 +250,7 @@ int mock_proc_start(struct mock_proc *p, const char *const *args, const char *co
     p->out_fd = pipefd[0];
 
     char line[256];
-    int start_ms = (int)(e2e_start_timeout_ms * timeout_scale());
+    int start_ms = (int)(e2e_start_timeout_ms * test_timeout_scale());
     if (read_first_line(p->out_fd, line, sizeof line, start_ms) != 0) {
         char *err = read_file(p->err_path);
         fprintf(stderr,

@@ -25,6 +25,8 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
+#include "../test_scale.h"
+
 /* ------------------------------------------------------------------ */
 /* The server process                                                   */
 
