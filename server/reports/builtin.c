@@ -12,27 +12,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../core/fdio.h"
 #include "../core/log.h"
 #include "../store/store.h"
 #include "lifecycle.h"
 #include "spool.h"
 
 #define BUILTIN_TAG 0u /* the temporary files' tag: renders start at 1 */
-
-/* Writes all of buf to fd: 0, or -1 with errno set. */
-static int write_all(int fd, const unsigned char *buf, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, buf, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        buf += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
 
 /* The file's pages in the binary are not needed again until a reset. */
 static void drop_pages(const struct builtin_file *f)
@@ -71,7 +57,7 @@ size_t builtin_files_restore(struct store *s, const struct spool *sp)
         if (!wanted(s, sp, f->task_id, f->file_format))
             continue;
         int fd = spool_create(sp, f->task_id, f->file_format, BUILTIN_TAG);
-        int bad = fd < 0 || write_all(fd, f->data, f->size) != 0;
+        int bad = fd < 0 || fdio_write_all(fd, f->data, f->size) != 0;
         if (fd >= 0 && close(fd) != 0)
             bad = 1;
         if (bad || spool_commit(sp, f->task_id, f->file_format, BUILTIN_TAG) != 0) {

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../core/fdio.h"
 #include "../core/err.h"
 #include "../core/log.h"
 #include "../store/store.h"
@@ -29,28 +30,13 @@
 #define CHUNK (256 * 1024)
 #define ATTEMPTS 3 /* renders of a tenant that keeps changing before giving up */
 
-/* Writes all of buf to fd: 0, or -1 with errno set. */
-static int write_all(int fd, const char *buf, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, buf, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        buf += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Copies a stream into fd; *rows gets its data rows. */
 static enum render_rc copy_stream(struct report_stream *st, int fd, char *chunk,
                                   const atomic_int *stop, int64_t *rows, char *why, size_t whylen)
 {
     ssize_t n;
     while ((n = report_stream_read(st, chunk, CHUNK)) > 0)
-        if (write_all(fd, chunk, (size_t)n) != 0) {
+        if (fdio_write_all(fd, chunk, (size_t)n) != 0) {
             err_why(why, whylen, "the report file could not be stored (%s)", strerror(errno));
             return RENDER_FAILED;
         }

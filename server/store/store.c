@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../core/fdio.h"
 #include "../core/buf.h"
 #include "../core/log.h"
 
@@ -163,21 +164,6 @@ static int image_load_locked(struct store *s, const struct store_image *image, c
     return rc == SQLITE_OK ? STORE_OK : STORE_ERROR;
 }
 
-/* Writes all of data to fd. 0, or -1 with errno set. */
-static int write_all(int fd, const unsigned char *data, size_t size)
-{
-    while (size > 0) {
-        ssize_t n = write(fd, data, size);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        data += n;
-        size -= (size_t)n;
-    }
-    return 0;
-}
-
 /* A new file for the default database, under $TMPDIR or /tmp: empty, or
  * with image the image's bytes, written in one go (a copy through SQLite
  * would allocate and fill its page cache first: half the page faults of a
@@ -195,7 +181,7 @@ static int temp_path(char *out, size_t outlen, const struct store_image *image)
     int fd = mkstemp(out);
     if (fd < 0)
         return -1;
-    int rc = image ? write_all(fd, image->data, image->size) : 0;
+    int rc = image ? fdio_write_all(fd, image->data, image->size) : 0;
     int saved = errno;
     if (image)
         store_image_release(image);

@@ -5,13 +5,17 @@
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/base64.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/fdio.h"
 #include "core/ids.h"
 #include "core/utf8.h"
 
@@ -311,4 +315,51 @@ Test(base64, out_too_small_is_untouched)
     cr_assert_eq(base64_decode("Zm9v", 4, 0, out, 3, NULL), -1);
     cr_assert_eq(base64_decode(NULL, 0, 0, NULL, 0, &n), 0, "an empty text decodes to nothing");
     cr_assert_eq(n, 0);
+}
+
+/* More bytes than a pipe holds, read by another thread while written: every
+ * byte arrives, in order. */
+struct pipe_reader {
+    int fd;
+    unsigned char *out;
+    size_t n, got;
+};
+
+static void *read_pipe(void *arg)
+{
+    struct pipe_reader *r = arg;
+    for (ssize_t k; r->got < r->n && (k = read(r->fd, r->out + r->got, r->n - r->got)) > 0;)
+        r->got += (size_t)k;
+    return NULL;
+}
+
+Test(fdio, writes_everything_through_a_pipe)
+{
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    size_t n = 256 * 1024;
+    unsigned char *in = malloc(n);
+    struct pipe_reader r = {p[0], malloc(n), n, 0};
+    cr_assert(in && r.out);
+    for (size_t i = 0; i < n; i++)
+        in[i] = (unsigned char)(i * 7);
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, read_pipe, &r), 0);
+    int rc = fdio_write_all(p[1], in, n);
+    close(p[1]);
+    pthread_join(t, NULL);
+    close(p[0]);
+    cr_expect_eq(rc, 0);
+    cr_expect_eq(r.got, n);
+    cr_expect_eq(memcmp(in, r.out, n), 0);
+    free(in);
+    free(r.out);
+}
+
+Test(fdio, a_bad_descriptor_is_an_error_with_errno)
+{
+    errno = 0;
+    cr_expect_eq(fdio_write_all(-1, "x", 1), -1);
+    cr_expect_eq(errno, EBADF);
+    cr_expect_eq(fdio_write_all(-1, "", 0), 0, "nothing to write is no error");
 }
