@@ -251,17 +251,6 @@ static void release_freed_memory(void)
 #endif
 }
 
-/* Sweep callback: keeps the files of tasks that exist and have ended. */
-static int keep_files(void *ud, const char *id)
-{
-    struct store_task t;
-    if (store_task_get(ud, id, &t) != STORE_OK)
-        return 0;
-    int keep = lifecycle_done(&t);
-    store_task_clear(&t);
-    return keep;
-}
-
 /* Retention hook (store_task_retention): a removed task's stored files go
  * with it, at once. It runs under the store's writer, so it only unlinks: a
  * render of that task still in progress finds the task gone when it ends
@@ -282,7 +271,7 @@ static int open_files(struct app *app, char *err, size_t errlen)
         err_why(err, errlen, "cannot apply the task retention to %s", app->cfg.db);
         return -1;
     }
-    spool_sweep(app->spool, keep_files, app->store, 1); /* what a crash left behind */
+    spool_sweep(app->spool, lifecycle_id_done, app->store, 1); /* what a crash left behind */
     builtin_files_restore(app->store, app->spool);
     app->snap = snapshot_new(app->store, app->spool, app->clock, SNAPSHOT_WORKERS);
     if (!app->snap) {
@@ -335,7 +324,7 @@ static int sweep_locked(void *ud)
     if (w->id)
         spool_remove(w->app->spool, w->id);
     else
-        w->removed = spool_sweep(w->app->spool, keep_files, w->app->store, 0);
+        w->removed = spool_sweep(w->app->spool, lifecycle_id_done, w->app->store, 0);
     return 0;
 }
 

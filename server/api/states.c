@@ -280,17 +280,6 @@ int states_save(struct app *app, const char *name, int journal, struct states_it
     return rc;
 }
 
-/* A stored file stays when its task exists and has ended. */
-static int keep_file(void *ud, const char *id)
-{
-    struct store_task t;
-    if (store_task_get(ud, id, &t) != STORE_OK)
-        return 0;
-    int keep = lifecycle_done(&t);
-    store_task_clear(&t);
-    return keep;
-}
-
 struct load {
     struct app *app;
     const char *path;
@@ -311,7 +300,7 @@ static int load_locked(void *ud)
     if (store_state_restore(app->store, l->path, keep, spool_dir(app->spool), l->info, l->err,
                             l->errlen) != STORE_OK)
         return -1;
-    spool_sweep(app->spool, keep_file, app->store, 1);
+    spool_sweep(app->spool, lifecycle_id_done, app->store, 1);
     return 0;
 }
 

@@ -35,14 +35,9 @@ static void drop_pages(const struct builtin_file *f)
 /* 1 when the file of task `id` in `fmt` should be written now. */
 static int wanted(struct store *s, const struct spool *sp, const char *id, const char *fmt)
 {
-    struct store_task t;
     uint64_t size;
-    if (store_task_get(s, id, &t) != STORE_OK)
-        return 0; /* other fixtures, without this task */
-    int done = lifecycle_done(&t);
-    store_task_clear(&t);
-    if (!done)
-        return 0;
+    if (!lifecycle_id_done(s, id))
+        return 0; /* other fixtures, without this task, or not ended */
     int fd = spool_open_file(sp, id, fmt, &size);
     if (fd >= 0)
         close(fd);

@@ -33,6 +33,16 @@ int lifecycle_done(const struct store_task *t)
     return t->completed_ms > 0 || t->completion_status[0] != '\0';
 }
 
+int lifecycle_id_done(void *store, const char *id)
+{
+    struct store_task t;
+    if (store_task_get(store, id, &t) != STORE_OK)
+        return 0;
+    int done = lifecycle_done(&t);
+    store_task_clear(&t);
+    return done;
+}
+
 /* A one-message TaskResultDetails messages array, as JSON text malloc'd for
  * the task, which releases it with free(); cJSON's own printed text is copied
  * and returned to cJSON_free here. */

@@ -89,6 +89,10 @@ int lifecycle_due(struct store *s, struct snapshot *snap, int64_t now_ms, int *m
 /* Nonzero when the task has ended. */
 int lifecycle_done(const struct store_task *t);
 
+/* Nonzero when task `id` exists in `store` (a struct store *) and has ended:
+ * the keep test of a sweep of stored report files (spool_sweep). */
+int lifecycle_id_done(void *store, const char *id);
+
 /* TaskResultDetails for `t`; `org` goes into attributes.org. NULL on OOM. */
 struct cJSON *lifecycle_task_json(const struct store_task *t, const char *org, int64_t now_ms);
 /* ReportResults for `t`. NULL on OOM. */
