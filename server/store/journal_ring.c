@@ -178,6 +178,16 @@ static void *ring_main(void *arg)
     return NULL;
 }
 
+/* Frees a ring whose thread is not running (never started, or joined). */
+static void ring_free(struct store_ring *r)
+{
+    pthread_cond_destroy(&r->done);
+    pthread_cond_destroy(&r->room);
+    pthread_cond_destroy(&r->wake);
+    pthread_mutex_destroy(&r->m);
+    free(r);
+}
+
 int store_ring_start(struct store *s)
 {
     struct store_ring *r = calloc(1, sizeof(*r));
@@ -190,11 +200,7 @@ int store_ring_start(struct store *s)
     s->ring = r;
     if (pthread_create(&r->thread, NULL, ring_main, s) != 0) {
         s->ring = NULL;
-        pthread_cond_destroy(&r->done);
-        pthread_cond_destroy(&r->room);
-        pthread_cond_destroy(&r->wake);
-        pthread_mutex_destroy(&r->m);
-        free(r);
+        ring_free(r);
         return STORE_ERROR;
     }
     return STORE_OK;
@@ -211,11 +217,7 @@ void store_ring_stop(struct store *s)
     pthread_mutex_unlock(&r->m);
     pthread_join(r->thread, NULL);
     s->ring = NULL;
-    pthread_cond_destroy(&r->done);
-    pthread_cond_destroy(&r->room);
-    pthread_cond_destroy(&r->wake);
-    pthread_mutex_destroy(&r->m);
-    free(r);
+    ring_free(r);
 }
 
 int store_ring_put(struct store *s, const struct store_journal *j, size_t max_rows)
