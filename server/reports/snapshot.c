@@ -217,18 +217,30 @@ static void *watcher_main(void *arg)
         snap->kicked = 0;
         snap->looking = 1;
         snap->looks_begun++;
+        /* A task started during the look lowers next_ms (snapshot_due_at);
+         * the look's own answer may predate it, so the earlier one wins. */
+        snap->next_ms = INT64_MAX;
         pthread_mutex_unlock(&snap->lock);
         int64_t now = clock_now_ms(snap->clock), next = INT64_MAX;
-        int more = 0;
-        if (lifecycle_due(snap->store, snap, now, &more) != 0)
+        int more = 0, failed = 0;
+        if (lifecycle_due(snap->store, snap, now, &more) != 0) {
             log_msg("error", NULL, "reports: the due tasks could not be read");
+            failed = 1;
+        }
         if (store_task_next_due(snap->store, now, &next) != STORE_OK)
             next = INT64_MAX;
         pthread_mutex_lock(&snap->lock);
         snap->looking = 0;
         snap->looks_done++;
         snap->more = more;
-        snap->next_ms = next;
+        if (next < snap->next_ms)
+            snap->next_ms = next;
+        /* next is the next due time after now: tasks already due past this
+         * batch count only through `more`. A batch that queued no render
+         * (its tasks had no files) leaves no finished render to start the
+         * next look, so look again now. */
+        if (more && !failed && snap->pending == 0)
+            snap->kicked = 1;
         pthread_cond_broadcast(&snap->done);
     }
     pthread_mutex_unlock(&snap->lock);

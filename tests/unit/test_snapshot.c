@@ -206,6 +206,45 @@ Test(snapshot, the_watcher_ends_a_due_task_nobody_reads, .init = open_all, .fini
     store_task_clear(&t);
 }
 
+/* More due tasks than one look takes (LIFECYCLE_DUE_BATCH), none of them
+ * with files: no render ends to start the next look, so the watcher must
+ * look again on its own, without a kick, a read or a clock move. */
+Test(snapshot, the_watcher_ends_every_batch_of_due_tasks, .init = open_all, .fini = close_all)
+{
+    enum { N = LIFECYCLE_DUE_BATCH + 50 };
+    static char ids[N][STORE_ID_LEN];
+    const struct lifecycle_plan failing = {5000, -1, "ERROR", NULL};
+    const struct report_type *type = report_type_find("IDENTITIES");
+    cr_assert_not_null(type);
+    for (int i = 0; i < N; i++) {
+        struct store_task t;
+        int existing = 0;
+        char args[64];
+        snprintf(args, sizeof args, "{\"n\":%d}", i); /* each its own task */
+        cr_assert_eq(lifecycle_start(db, 1000000, type, args, "CSV,PDF", "demo-app", "demo-app",
+                                     &failing, &t, &existing),
+                     ERR_OK);
+        snprintf(ids[i], STORE_ID_LEN, "%s", t.id);
+        store_task_clear(&t);
+    }
+    cr_assert_eq(clock_advance(clk, 5000), 0);
+    snapshot_kick(snap);
+    cr_assert_eq(snapshot_settle(snap, 20000), 0);
+    int running = N;
+    for (int tries = 0; tries < 200 && running > 0; tries++) {
+        running = 0;
+        for (int i = 0; i < N; i++) {
+            struct store_task got;
+            cr_assert_eq(store_task_get(db, ids[i], &got), STORE_OK);
+            running += !lifecycle_done(&got);
+            store_task_clear(&got);
+        }
+        if (running > 0)
+            usleep(50 * 1000);
+    }
+    cr_expect_eq(running, 0, "%d of %d due tasks still running after 10 s", running, N);
+}
+
 static int entries(void)
 {
     DIR *d = opendir(spool_dir(sp));
