@@ -86,6 +86,19 @@ struct store {
  * tasks that end by polls, and those due after now. Neither visits a task
  * that is due but was never read, however many there are.
  */
+/* A task row's columns, in the order task rows are read (tasks.c). */
+#define STORE_TASK_COLS                                                                            \
+    "id, report_type, task_def_name, description, launcher, client_id, arguments, created_ms,"     \
+    " launched_ms, completed_ms, completion_status, finish_at_ms, polls_left, outcome,"            \
+    " outcome_messages, messages, rows, formats, progress"
+
+/* The due tasks, oldest due first, along the tasks_due index (finish_at_ms,
+ * then seq as its rowid): a batch reads only its own rows, however many
+ * tasks are due. store_task_each_due(); its plan is checked by a test. */
+#define STORE_TASK_DUE_SQL                                                                         \
+    "SELECT " STORE_TASK_COLS " FROM tasks WHERE completed_ms IS NULL AND finish_at_ms <= ?"       \
+    " ORDER BY finish_at_ms, seq LIMIT ?"
+
 #define STORE_TASK_RUNNING_SQL                                                                     \
     "SELECT id FROM ("                                                                             \
     " SELECT id, seq FROM tasks WHERE report_type = ?1 AND arguments = ?2"                         \

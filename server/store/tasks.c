@@ -9,11 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TASK_COLS                                                                                  \
-    "id, report_type, task_def_name, description, launcher, client_id, arguments, created_ms,"     \
-    " launched_ms, completed_ms, completion_status, finish_at_ms, polls_left, outcome,"            \
-    " outcome_messages, messages, rows, formats, progress"
-
 void store_task_clear(struct store_task *t)
 {
     if (!t)
@@ -24,7 +19,7 @@ void store_task_clear(struct store_task *t)
     memset(t, 0, sizeof(*t));
 }
 
-/* Row callback: a row of TASK_COLS into the struct store_task at ud (owned
+/* Row callback: a row of STORE_TASK_COLS into the struct store_task at ud (owned
  * strings allocated; STORE_ERROR and a cleared task on OOM). */
 static int task_row(void *ud, sqlite3_stmt *st)
 {
@@ -58,7 +53,7 @@ static int task_row(void *ud, sqlite3_stmt *st)
 
 static int task_get_locked(struct store *s, const char *id, struct store_task *out)
 {
-    return store_read_locked(s, "task get", "SELECT " TASK_COLS " FROM tasks WHERE id = ?",
+    return store_read_locked(s, "task get", "SELECT " STORE_TASK_COLS " FROM tasks WHERE id = ?",
                              STORE_ARGS(STORE_TEXT(id)), task_row, out);
 }
 
@@ -245,7 +240,7 @@ int store_task_each(struct store *s, int limit, int (*fn)(void *ud, const struct
                     void *ud)
 {
     return store_read_each(
-        s, "task list", "SELECT " TASK_COLS " FROM tasks ORDER BY seq DESC LIMIT ?",
+        s, "task list", "SELECT " STORE_TASK_COLS " FROM tasks ORDER BY seq DESC LIMIT ?",
         STORE_ARGS(STORE_INT(limit)), task_each_row, (struct store_each){.fn.task = fn, .ud = ud});
 }
 
@@ -293,9 +288,7 @@ int store_audit_each(struct store *s, int limit, int (*fn)(void *ud, const struc
 int store_task_each_due(struct store *s, int64_t now_ms, int limit,
                         int (*fn)(void *ud, const struct store_task *t), void *ud)
 {
-    return store_read_each(s, "task due list",
-                           "SELECT " TASK_COLS " FROM tasks WHERE completed_ms IS NULL"
-                           " AND finish_at_ms <= ? ORDER BY seq LIMIT ?",
+    return store_read_each(s, "task due list", STORE_TASK_DUE_SQL,
                            STORE_ARGS(STORE_INT(now_ms), STORE_INT(limit)), task_each_row,
                            (struct store_each){.fn.task = fn, .ud = ud});
 }

@@ -61,14 +61,15 @@ static int64_t task_count(struct store *s)
     return n;
 }
 
-/* The query plan of the running-task lookup, one detail per line. */
-static void lookup_plan(struct store *s, char *out, size_t cap)
+/* The query plan of `sql`, one detail per line. */
+static void query_plan(struct store *s, const char *sql, char *out, size_t cap)
 {
     sqlite3_stmt *st = NULL;
+    char explain[2048];
+    snprintf(explain, sizeof explain, "EXPLAIN QUERY PLAN %s", sql);
     out[0] = '\0';
-    cr_assert_eq(
-        sqlite3_prepare_v2(s->db, "EXPLAIN QUERY PLAN " STORE_TASK_RUNNING_SQL, -1, &st, NULL),
-        SQLITE_OK, "%s", sqlite3_errmsg(s->db));
+    cr_assert_eq(sqlite3_prepare_v2(s->db, explain, -1, &st, NULL), SQLITE_OK, "%s",
+                 sqlite3_errmsg(s->db));
     size_t len = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *detail = (const char *)sqlite3_column_text(st, 3);
@@ -83,7 +84,7 @@ Test(task_store, the_running_lookup_reads_two_ranges_of_its_index)
 {
     struct store *s = open_empty();
     char plan[2048];
-    lookup_plan(s, plan, sizeof(plan));
+    query_plan(s, STORE_TASK_RUNNING_SQL, plan, sizeof(plan));
     /* Each of the two ranges is a search of tasks_running on all three of
      * its columns; nothing scans the table or sorts more than the two rows. */
     const char *p = plan;
@@ -94,6 +95,19 @@ Test(task_store, the_running_lookup_reads_two_ranges_of_its_index)
     cr_expect_not_null(strstr(plan, "finish_at_ms=?"), "plan:\n%s", plan);
     cr_expect_not_null(strstr(plan, "finish_at_ms>?"), "plan:\n%s", plan);
     cr_expect_null(strstr(plan, "SCAN tasks"), "plan:\n%s", plan);
+    store_close(s);
+}
+
+/* The watcher's batches of due tasks follow tasks_due and stop at their
+ * LIMIT: no scan of the table, no sort of every due task. */
+Test(task_store, the_due_list_reads_only_its_batch_along_its_index)
+{
+    struct store *s = open_empty();
+    char plan[2048];
+    query_plan(s, STORE_TASK_DUE_SQL, plan, sizeof(plan));
+    cr_expect_not_null(strstr(plan, "USING INDEX tasks_due"), "plan:\n%s", plan);
+    cr_expect_null(strstr(plan, "SCAN tasks"), "plan:\n%s", plan);
+    cr_expect_null(strstr(plan, "TEMP B-TREE"), "plan:\n%s", plan);
     store_close(s);
 }
 
