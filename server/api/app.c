@@ -312,35 +312,6 @@ int app_resume(struct app *app)
     return 0;
 }
 
-struct sweep {
-    struct app *app;
-    size_t removed;
-    const char *id; /* NULL: every file whose task is gone */
-};
-
-static int sweep_locked(void *ud)
-{
-    struct sweep *w = ud;
-    if (w->id)
-        spool_remove(w->app->spool, w->id);
-    else
-        w->removed = spool_sweep(w->app->spool, lifecycle_id_done, w->app->store, 0);
-    return 0;
-}
-
-size_t app_files_sweep(struct app *app)
-{
-    struct sweep w = {app, 0, NULL};
-    snapshot_exclusive(app->snap, sweep_locked, &w);
-    return w.removed;
-}
-
-void app_files_remove(struct app *app, const char *id)
-{
-    struct sweep w = {app, 0, id};
-    snapshot_exclusive(app->snap, sweep_locked, &w);
-}
-
 int app_settle(struct app *app)
 {
     if (snapshot_settle(app->snap, APP_SETTLE_MS) == 0)

@@ -124,16 +124,6 @@ int app_reset(struct app *app);
 int app_resume(struct app *app);
 
 /*
- * Removes the stored files of every task that is gone or has not ended,
- * while renders go on: what a cleanup that deletes tasks (retention) runs
- * after it. Returns how many files went.
- */
-size_t app_files_sweep(struct app *app);
-
-/* Removes the stored files of task `id` (which was just deleted). */
-void app_files_remove(struct app *app, const char *id);
-
-/*
  * Makes the render queue look for due tasks, then waits (at most
  * APP_SETTLE_MS, holding nothing a request needs) until every task due now
  * has ended, its files written: what a virtual clock move, a reset and a

@@ -410,11 +410,3 @@ int snapshot_exclusive(struct snapshot *snap, int (*fn)(void *ud), void *ud)
     pthread_mutex_unlock(&snap->lock);
     return rc;
 }
-
-size_t snapshot_pending(struct snapshot *snap)
-{
-    pthread_mutex_lock(&snap->lock);
-    size_t n = snap->pending;
-    pthread_mutex_unlock(&snap->lock);
-    return n;
-}

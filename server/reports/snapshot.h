@@ -86,7 +86,4 @@ int snapshot_reset(struct snapshot *snap, int (*fn)(void *ud), void *ud);
  */
 int snapshot_exclusive(struct snapshot *snap, int (*fn)(void *ud), void *ud);
 
-/* Renders queued or running now. */
-size_t snapshot_pending(struct snapshot *snap);
-
 #endif
