@@ -719,6 +719,7 @@ cJSON *e2e_result(const char *ver, const char *token, const char *id)
 
 cJSON *e2e_result_done(const char *ver, const char *token, const char *id, int timeout_s)
 {
+    timeout_s = (int)scaled_seconds(timeout_s);
     int64_t until = mono_ms() + (int64_t)timeout_s * 1000;
     for (;;) {
         cJSON *res = e2e_result(ver, token, id);

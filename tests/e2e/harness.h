@@ -194,7 +194,7 @@ cJSON *e2e_result(const char *ver, const char *token, const char *id);
 void e2e_clock_advance(int64_t ms);
 /* e2e_result() again and again until the task has ended (its files can take
  * longer to write than one poll waits for them); asserts it ends within
- * timeout_s seconds. */
+ * timeout_s seconds times ISC_TEST_TIMEOUT_SCALE. */
 cJSON *e2e_result_done(const char *ver, const char *token, const char *id, int timeout_s);
 /* The mock's virtual "now" in ms (GET /mock/clock). */
 int64_t e2e_clock_now(void);

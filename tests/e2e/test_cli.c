@@ -222,7 +222,7 @@ E2E_TEST(cli, report_duration_flag)
     cr_expect(!jhas(res, "status"), "finished before 500 ms");
     cJSON_Delete(res);
     e2e_clock_advance(200);
-    res = e2e_result("v2024", tok, id);
+    res = e2e_result_done("v2024", tok, id, 30);
     cr_expect_str_eq(jstr(res, "status"), "SUCCESS");
     cJSON_Delete(res);
     cJSON_Delete(task);
@@ -293,7 +293,7 @@ E2E_TEST(cli, file_db_survives_restart)
     char done_id[64];
     snprintf(done_id, sizeof done_id, "%s", jstr(done, "id"));
     e2e_clock_advance(5000);
-    cJSON *res = e2e_result("v2024", tok, done_id);
+    cJSON *res = e2e_result_done("v2024", tok, done_id, 30);
     cr_assert_str_eq(jstr(res, "status"), "SUCCESS");
     long rows = (long)jnum(res, "rows");
     cJSON_Delete(res);

@@ -73,7 +73,7 @@ static cJSON *run_to_success(const char *tok, const char *body)
 {
     cJSON *task = e2e_run("v2024", tok, body);
     e2e_clock_advance(60 * 1000);
-    cJSON *res = e2e_result("v2024", tok, jstr(task, "id"));
+    cJSON *res = e2e_result_done("v2024", tok, jstr(task, "id"), 30);
     cr_assert_str_eq(jstr(res, "status"), "SUCCESS", "%s did not succeed",
                      jstr(task, "reportType"));
     cJSON_Delete(task);
@@ -267,7 +267,7 @@ E2E_TEST(download, unfinished_terminated_failed_are_404)
                          "{\"reportType\":\"ACCOUNTS\",\"arguments\":{\"application\":"
                          "\"00000000000000000000000000000000\",\"sourceName\":\"Nowhere\"}}");
     e2e_clock_advance(60 * 1000);
-    cJSON *res = e2e_result("v2024", tok, jstr(bad, "id"));
+    cJSON *res = e2e_result_done("v2024", tok, jstr(bad, "id"), 30);
     cr_expect_str_eq(jstr(res, "status"), "FAILURE");
     cJSON_Delete(res);
     expect_file_not_found(tok, jstr(bad, "id"), "fileFormat=csv");

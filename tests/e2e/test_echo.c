@@ -19,7 +19,7 @@ static void finished_task(const char *tok, char *id, size_t idlen)
     snprintf(id, idlen, "%s", jstr(t, "id"));
     cJSON_Delete(t);
     e2e_clock_advance(5000);
-    cJSON_Delete(e2e_result("v2024", tok, id));
+    cJSON_Delete(e2e_result_done("v2024", tok, id, 30));
 }
 
 /* 1 when some line of `log` starts with `start`. */

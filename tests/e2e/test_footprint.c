@@ -82,6 +82,7 @@ static void download(const char *token, const char *body, const char *format)
 {
     cJSON *task = e2e_run("v2024", token, body);
     e2e_clock_advance(60 * 1000);
+    cJSON_Delete(e2e_result_done("v2024", token, jstr(task, "id"), 30));
     char path[256];
     snprintf(path, sizeof path, "/v2024/reports/%s?fileFormat=%s", jstr(task, "id"), format);
     struct http_res r;

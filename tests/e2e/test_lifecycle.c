@@ -54,7 +54,7 @@ E2E_TEST(lifecycle, running_then_success)
     cJSON_Delete(res);
 
     e2e_clock_advance(1500);
-    res = e2e_result("v2024", tok, id);
+    res = e2e_result_done("v2024", tok, id, 30);
     cr_expect_str_eq(jstr(res, "status"), "SUCCESS");
     cr_expect(jnum(res, "duration") >= 0, "duration");
     cr_expect(jnum(res, "rows") >= 0, "rows");
@@ -136,7 +136,7 @@ E2E_TEST(lifecycle, cancel_running_then_terminated)
 
     /* Time passing does not revive it. */
     e2e_clock_advance(10 * 1000);
-    res = e2e_result("v2024", app, id);
+    res = e2e_result_done("v2024", app, id, 30);
     cr_expect_str_eq(jstr(res, "status"), "TERMINATED");
     cJSON_Delete(res);
 

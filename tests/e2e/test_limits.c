@@ -113,7 +113,7 @@ E2E_TEST(limits, largest_accepted_query_finishes)
     snprintf(id, sizeof(id), "%s", jstr(t, "id"));
     cJSON_Delete(t);
     e2e_clock_advance(60000);
-    cJSON *res = e2e_result("v2024", tok, id);
+    cJSON *res = e2e_result_done("v2024", tok, id, 30);
     cr_expect_str_eq(jstr(res, "status"), "SUCCESS");
     cr_expect_eq(jnum(res, "rows"), 0);
     cJSON_Delete(res);
@@ -173,7 +173,7 @@ static long race_call(struct race *r, CURL *c, const char *method, const char *p
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(10000 * test_timeout_scale()));
     long status = -1;
     if (curl_easy_perform(c) == CURLE_OK)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -295,7 +295,7 @@ E2E_TEST(limits, lists_of_256_terms_run)
         snprintf(id, sizeof(id), "%s", jstr(t, "id"));
         cJSON_Delete(t);
         e2e_clock_advance(60000);
-        cJSON *res = e2e_result("v2024", tok, id);
+        cJSON *res = e2e_result_done("v2024", tok, id, 30);
         cr_expect_str_eq(jstr(res, "status"), "SUCCESS", "list %zu", i);
         cr_expect_eq(jnum(res, "rows"), cases[i].rows, "list %zu", i);
         cJSON_Delete(res);
@@ -409,7 +409,7 @@ static void *send_garbage(void *arg)
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
     curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)(30 * test_timeout_scale()));
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
     for (int i = 0; i < GARBAGE_REQUESTS && !fail; i++) {

@@ -290,7 +290,7 @@ ParameterizedTest(size_t *i, pdf, every_type, .fini = e2e_fini, .timeout = 120.)
     cJSON *task = e2e_run("v2024", tok, c->body);
     const char *id = jstr(task, "id");
     e2e_clock_advance(60 * 1000);
-    cJSON *res = e2e_result("v2024", tok, id);
+    cJSON *res = e2e_result_done("v2024", tok, id, 30);
     cJSON *details = task_details(id);
     long rows = (long)jnum(res, "rows"), seen = 0;
     cr_assert_str_eq(jstr(res, "status"), "SUCCESS");
@@ -370,8 +370,8 @@ E2E_TEST(pdf, selected_formats_decide)
     struct http_res r;
     char path[160];
     e2e_clock_advance(60 * 1000);
-    cJSON_Delete(e2e_result("v2024", tok, jstr(csv_only, "id")));
-    cJSON_Delete(e2e_result("v2024", tok, jstr(pdf_only, "id")));
+    cJSON_Delete(e2e_result_done("v2024", tok, jstr(csv_only, "id"), 30));
+    cJSON_Delete(e2e_result_done("v2024", tok, jstr(pdf_only, "id"), 30));
     snprintf(path, sizeof(path), "/v2024/reports/%s?fileFormat=pdf", jstr(csv_only, "id"));
     api_call(&r, "GET", path, tok, NULL);
     cr_assert_eq(r.status, 404);

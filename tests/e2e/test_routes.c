@@ -241,7 +241,7 @@ E2E_TEST(routes, tasks_and_reset)
                        "{\"reportType\":\"IDENTITIES\",\"arguments\":{\"correlatedOnly\":true}}");
     cr_expect_str_neq(jstr(c, "id"), jstr(a, "id"));
     e2e_clock_advance(10000);
-    cJSON *res = e2e_result("v2024", tok, jstr(c, "id"));
+    cJSON *res = e2e_result_done("v2024", tok, jstr(c, "id"), 30);
     cr_expect_str_eq(jstr(res, "status"), "SUCCESS");
     cr_expect(jnum(res, "rows") > 0, "no rows after reset: the tenant is gone");
     cJSON_Delete(res);

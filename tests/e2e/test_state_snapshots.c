@@ -60,7 +60,7 @@ static char *finished_task(const char *token)
     char *id = strdup(jstr(t, "id"));
     cJSON_Delete(t);
     e2e_clock_advance(60000);
-    cJSON *res = e2e_result("v2024", token, id);
+    cJSON *res = e2e_result_done("v2024", token, id, 30);
     cr_assert_str_eq(jstr(res, "status"), "SUCCESS");
     cJSON_Delete(res);
     return id;

@@ -99,7 +99,7 @@ static void finished_task(const char *tok, char *id)
     snprintf(id, 33, "%s", jstr(task, "id"));
     cJSON_Delete(task);
     e2e_clock_advance(60 * 1000);
-    cJSON *res = e2e_result("v2024", tok, id);
+    cJSON *res = e2e_result_done("v2024", tok, id, 30);
     cr_assert_str_eq(jstr(res, "status"), "SUCCESS");
     cJSON_Delete(res);
 }

@@ -38,7 +38,7 @@ ParameterizedTest(size_t *i, versions, workflow, .fini = e2e_fini, .timeout = 90
     cr_expect(!jhas(res, "status"), "%s: status while running", v);
     cJSON_Delete(res);
     e2e_clock_advance(10 * 1000);
-    res = e2e_result(v, app, id);
+    res = e2e_result_done(v, app, id, 30);
     cr_expect_str_eq(jstr(res, "status"), "SUCCESS", "%s", v);
     long rows = (long)jnum(res, "rows");
     cJSON_Delete(res);
