@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../core/fdio.h"
 #include "query.h"
 
 #define CHUNK (64 * 1024)       /* bytes of a report file copied at a time */
@@ -362,7 +363,7 @@ static int files_out(sqlite3 *db, const char *dir, char *err, size_t errlen)
         for (int at = 0; rc == SQLITE_OK && at < size;) {
             int n = size - at < CHUNK ? size - at : CHUNK;
             rc = sqlite3_blob_read(blob, chunk, n, at);
-            if (rc == SQLITE_OK && write(fd, chunk, (size_t)n) != (ssize_t)n)
+            if (rc == SQLITE_OK && fdio_write_all(fd, chunk, (size_t)n) != 0)
                 rc = SQLITE_IOERR;
             at += n;
         }
@@ -495,9 +496,9 @@ int store_state_restore(struct store *s, const char *path, const char *const *ke
     if (store_state_check(s, path, info ? info : &mine, err, errlen) != STORE_OK ||
         open_snapshot(path, &src, err, errlen) != 0)
         goto out;
+    files = files_dir != NULL; /* from here on, out: removes what files_out wrote */
     if (files_dir && files_out(src, files_dir, err, errlen) != 0)
         goto out;
-    files = files_dir != NULL;
     store_ring_flush(s); /* rows queued before the restore go with the old state */
     store_enter(s, STORE_WRITE);
     if (kept_read(s, keep, k) != 0)
