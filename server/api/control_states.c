@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -104,23 +105,6 @@ enum err api_mock_snapshots_post(struct api_req *rq, struct api_res *rs)
     }
 }
 
-/* ---- the download: the file as it is, read a chunk at a time ---- */
-
-static ssize_t file_read(void *ctx, char *buf, size_t max)
-{
-    int fd = (int)(intptr_t)ctx - 1;
-    ssize_t n;
-    do
-        n = read(fd, buf, max);
-    while (n < 0 && errno == EINTR);
-    return n;
-}
-
-static void file_free(void *ctx)
-{
-    close((int)(intptr_t)ctx - 1);
-}
-
 /* GET /mock/snapshots/{name}: the snapshot file (a SQLite database). */
 enum err api_mock_snapshot_get(struct api_req *rq, struct api_res *rs)
 {
@@ -135,15 +119,24 @@ enum err api_mock_snapshot_get(struct api_req *rq, struct api_res *rs)
     int rc = states_get(rq->app, rq->param, &it);
     if (rc == STATES_NONE)
         return api_fail(rs, ERR_NOT_FOUND, "No snapshot %s.", rq->param);
-    int fd = rc == STATES_OK && states_path(rq->app->states, rq->param, path, sizeof(path)) == 0
-                 ? open(path, O_RDONLY | O_CLOEXEC)
-                 : -1;
+    if (rc != STATES_OK || states_path(rq->app->states, rq->param, path, sizeof(path)) != 0)
+        return api_fail(rs, ERR_INTERNAL, "snapshot %s cannot be read", rq->param);
+    /* Sent as the report files are: from the descriptor, with its length. */
+    struct stat sb;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return errno == ENOENT ? api_fail(rs, ERR_NOT_FOUND, "No snapshot %s.", rq->param)
-                               : ERR_INTERNAL;
+        return errno == ENOENT
+                   ? api_fail(rs, ERR_NOT_FOUND, "No snapshot %s.", rq->param)
+                   : api_fail(rs, ERR_INTERNAL, "snapshot %s: %s", rq->param, strerror(errno));
+    if (fstat(fd, &sb) != 0) {
+        int saved = errno;
+        close(fd);
+        return api_fail(rs, ERR_INTERNAL, "snapshot %s: %s", rq->param, strerror(saved));
+    }
     rs->status = 200;
     rs->content_type = "application/vnd.sqlite3";
-    rs->stream = (struct api_stream){file_read, file_free, (void *)(intptr_t)(fd + 1)};
+    rs->file.fd = fd;
+    rs->file.size = (uint64_t)sb.st_size;
     if (api_content_disposition(rq->param, "snapshot", "sqlite", disposition,
                                 sizeof(disposition)) == 0)
         api_res_header(rs, "Content-Disposition", "%s", disposition);

@@ -240,6 +240,10 @@ E2E_TEST(state_snapshots, list_download_delete)
     cr_expect_str_eq(http_header(&r, "Content-Type", v, sizeof v), "application/vnd.sqlite3");
     cr_expect(strstr(http_header(&r, "Content-Disposition", v, sizeof v), "zeta.sqlite") != NULL,
               "%s", v);
+    /* Sent from the file with its length, as report files are, not chunked. */
+    const char *length = http_header(&r, "Content-Length", v, sizeof v);
+    cr_expect(length && strtoull(length, NULL, 10) == r.len, "Content-Length %s, %zu bytes",
+              length ? length : "(none)", r.len);
     http_res_free(&r);
 
     /* Saving under a name again replaces it: still two. */
