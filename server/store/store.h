@@ -224,6 +224,11 @@ struct store_audit {
     char file_name[256];
     char tracking_id[STORE_ID_LEN];
 };
+/* Records an audit event. Only the newest STORE_AUDIT_KEPT are kept (trimmed
+ * every STORE_AUDIT_TRIM inserts), so auditable downloads in a loop cannot grow
+ * the database without end. */
+#define STORE_AUDIT_KEPT 10000
+#define STORE_AUDIT_TRIM 1000
 int store_audit_add(struct store *s, const struct store_audit *a);
 int store_audit_each(struct store *s, int limit, int (*fn)(void *ud, const struct store_audit *a),
                      void *ud);

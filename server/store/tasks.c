@@ -248,14 +248,23 @@ int store_task_each(struct store *s, int limit, int (*fn)(void *ud, const struct
 
 int store_audit_add(struct store *s, const struct store_audit *a)
 {
-    return store_write(s, "audit add",
-                       "INSERT INTO audit_events (at_ms, client_id, user_name, task_id,"
-                       " report_type, file_format, file_name, tracking_id)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       STORE_ARGS(STORE_INT(a->at_ms), STORE_TEXT(a->client_id),
-                                  STORE_TEXT(a->user_name), STORE_TEXT(a->task_id),
-                                  STORE_TEXT(a->report_type), STORE_TEXT(a->file_format),
-                                  STORE_TEXT(a->file_name), STORE_TEXT(a->tracking_id)));
+    store_enter(s, STORE_WRITE);
+    int rc = store_write_locked(s, "audit add",
+                                "INSERT INTO audit_events (at_ms, client_id, user_name, task_id,"
+                                " report_type, file_format, file_name, tracking_id)"
+                                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                STORE_ARGS(STORE_INT(a->at_ms), STORE_TEXT(a->client_id),
+                                           STORE_TEXT(a->user_name), STORE_TEXT(a->task_id),
+                                           STORE_TEXT(a->report_type), STORE_TEXT(a->file_format),
+                                           STORE_TEXT(a->file_name), STORE_TEXT(a->tracking_id)));
+    /* Keep the newest STORE_AUDIT_KEPT: trimmed once per STORE_AUDIT_TRIM inserts
+     * (the id is the rowid, and AUTOINCREMENT never reuses one). */
+    sqlite3_int64 last = sqlite3_last_insert_rowid(s->db);
+    if (rc == STORE_OK && last % STORE_AUDIT_TRIM == 0 && last > STORE_AUDIT_KEPT)
+        rc = store_write_locked(s, "audit trim", "DELETE FROM audit_events WHERE id <= ?",
+                                STORE_ARGS(STORE_INT(last - STORE_AUDIT_KEPT)));
+    store_leave(s);
+    return rc == STORE_ERROR ? STORE_ERROR : STORE_OK;
 }
 
 static int audit_each_row(void *ud, sqlite3_stmt *st)

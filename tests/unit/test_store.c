@@ -200,6 +200,38 @@ Test(store, issued_tokens_stay_bounded)
     store_close(s);
 }
 
+static int count_audit(void *ud, const struct store_audit *a)
+{
+    int64_t *n = ud;
+    cr_assert_gt(a->id, 2 * STORE_AUDIT_TRIM, "event %lld is older than the newest kept",
+                 (long long)a->id);
+    (*n)++;
+    return 0;
+}
+
+Test(store, audit_events_stay_bounded)
+{
+    char err[256] = "";
+    struct store *s =
+        store_open(":memory:", embedded_schema, embedded_schema_count, NULL, 0, err, sizeof(err));
+    cr_assert_not_null(s, "%s", err);
+    struct store_audit a = {.client_id = "demo-app",
+                            .task_id = "t",
+                            .report_type = "ACCOUNTS",
+                            .file_format = "CSV",
+                            .file_name = "a.csv",
+                            .tracking_id = "x"};
+    int total = STORE_AUDIT_KEPT + 2 * STORE_AUDIT_TRIM;
+    for (int i = 1; i <= total; i++) {
+        a.at_ms = i;
+        cr_assert_eq(store_audit_add(s, &a), 0);
+    }
+    int64_t n = 0;
+    cr_assert_eq(store_audit_each(s, 10 * total, count_audit, &n), 0);
+    cr_assert_eq(n, STORE_AUDIT_KEPT, "%lld events kept", (long long)n);
+    store_close(s);
+}
+
 Test(store, statement_cache_reuses_evicts_and_nests)
 {
     char err[256] = "";
