@@ -50,7 +50,7 @@ static long scaled_seconds(long s)
 /* ------------------------------------------------------------------ */
 /* Process handling                                                     */
 
-static int64_t mono_ms(void)
+int64_t e2e_mono_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -145,7 +145,7 @@ static pid_t spawn(const char *const *argv, const char *const *envp, int out_fd,
 /* Waits for `pid` up to `timeout_ms`; returns the decoded status or -2 after SIGKILL. */
 static int reap(pid_t pid, int timeout_ms)
 {
-    int64_t deadline = mono_ms() + timeout_ms;
+    int64_t deadline = e2e_mono_ms() + timeout_ms;
     int st = 0;
     for (;;) {
         pid_t w = waitpid(pid, &st, WNOHANG);
@@ -153,7 +153,7 @@ static int reap(pid_t pid, int timeout_ms)
             break;
         if (w == -1 && errno != EINTR)
             return -1;
-        if (mono_ms() > deadline) {
+        if (e2e_mono_ms() > deadline) {
             kill(pid, SIGKILL);
             while (waitpid(pid, &st, 0) == -1 && errno == EINTR) {
             }
@@ -197,9 +197,9 @@ static char *read_file(const char *path)
 static int read_first_line(int fd, char *line, size_t cap, int timeout_ms)
 {
     size_t len = 0;
-    int64_t deadline = mono_ms() + timeout_ms;
+    int64_t deadline = e2e_mono_ms() + timeout_ms;
     while (len + 1 < cap) {
-        int64_t left = deadline - mono_ms();
+        int64_t left = deadline - e2e_mono_ms();
         if (left <= 0)
             return -1;
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
@@ -720,13 +720,13 @@ cJSON *e2e_result(const char *ver, const char *token, const char *id)
 cJSON *e2e_result_done(const char *ver, const char *token, const char *id, int timeout_s)
 {
     timeout_s = (int)scaled_seconds(timeout_s);
-    int64_t until = mono_ms() + (int64_t)timeout_s * 1000;
+    int64_t until = e2e_mono_ms() + (int64_t)timeout_s * 1000;
     for (;;) {
         cJSON *res = e2e_result(ver, token, id);
         if (jhas(res, "status"))
             return res;
         cJSON_Delete(res);
-        cr_assert(mono_ms() < until, "task %s still running after %d s", id, timeout_s);
+        cr_assert(e2e_mono_ms() < until, "task %s still running after %d s", id, timeout_s);
         usleep(50 * 1000);
     }
 }
@@ -750,6 +750,37 @@ int64_t e2e_clock_now(void)
     int64_t now = (int64_t)jnum(r.json, "epochMs");
     http_res_free(&r);
     return now;
+}
+
+int e2e_task_count(const char *auth)
+{
+    struct http_res r;
+    const char *h[] = {auth, NULL};
+    http_req(&r, "GET", "/mock/tasks", h, NULL, 0);
+    cr_assert_eq(r.status, 200, "GET /mock/tasks: %ld %s", r.status, r.body);
+    const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(r.json, "tasks");
+    cr_assert(cJSON_IsArray(tasks), "GET /mock/tasks has no tasks array: %s", r.body);
+    int n = cJSON_GetArraySize(tasks);
+    http_res_free(&r);
+    return n;
+}
+
+long e2e_result_status(const char *token, const char *id)
+{
+    char path[160];
+    struct http_res r;
+    snprintf(path, sizeof(path), "/v2024/reports/%s/result", id);
+    api_call(&r, "GET", path, token, NULL);
+    long status = r.status;
+    http_res_free(&r);
+    return status;
+}
+
+size_t e2e_discard(char *p, size_t size, size_t n, void *ud)
+{
+    (void)p;
+    (void)ud;
+    return size * n;
 }
 
 /* ------------------------------------------------------------------ */

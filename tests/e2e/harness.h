@@ -198,6 +198,15 @@ void e2e_clock_advance(int64_t ms);
 cJSON *e2e_result_done(const char *ver, const char *token, const char *id, int timeout_s);
 /* The mock's virtual "now" in ms (GET /mock/clock). */
 int64_t e2e_clock_now(void);
+/* The monotonic clock in milliseconds (for bounded waits). */
+int64_t e2e_mono_ms(void);
+/* The number of tasks GET /mock/tasks lists (asserts a 200 with a "tasks" array);
+ * `auth` is a whole header line (e.g. the admin token's) or NULL. */
+int e2e_task_count(const char *auth);
+/* The HTTP status of GET /v2024/reports/{id}/result with `token`. */
+long e2e_result_status(const char *token, const char *id);
+/* A libcurl write callback that drops what it is given. */
+size_t e2e_discard(char *p, size_t size, size_t n, void *ud);
 
 /* ------------------------------------------------------------------ */
 /* JSON                                                                 */

@@ -52,18 +52,6 @@ static double clock_ms(void)
     return ms;
 }
 
-static int task_count(void)
-{
-    struct http_res r;
-    ctl_as(&r, "GET", "/mock/tasks", GOOD, NULL);
-    cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
-    const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(r.json, "tasks");
-    cr_assert(cJSON_IsArray(tasks), "GET /mock/tasks: %s", r.body);
-    int n = cJSON_GetArraySize(tasks);
-    http_res_free(&r);
-    return n;
-}
-
 /* Authorization headers that are not the admin token. */
 static const char *const wrong_auth[] = {
     NULL, /* none */
@@ -198,7 +186,7 @@ Test(admin, refused_calls_do_nothing, .fini = e2e_fini, .timeout = 90.)
     e2e_start((const char *[]){"--admin-token", ADMIN, NULL}, NULL, 1);
     char *tok = e2e_token("demo-app");
     cJSON *t = e2e_run("v2024", tok, ids_body);
-    cr_assert_eq(task_count(), E2E_FIXTURE_TASKS + 1);
+    cr_assert_eq(e2e_task_count(GOOD), E2E_FIXTURE_TASKS + 1);
     double before = clock_ms();
 
     struct http_res r;
@@ -210,7 +198,7 @@ Test(admin, refused_calls_do_nothing, .fini = e2e_fini, .timeout = 90.)
     ctl_as(&r, "POST", "/mock/reset", NULL, NULL);
     expect_admin_401(&r, "reset");
     http_res_free(&r);
-    cr_expect_eq(task_count(), E2E_FIXTURE_TASKS + 1, "a refused reset removed the task");
+    cr_expect_eq(e2e_task_count(GOOD), E2E_FIXTURE_TASKS + 1, "a refused reset removed the task");
 
     ctl_as(&r, "POST", "/mock/faults", NULL, "{\"operation\":\"getReportResult\",\"status\":500}");
     expect_admin_401(&r, "fault");
@@ -232,7 +220,7 @@ Test(admin, refused_calls_do_nothing, .fini = e2e_fini, .timeout = 90.)
     ctl_as(&r, "POST", "/mock/reset", GOOD, NULL);
     cr_expect_eq(r.status, 200, "%ld %s", r.status, r.body);
     http_res_free(&r);
-    cr_expect_eq(task_count(), E2E_FIXTURE_TASKS);
+    cr_expect_eq(e2e_task_count(GOOD), E2E_FIXTURE_TASKS);
     cJSON_Delete(t);
     free(tok);
     e2e_finish();

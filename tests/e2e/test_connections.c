@@ -22,13 +22,6 @@
 
 #include "harness.h"
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int server_port(void)
 {
     return atoi(strrchr(e2e_srv.url, ':') + 1);
@@ -109,10 +102,10 @@ static void room_for(int n)
 /* One GET /mock/health on a new connection; returns how long it took in ms. */
 static int64_t timed_health(void)
 {
-    int64_t t0 = now_ms();
+    int64_t t0 = e2e_mono_ms();
     struct http_res r;
     http_req(&r, "GET", "/mock/health", NULL, NULL, 0);
-    int64_t took = now_ms() - t0;
+    int64_t took = e2e_mono_ms() - t0;
     cr_expect_eq(r.status, 200, "health: %ld", r.status);
     http_res_free(&r);
     return took;
@@ -138,11 +131,11 @@ static int64_t timed_health(void)
 static int wait_closed(const int *fds, int n, int want, int ms)
 {
     static struct pollfd p[ATTACKERS];
-    int64_t until = now_ms() + ms;
+    int64_t until = e2e_mono_ms() + ms;
     int closed = 0;
     for (int i = 0; i < n; i++)
         p[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
-    while (closed < want && now_ms() < until) {
+    while (closed < want && e2e_mono_ms() < until) {
         poll(p, (nfds_t)n, 100);
         for (int i = 0; i < n; i++)
             if (p[i].fd >= 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
@@ -173,14 +166,14 @@ E2E_TEST(connections, trickling_clients_cannot_lock_anyone_out)
     cr_expect_geq(evicted, ATTACKERS - PER_IP_DEFAULT,
                   "after %d ms, only %d of %d connections past the cap were closed", drain_ms,
                   evicted, ATTACKERS - PER_IP_DEFAULT);
-    int64_t phase = now_ms(), next_trickle = phase + TRICKLE_MS, worst = 0;
+    int64_t phase = e2e_mono_ms(), next_trickle = phase + TRICKLE_MS, worst = 0;
     size_t sent = 1;
     int requests = 0;
-    while (now_ms() - phase < PHASE_MS) {
+    while (e2e_mono_ms() - phase < PHASE_MS) {
         int64_t took = timed_health();
         worst = took > worst ? took : worst;
         requests++;
-        if (now_ms() >= next_trickle && sent < sizeof line - 1) {
+        if (e2e_mono_ms() >= next_trickle && sent < sizeof line - 1) {
             for (int i = 0; i < ATTACKERS; i++)
                 send(fd[i], line + sent, 1, MSG_NOSIGNAL); /* fails once closed: fine */
             sent++;
@@ -198,7 +191,7 @@ E2E_TEST(connections, trickling_clients_cannot_lock_anyone_out)
     int64_t grace_end = phase + READ_TIMEOUT_MS + (int64_t)(2000 * test_timeout_scale());
     int left_open = 0;
     for (int i = 0; i < ATTACKERS; i++) {
-        int64_t left = grace_end - now_ms();
+        int64_t left = grace_end - e2e_mono_ms();
         if (!closed_within(fd[i], left > 0 ? (int)left : 0))
             left_open++;
         close(fd[i]);
@@ -249,14 +242,14 @@ E2E_TEST(connections, read_timeout_cuts_a_slow_request)
     e2e_restart((const char *const[]){"--read-timeout", "1", NULL});
     int slow = raw_connect(1);
     static const char line[] = "GET /mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-    int64_t t0 = now_ms();
+    int64_t t0 = e2e_mono_ms();
     size_t i = 0;
     for (; i < sizeof line - 1 && !closed_by_server(slow); i++) {
         send(slow, line + i, 1, MSG_NOSIGNAL);
         struct timespec pause = {0, 150 * 1000 * 1000};
         nanosleep(&pause, NULL);
     }
-    int64_t lived = now_ms() - t0;
+    int64_t lived = e2e_mono_ms() - t0;
     cr_expect(i < sizeof line - 1, "a request sent over %lld ms was not cut", (long long)lived);
     cr_expect(lived >= 900, "cut after %lld ms, before its deadline", (long long)lived);
     close(slow);
@@ -295,9 +288,9 @@ E2E_TEST(connections, busy_address_gets_a_json_503)
         cr_assert(send(busy[i], req, strlen(req), MSG_NOSIGNAL) == (ssize_t)strlen(req));
     }
     /* Held once the fault was drawn for each: its remaining count reaches 0. */
-    int64_t until = now_ms() + 5000;
+    int64_t until = e2e_mono_ms() + 5000;
     double remaining = -1;
-    while (remaining != 0 && now_ms() < until) {
+    while (remaining != 0 && e2e_mono_ms() < until) {
         cJSON *all = ctl("GET", "/mock/faults", NULL, 200);
         remaining = jnum(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(all, "faults"), 0),
                          "remaining");

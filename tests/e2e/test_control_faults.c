@@ -25,18 +25,6 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The status of GET .../result for task `id` (any status is fine here). */
-static long result_status(const char *tok, const char *id)
-{
-    char path[128];
-    struct http_res r;
-    snprintf(path, sizeof path, "/v2024/reports/%s/result", id);
-    api_call(&r, "GET", path, tok, NULL);
-    long st = r.status;
-    http_res_free(&r);
-    return st;
-}
-
 /* Starts a report with no fault in the way; returns its id (malloc'd). */
 static char *start_task(const char *tok)
 {
@@ -186,8 +174,8 @@ E2E_TEST(control_faults, times_then_exhausted)
         assert_error_dto(&r, 503, NULL);
         http_res_free(&r);
     }
-    cr_expect_eq(result_status(tok, id), 200, "the third call is normal");
-    cr_expect_eq(result_status(tok, id), 200);
+    cr_expect_eq(e2e_result_status(tok, id), 200, "the third call is normal");
+    cr_expect_eq(e2e_result_status(tok, id), 200);
     cJSON *f = fault_get(1);
     cr_expect_eq(jnum(f, "remaining"), 0);
     cr_expect_eq(jnum(f, "hits"), 2);
@@ -225,7 +213,7 @@ E2E_TEST(control_faults, status_bodies)
         }
         http_res_free(&r);
     }
-    cr_expect_eq(result_status(tok, id), 200, "all used up");
+    cr_expect_eq(e2e_result_status(tok, id), 200, "all used up");
     free(id);
     free(tok);
 }
@@ -240,7 +228,7 @@ static void seeded_run(char *out, int n)
                      "\"seed\":1234}",
                      201));
     for (int i = 0; i < n; i++) {
-        long st = result_status(tok, id);
+        long st = e2e_result_status(tok, id);
         cr_assert(st == 200 || st == 500, "poll %d: %ld", i, st);
         out[i] = st == 500 ? '1' : '0';
     }
@@ -276,12 +264,12 @@ E2E_TEST(control_faults, probability_zero_and_one)
     cJSON_Delete(ctl("POST", "/mock/faults",
                      "{\"operation\":\"getReportResult\",\"status\":502,\"probability\":0}", 201));
     for (int i = 0; i < 5; i++)
-        cr_expect_eq(result_status(tok, id), 200);
+        cr_expect_eq(e2e_result_status(tok, id), 200);
     cr_expect_null(ctl("DELETE", "/mock/faults", NULL, 204));
     cJSON_Delete(ctl("POST", "/mock/faults",
                      "{\"operation\":\"getReportResult\",\"status\":502,\"probability\":1}", 201));
     for (int i = 0; i < 5; i++)
-        cr_expect_eq(result_status(tok, id), 502);
+        cr_expect_eq(e2e_result_status(tok, id), 502);
     free(id);
     free(tok);
 }
@@ -319,7 +307,7 @@ E2E_TEST(control_faults, any_operation_but_not_control)
     cJSON_Delete(ctl("GET", "/mock/faults", NULL, 200));
     cr_expect_null(ctl("DELETE", "/mock/faults/1", NULL, 204));
     snprintf(path, sizeof path, "/v2024/reports/%s/result", id);
-    cr_expect_eq(result_status(tok, id), 200);
+    cr_expect_eq(e2e_result_status(tok, id), 200);
     free(id);
     free(tok);
 }
@@ -368,7 +356,7 @@ E2E_TEST(control_faults, delay)
     cJSON_Delete(ctl("POST", "/mock/faults",
                      "{\"operation\":\"getReportResult\",\"delayMs\":300,\"times\":1}", 201));
     int64_t t0 = mono_ms();
-    long st = result_status(tok, id);
+    long st = e2e_result_status(tok, id);
     int64_t took = mono_ms() - t0;
     cr_expect_eq(st, 200, "a delay alone answers normally");
     cr_expect_geq(took, 300, "took %lld ms", (long long)took);
@@ -378,19 +366,12 @@ E2E_TEST(control_faults, delay)
                      "\"times\":1}",
                      201));
     t0 = mono_ms();
-    st = result_status(tok, id);
+    st = e2e_result_status(tok, id);
     took = mono_ms() - t0;
     cr_expect_eq(st, 504);
     cr_expect_geq(took, 300, "took %lld ms", (long long)took);
     free(id);
     free(tok);
-}
-
-static size_t discard(char *p, size_t size, size_t nmemb, void *ud)
-{
-    (void)p;
-    (void)ud;
-    return size * nmemb;
 }
 
 /* POST /v2024/reports/run without the harness' transport assertion. */
@@ -410,7 +391,7 @@ static CURLcode raw_run(const char *tok, long *status)
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h2);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, ids_body);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, e2e_discard);
     CURLcode rc = curl_easy_perform(c);
     *status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
@@ -446,9 +427,9 @@ E2E_TEST(control_faults, oldest_first)
                      "{\"operation\":\"getReportResult\",\"status\":502,\"times\":1}", 201));
     cJSON_Delete(
         ctl("POST", "/mock/faults", "{\"operation\":\"*\",\"status\":504,\"times\":1}", 201));
-    cr_expect_eq(result_status(tok, id), 502);
-    cr_expect_eq(result_status(tok, id), 504);
-    cr_expect_eq(result_status(tok, id), 200);
+    cr_expect_eq(e2e_result_status(tok, id), 502);
+    cr_expect_eq(e2e_result_status(tok, id), 504);
+    cr_expect_eq(e2e_result_status(tok, id), 200);
     free(id);
     free(tok);
 }

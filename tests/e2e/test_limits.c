@@ -19,17 +19,6 @@
 
 #include "harness.h"
 
-/* Number of tasks GET /mock/tasks lists. */
-static int task_count(void)
-{
-    struct http_res r;
-    http_req(&r, "GET", "/mock/tasks", NULL, NULL, 0);
-    cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
-    int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r.json, "tasks"));
-    http_res_free(&r);
-    return n;
-}
-
 /* A SEARCH_EXPORT body whose query is `query`, malloc'd. */
 static char *search_body(const char *query)
 {
@@ -98,7 +87,7 @@ E2E_TEST(limits, oversize_queries_and_arguments_are_400_up_front)
         free(cases[i].query);
         free(cases[i].body);
     }
-    cr_expect_eq(task_count(), E2E_FIXTURE_TASKS, "a refused body stored a task");
+    cr_expect_eq(e2e_task_count(NULL), E2E_FIXTURE_TASKS, "a refused body stored a task");
     free(tok);
 }
 
@@ -320,18 +309,6 @@ static void start_numbered(const char *token, int n, char *id, size_t cap)
     cJSON_Delete(t);
 }
 
-/* The status of GET result for task `id`. */
-static long result_status(const char *token, const char *id)
-{
-    char path[128];
-    snprintf(path, sizeof(path), "/v2024/reports/%s/result", id);
-    struct http_res r;
-    api_call(&r, "GET", path, token, NULL);
-    long status = r.status;
-    http_res_free(&r);
-    return status;
-}
-
 Test(limits, tasks_past_the_cap_go_oldest_first_running_or_not, .fini = e2e_fini, .timeout = 60.)
 {
     /* Every task runs for an hour of a clock that stands still. */
@@ -340,11 +317,11 @@ Test(limits, tasks_past_the_cap_go_oldest_first_running_or_not, .fini = e2e_fini
     char ids[5][40];
     for (int i = 0; i < 5; i++) {
         start_numbered(token, i, ids[i], sizeof(ids[i]));
-        cr_assert_leq(task_count(), 3, "after %d starts", i + 1);
+        cr_assert_leq(e2e_task_count(NULL), 3, "after %d starts", i + 1);
     }
-    cr_expect_eq(task_count(), 3);
+    cr_expect_eq(e2e_task_count(NULL), 3);
     for (int i = 0; i < 5; i++)
-        cr_expect_eq(result_status(token, ids[i]), i < 2 ? 404 : 200, "task %d", i);
+        cr_expect_eq(e2e_result_status(token, ids[i]), i < 2 ? 404 : 200, "task %d", i);
     free(token);
     e2e_finish();
 }
@@ -359,11 +336,11 @@ Test(limits, tasks_older_than_the_age_go_when_a_task_starts, .fini = e2e_fini, .
     e2e_clock_advance(30000);
     start_numbered(token, 1, young, sizeof(young));
     e2e_clock_advance(30001);
-    cr_expect_eq(result_status(token, old), 200, "nothing is removed until a task starts");
+    cr_expect_eq(e2e_result_status(token, old), 200, "nothing is removed until a task starts");
     start_numbered(token, 2, last, sizeof(last));
-    cr_expect_eq(result_status(token, old), 404, "60.001 s old when a task started");
-    cr_expect_eq(result_status(token, young), 200, "30.001 s old");
-    cr_expect_eq(result_status(token, last), 200);
+    cr_expect_eq(e2e_result_status(token, old), 404, "60.001 s old when a task started");
+    cr_expect_eq(e2e_result_status(token, young), 200, "30.001 s old");
+    cr_expect_eq(e2e_result_status(token, last), 200);
     free(token);
     e2e_finish();
 }
@@ -378,13 +355,6 @@ Test(limits, tasks_older_than_the_age_go_when_a_task_starts, .fini = e2e_fini, .
  * allocator keeps some slack (measured: 3.5 MB). Uncut, each queued row of
  * these requests held 60 KB and a queue of 1024 rows up to 60 MB. */
 #define GARBAGE_GROWTH_KB (12L * 1024)
-
-static size_t discard(char *p, size_t size, size_t n, void *ud)
-{
-    (void)p;
-    (void)ud;
-    return size * n;
-}
 
 /* One client: GARBAGE_REQUESTS unauthenticated requests on one keep-alive
  * connection, each with a long path, a long query and long headers. Returns
@@ -411,7 +381,7 @@ static void *send_garbage(void *arg)
     curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)(30 * test_timeout_scale()));
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, e2e_discard);
     for (int i = 0; i < GARBAGE_REQUESTS && !fail; i++) {
         /* An unknown route (404) and a poll without a token (401), in turn. */
         int n = snprintf(url, cap, "%s/v2024/reports/%s", base, i % 2 ? "x/result?" : "");
@@ -542,7 +512,7 @@ Test(limits, a_removed_task_takes_its_stored_files_along, .fini = e2e_fini, .tim
         wait_finished(token, ids[i]);
         cr_assert(stored_csv(dir, ids[i]), "task %d's file %s/%s.csv", i, dir, ids[i]);
     }
-    cr_expect_eq(result_status(token, ids[0]), 404);
+    cr_expect_eq(e2e_result_status(token, ids[0]), 404);
     cr_expect_not(stored_csv(dir, ids[0]), "the removed task's file is gone");
     cr_expect(stored_csv(dir, ids[1]) && stored_csv(dir, ids[2]));
     free(token);

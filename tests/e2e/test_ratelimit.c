@@ -189,13 +189,6 @@ E2E_TEST(ratelimit, retry_after_minus_1ms_refused_exactly_admitted)
     free(tok);
 }
 
-static size_t discard(char *p, size_t size, size_t nmemb, void *ud)
-{
-    (void)p;
-    (void)ud;
-    return size * nmemb;
-}
-
 /* Many requests at once on several worker threads: exactly COUNT are admitted. */
 E2E_TEST(ratelimit, concurrent_requests_admit_exactly_the_count)
 {
@@ -216,7 +209,7 @@ E2E_TEST(ratelimit, concurrent_requests_admit_exactly_the_count)
         curl_easy_setopt(easy[i], CURLOPT_HTTPHEADER, hl);
         curl_easy_setopt(easy[i], CURLOPT_NOPROXY, "*");
         curl_easy_setopt(easy[i], CURLOPT_TIMEOUT, 30L);
-        curl_easy_setopt(easy[i], CURLOPT_WRITEFUNCTION, discard);
+        curl_easy_setopt(easy[i], CURLOPT_WRITEFUNCTION, e2e_discard);
         curl_easy_setopt(easy[i], CURLOPT_FORBID_REUSE, 1L);
         curl_multi_add_handle(multi, easy[i]);
     }

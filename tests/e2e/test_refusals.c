@@ -29,16 +29,6 @@ enum op { OP_START, OP_RESULT, OP_FILE, OP_CANCEL };
 static const char *const op_names[] = {"startReport", "getReportResult", "getReport",
                                        "cancelReport"};
 
-static int task_count(void)
-{
-    struct http_res r;
-    api_call(&r, "GET", "/mock/tasks", NULL, NULL);
-    cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
-    int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r.json, "tasks"));
-    http_res_free(&r);
-    return n;
-}
-
 /* The task's result "status" member: NULL while it runs. Caller frees. */
 static char *task_status(const char *id)
 {
@@ -102,7 +92,7 @@ static void expect_403(const struct http_res *r, enum op op, const char *task_id
     cr_expect(strstr(text, op_names[op]) != NULL, "%s: the text does not name %s: %s", what,
               op_names[op], text);
     if (op == OP_START)
-        cr_expect_eq(task_count(), tasks_before, "%s: a refused start stored a task", what);
+        cr_expect_eq(e2e_task_count(NULL), tasks_before, "%s: a refused start stored a task", what);
     if (op == OP_CANCEL) {
         char *st = task_status(task_id);
         cr_expect_null(st, "%s: a refused cancel ended the task (%s)", what, st ? st : "");
@@ -162,7 +152,7 @@ ParameterizedTest(size_t *i, refusals, demo_clients, .fini = e2e_fini, .timeout 
     snprintf(what, sizeof what, "%s %s", c->client, op_names[c->op]);
     e2e_init();
     char *tok = e2e_token(c->client);
-    int before = task_count();
+    int before = e2e_task_count(NULL);
     struct http_res r;
     call_op(&r, c->op, "v2024", tok, task_id);
     if (c->status == 403) {
@@ -185,7 +175,7 @@ E2E_TEST(refusals, every_version)
     for (size_t v = 0; v < sizeof vers / sizeof vers[0]; v++) {
         char task_id[33];
         struct http_res r;
-        int before = task_count();
+        int before = e2e_task_count(NULL);
         call_op(&r, OP_START, vers[v], reader, task_id);
         expect_403(&r, OP_START, task_id, before, "sp:report:manage", vers[v]);
         http_res_free(&r);
@@ -261,7 +251,7 @@ ParameterizedTest(size_t *i, refusals, minted_tokens, .fini = e2e_fini, .timeout
     api_call(&m, "POST", "/mock/tokens", NULL, c->token_json);
     cr_assert_eq(m.status, 200, "%s: POST /mock/tokens %s: %ld %s", c->id, c->token_json, m.status,
                  m.body);
-    int before = task_count();
+    int before = e2e_task_count(NULL);
     struct http_res r;
     call_op(&r, c->op, "v2024", jstr(m.json, "access_token"), task_id);
     if (c->status == 403) {

@@ -14,19 +14,6 @@
 static const char *const identities_body =
     "{\"reportType\":\"IDENTITIES\",\"arguments\":{\"correlatedOnly\":true}}";
 
-/* Number of tasks GET /mock/tasks lists. */
-static int task_count(void)
-{
-    struct http_res r;
-    http_req(&r, "GET", "/mock/tasks", NULL, NULL, 0);
-    cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
-    const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(r.json, "tasks");
-    cr_assert(cJSON_IsArray(tasks), "no tasks array: %s", r.body);
-    int n = cJSON_GetArraySize(tasks);
-    http_res_free(&r);
-    return n;
-}
-
 E2E_TEST(run, new_task_details)
 {
     char *tok = e2e_token("demo-app");
@@ -63,7 +50,7 @@ E2E_TEST(run, new_task_details)
     cr_expect_str_eq(jstr(t, "created"), jstr(c.json, "now"));
     http_res_free(&c);
 
-    cr_expect_eq(task_count(), E2E_FIXTURE_TASKS + 1);
+    cr_expect_eq(e2e_task_count(NULL), E2E_FIXTURE_TASKS + 1);
     http_res_free(&r);
     free(tok);
 }
@@ -182,7 +169,7 @@ E2E_TEST(run, validation_names_the_field)
         }
         http_res_free(&r);
     }
-    cr_expect_eq(task_count(), E2E_FIXTURE_TASKS, "an invalid body stored a task");
+    cr_expect_eq(e2e_task_count(NULL), E2E_FIXTURE_TASKS, "an invalid body stored a task");
     free(tok);
 }
 
@@ -217,7 +204,7 @@ E2E_TEST(run, not_a_json_object)
     if (r.status == 400)
         assert_error_dto(&r, 400, NULL);
     http_res_free(&r);
-    cr_expect_eq(task_count(), E2E_FIXTURE_TASKS);
+    cr_expect_eq(e2e_task_count(NULL), E2E_FIXTURE_TASKS);
     free(tok);
 }
 
@@ -250,12 +237,12 @@ E2E_TEST(run, oversize_body_413_nothing_stored)
         http_res_free(&r);
         free(body);
     }
-    cr_expect_eq(task_count(), E2E_FIXTURE_TASKS, "an oversize body stored a task");
+    cr_expect_eq(e2e_task_count(NULL), E2E_FIXTURE_TASKS, "an oversize body stored a task");
 
     /* The server still serves after refusing. */
     cJSON *t = e2e_run("v2024", tok, identities_body);
     cJSON_Delete(t);
-    cr_expect_eq(task_count(), E2E_FIXTURE_TASKS + 1);
+    cr_expect_eq(e2e_task_count(NULL), E2E_FIXTURE_TASKS + 1);
     free(tok);
 }
 
@@ -281,7 +268,7 @@ E2E_TEST(run, oversize_without_token_is_401)
     assert_401(&r, NULL);
     http_res_free(&r);
     free(body);
-    cr_expect_eq(task_count(), E2E_FIXTURE_TASKS);
+    cr_expect_eq(e2e_task_count(NULL), E2E_FIXTURE_TASKS);
 }
 
 E2E_TEST(run, same_report_while_running_is_the_same_task)
@@ -302,14 +289,14 @@ E2E_TEST(run, same_report_while_running_is_the_same_task)
                        "true}}");
     cr_expect_str_neq(jstr(a, "id"), jstr(c, "id"));
     cr_expect_str_neq(jstr(a, "id"), jstr(d, "id"));
-    cr_expect_eq(task_count(), E2E_FIXTURE_TASKS + 3);
+    cr_expect_eq(e2e_task_count(NULL), E2E_FIXTURE_TASKS + 3);
 
     /* Once finished, the same report starts a new task. */
     e2e_clock_advance(60 * 1000);
     cJSON *e = e2e_run("v2024", tok, identities_body);
     cr_expect_str_neq(jstr(a, "id"), jstr(e, "id"));
     cr_expect(jnull(e, "completed"), "a new task is running");
-    cr_expect_eq(task_count(), E2E_FIXTURE_TASKS + 4);
+    cr_expect_eq(e2e_task_count(NULL), E2E_FIXTURE_TASKS + 4);
 
     cJSON_Delete(a);
     cJSON_Delete(b);

@@ -24,13 +24,6 @@ struct load {
     atomic_int fresh;
 };
 
-static size_t discard(char *p, size_t size, size_t n, void *ud)
-{
-    (void)p;
-    (void)ud;
-    return size * n;
-}
-
 /* One keep-alive client polling the health route until told to stop. */
 static void *client_main(void *arg)
 {
@@ -41,7 +34,7 @@ static void *client_main(void *arg)
     if (!c)
         return NULL;
     curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, e2e_discard);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 2000L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     /* Every other client opens a new connection per request: the workers

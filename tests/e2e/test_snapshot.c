@@ -172,13 +172,6 @@ static int count_prefixed(const char *dir, const char *prefix)
     return count_entries(dir, prefix, 0);
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Files live in "<db>.files", named after the task, and a restart serves
  * the same bytes without writing them again. */
 Test(snapshot, files_beside_the_database_survive_a_restart, .fini = e2e_fini, .timeout = 120.)
@@ -247,9 +240,9 @@ static void start_large(char *dir, size_t dirlen)
 /* Waits until a temporary file of task `id` exists in dir: its render runs. */
 static void wait_rendering(const char *dir, const char *id)
 {
-    int64_t until = now_ms() + 300 * 1000;
+    int64_t until = e2e_mono_ms() + 300 * 1000;
     while (count_prefixed(dir, id) == 0) {
-        cr_assert(now_ms() < until, "the render of %s never started", id);
+        cr_assert(e2e_mono_ms() < until, "the render of %s never started", id);
         usleep(20 * 1000);
     }
 }
@@ -277,9 +270,9 @@ Test(snapshot, cancel_stops_a_render, .fini = e2e_fini, .timeout = 600.)
     cr_assert_str_eq(jstr(res, "status"), "TERMINATED");
     cJSON_Delete(res);
 
-    int64_t until = now_ms() + 60 * 1000;
+    int64_t until = e2e_mono_ms() + 60 * 1000;
     while (count_prefixed(dir, id) != 0) {
-        cr_assert(now_ms() < until, "the render of %s did not stop", id);
+        cr_assert(e2e_mono_ms() < until, "the render of %s did not stop", id);
         usleep(20 * 1000);
     }
     snprintf(name, sizeof(name), "%s.csv", id);
@@ -324,9 +317,9 @@ Test(snapshot, polls_answer_while_heavy_reports_render, .fini = e2e_fini, .timeo
 
     int64_t worst = 0;
     for (int i = 0; i < 20; i++) {
-        int64_t t0 = now_ms();
+        int64_t t0 = e2e_mono_ms();
         cJSON *res = e2e_result("v2024", tok, jstr(small, "id"));
-        int64_t took = now_ms() - t0;
+        int64_t took = e2e_mono_ms() - t0;
         worst = took > worst ? took : worst;
         cr_assert_str_eq(jstr(res, "status"), "SUCCESS");
         cJSON_Delete(res);

@@ -170,13 +170,6 @@ E2E_TEST(state_snapshots, journal_only_when_asked)
     free(tok);
 }
 
-static size_t discard(char *p, size_t size, size_t n, void *ud)
-{
-    (void)p;
-    (void)ud;
-    return size * n;
-}
-
 /* One GET on a reused curl handle; returns the status, *fresh the connections it opened. */
 static long keep_alive_get(CURL *c, const char *path, const char *token, long *fresh)
 {
@@ -187,7 +180,7 @@ static long keep_alive_get(CURL *c, const char *path, const char *token, long *f
     h = curl_slist_append(h, auth);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, e2e_discard);
     cr_assert_eq(curl_easy_perform(c), CURLE_OK);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

@@ -73,13 +73,6 @@ static const char *const fault_bodies[] = {
     "{\"operation\":\"*\",\"delayMs\":5,\"times\":5}",
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
     struct worker *w = ud;
@@ -238,7 +231,7 @@ static void op_fault(struct worker *w)
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
-    while (now_ms() < w->s->deadline_ms) {
+    while (e2e_mono_ms() < w->s->deadline_ms) {
         if (w->token[0] == '\0')
             refresh_token(w);
         unsigned r = (unsigned)rand_r(&w->seed) % 100;
@@ -302,7 +295,7 @@ Test(stress, mixed_workload, .fini = e2e_fini, .timeout = 20.)
     e2e_start((const char *[]){"--db", db, NULL}, NULL, 1);
     s.url = e2e_srv.url;
     cr_assert_eq(pthread_mutex_init(&s.mu, NULL), 0);
-    s.deadline_ms = now_ms() + STRESS_LOAD_MS;
+    s.deadline_ms = e2e_mono_ms() + STRESS_LOAD_MS;
     for (int i = 0; i < STRESS_THREADS; i++) {
         w[i].s = &s;
         w[i].seed = 1000u + (unsigned)i;
