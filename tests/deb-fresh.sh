@@ -58,26 +58,39 @@ in_root '
 set -eu
 isc-reports-mock --port 0 --clock virtual --quiet >/tmp/out 2>/tmp/err &
 pid=$!
+trap "kill $pid 2>/dev/null || true" EXIT # a failed check must not leave it running
 for _ in $(seq 100); do [ -s /tmp/out ] && break; sleep 0.1; done
 base=$(sed -n "1s/^listening on //p" /tmp/out)
-[ -n "$base" ] || { cat /tmp/err; exit 1; }
+[ -n "$base" ] || { echo "no first line in 10 s"; cat /tmp/err; exit 1; }
 json() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
+# A task ends once its files are stored: poll its result for up to 60 s.
+succeeded() {
+  for _ in $(seq 600); do
+    status=$(curl -sf "$base/v2024/reports/$1/result" -H "$auth" | json status)
+    [ "$status" = SUCCESS ] && return 0
+    [ -z "$status" ] || { echo "task $1 ended $status"; return 1; }
+    sleep 0.1
+  done
+  echo "task $1 did not end in 60 s"
+  return 1
+}
 token=$(curl -sf -X POST "$base/oauth/token" -d grant_type=client_credentials \
   -d client_id=demo-admin -d client_secret=demo-admin-secret | json access_token)
 auth="Authorization: Bearer $token"
 id=$(curl -sf -X POST "$base/v2024/reports/run" -H "$auth" -H "Content-Type: application/json" \
   -d "{\"reportType\":\"IDENTITIES_DETAILS\",\"arguments\":{\"correlatedOnly\":true}}" | json id)
 curl -sf -X POST "$base/mock/clock" -H "Content-Type: application/json" -d "{\"advanceMs\":60000}" >/dev/null
-curl -sf "$base/v2024/reports/$id/result" -H "$auth" | grep -q "\"status\":\"SUCCESS\""
+succeeded "$id"
 curl -sf "$base/v2024/reports/$id?fileFormat=csv" -H "$auth" | head -c 200 | grep -q ","
 curl -sf "$base/v2024/reports/$id?fileFormat=pdf" -H "$auth" | head -c 5 | grep -q "%PDF-"
 zip=$(curl -sf -X POST "$base/v2024/reports/run" -H "$auth" -H "Content-Type: application/json" \
   -d "{\"reportType\":\"SEARCH_EXPORT\",\"arguments\":{\"indices\":[\"identities\"],\"query\":\"*\"}}" |
   json id)
 curl -sf -X POST "$base/mock/clock" -H "Content-Type: application/json" -d "{\"advanceMs\":60000}" >/dev/null
-curl -sf "$base/v2024/reports/$zip/result" -H "$auth" | grep -q "\"status\":\"SUCCESS\""
+succeeded "$zip"
 curl -sf "$base/v2024/reports/$zip?fileFormat=csv" -H "$auth" | head -c 2 | grep -q "PK"
 kill "$pid"
 wait "$pid"
+trap - EXIT
 ' >"$log" 2>&1 || fail "the installed server: $(cat "$log")"
 echo "deb-fresh: ok ($(($(date +%s) - start)) s)"
