@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 import urllib.parse
 import urllib.request
 
@@ -33,6 +34,18 @@ def call(base, method, path, body=None, token=None):
         return r.read()
 
 
+def wait_ended(base, token, task_id, bound_s=60):
+    """The task's status once it ended (files stored), polled for up to bound_s."""
+    deadline = time.monotonic() + bound_s
+    while True:
+        result = json.loads(call(base, "GET", f"/v2024/reports/{task_id}/result", token=token))
+        if result.get("status"):
+            return result["status"]
+        if time.monotonic() > deadline:
+            return f"still running after {bound_s} s"
+        time.sleep(0.1)
+
+
 def main():
     readme, binary = sys.argv[1], sys.argv[2]
     rows = readme_rows(readme)
@@ -55,7 +68,11 @@ def main():
             task = json.loads(call(base, "POST", "/v2024/reports/run",
                                    {"reportType": rtype, "arguments": args}, token))
             call(base, "POST", "/mock/clock", {"advanceMs": 10000})
-            call(base, "GET", f"/v2024/reports/{task['id']}/result", token=token)
+            status = wait_ended(base, token, task["id"])
+            if status != "SUCCESS":
+                print(f"{rtype}: the README's example arguments end {status}")
+                bad += 1
+                continue
             csv = call(base, "GET", f"/v2024/reports/{task['id']}?fileFormat=csv", token=token)
             header = csv.decode("utf-8").split("\r\n", 1)[0]
             if header.replace(",", ", ") != columns:
