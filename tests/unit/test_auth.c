@@ -1,8 +1,9 @@
 /*
  * test_auth.c - base64url, HS256 JWT signing and verification (auth/jwt.c),
  * and minting and checking access tokens (auth/auth.c) against a virtual
- * clock. Hand-made tokens are signed here with OpenSSL directly, so the
- * header and payload checks are tested behind a valid signature.
+ * clock, and the cache of verified tokens (auth/token_cache.c). Hand-made
+ * tokens are signed here with OpenSSL directly, so the header and payload
+ * checks are tested behind a valid signature.
  */
 #include <criterion/alloc.h>
 #include <criterion/criterion.h>
@@ -18,6 +19,7 @@
 #include "api/app.h"
 #include "auth/auth.h"
 #include "auth/jwt.h"
+#include "auth/token_cache.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "store/store.h"
@@ -959,4 +961,40 @@ Test(auth, a_cached_token_answers_as_a_verified_one)
     free(forged);
     free(h);
     free(t);
+}
+
+/* ---- the verified-token cache ---- */
+
+/* Every token put is found again with its principal, a token put twice keeps
+ * one copy, and free releases what was kept (the sanitizer build's leak check
+ * sees a slot that free skipped). */
+Test(token_cache, keeps_what_it_is_given_and_frees_it)
+{
+    static const char *const tokens[] = {"token-a", "token-bb", "token-ccc", "token-a"};
+    struct token_cache *c = token_cache_new();
+    cr_assert_not_null(c);
+    for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
+        struct auth_principal p = {.exp_s = (int64_t)i};
+        snprintf(p.client_id, sizeof(p.client_id), "client-%zu", i);
+        token_cache_put(c, tokens[i], strlen(tokens[i]), &p, 100.0 + (double)i);
+    }
+    static const struct {
+        const char *token;
+        const char *client_id;
+        double exp;
+    } want[] = {{"token-a", "client-3", 103.0},
+                {"token-bb", "client-1", 101.0},
+                {"token-ccc", "client-2", 102.0}};
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        struct auth_principal p;
+        double exp = 0;
+        cr_assert_eq(token_cache_get(c, want[i].token, strlen(want[i].token), &p, &exp), 1, "%s",
+                     want[i].token);
+        cr_expect_str_eq(p.client_id, want[i].client_id);
+        cr_expect_eq(exp, want[i].exp);
+    }
+    struct auth_principal p;
+    double exp = 0;
+    cr_expect_eq(token_cache_get(c, "token-d", 7, &p, &exp), 0);
+    token_cache_free(c);
 }
