@@ -18,6 +18,7 @@
 #include "api/options.h"
 #include "core/log.h"
 #include "http/daemon.h"
+#include "http/mhd_dl.h"
 
 #ifndef ISC_VERSION
 #define ISC_VERSION "dev"
@@ -87,6 +88,8 @@ int main(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* The HTTP library loads on its own thread while the database opens. */
+    mhd_dl_prefetch();
 
     app = app_open(&cfg, ISC_VERSION, err, sizeof(err), &why);
     if (!app) {

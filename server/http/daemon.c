@@ -38,6 +38,7 @@
 #include "../core/clock.h"
 #include "../core/log.h"
 #include "conns.h"
+#include "mhd_dl.h"
 #include "pipeline.h"
 #include "uri.h"
 
@@ -73,7 +74,7 @@ struct conn_req {
 
 static const char *lookup(struct MHD_Connection *c, enum MHD_ValueKind kind, const char *key)
 {
-    return MHD_lookup_connection_value(c, kind, key);
+    return mhd_dl()->MHD_lookup_connection_value(c, kind, key);
 }
 
 /* ---- delays: suspend now, resume from the timer thread ---- */
@@ -89,7 +90,7 @@ static void *timer_main(void *arg)
             struct delayed *it = *pp;
             if (it->due_us <= now || d->stopping) {
                 *pp = it->next;
-                MHD_resume_connection(it->conn);
+                mhd_dl()->MHD_resume_connection(it->conn);
                 free(it);
             } else {
                 if (it->due_us < next)
@@ -132,7 +133,7 @@ static int delay_connection(struct http_daemon *d, struct MHD_Connection *conn, 
         free(it);
         return -1;
     }
-    MHD_suspend_connection(conn);
+    mhd_dl()->MHD_suspend_connection(conn);
     it->next = d->delays;
     d->delays = it;
     pthread_cond_signal(&d->wake);
@@ -144,7 +145,7 @@ static int delay_connection(struct http_daemon *d, struct MHD_Connection *conn, 
 static struct conn_slot *slot_of(struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        mhd_dl()->MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     return ci ? ci->socket_context : NULL;
 }
 
@@ -257,9 +258,9 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         return;
     }
     const union MHD_ConnectionInfo *fd =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        mhd_dl()->MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     const union MHD_ConnectionInfo *addr =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        mhd_dl()->MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     struct conn_slot *slot = NULL;
     if (fd)
         conns_open(d->conns, fd->connect_fd, addr ? addr->client_addr : NULL, &slot);
@@ -433,7 +434,7 @@ static struct MHD_Daemon *mhd_start(struct http_daemon *d, int fd, int family, u
         {MHD_OPTION_END, 0, NULL},
     };
     /* clang-format off */
-    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, d,
+    return mhd_dl()->MHD_start_daemon(flags, 0, NULL, NULL, on_request, d,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, /* first, so MHD logs nothing itself */
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
@@ -475,6 +476,12 @@ struct http_daemon *http_start(struct app *app, char *err, size_t errlen)
     if (fd < 0)
         goto fail;
     d->port = bound_port(fd, app->cfg.port);
+    char why[300];
+    if (!mhd_dl_get(why, sizeof(why))) {
+        close(fd);
+        snprintf(err, errlen, "%s", why);
+        goto fail;
+    }
     unsigned room = connection_room(thread_count(app));
     d->conns = bounds_start(&app->cfg, room);
     d->mhd = d->conns ? mhd_start(d, fd, family, room) : NULL;
@@ -486,7 +493,7 @@ struct http_daemon *http_start(struct app *app, char *err, size_t errlen)
     }
     if (pthread_create(&d->timer, NULL, timer_main, d) != 0) {
         snprintf(err, errlen, "cannot start the timer thread");
-        MHD_stop_daemon(d->mhd);
+        mhd_dl()->MHD_stop_daemon(d->mhd);
         goto fail;
     }
     d->timer_running = 1;
@@ -510,7 +517,7 @@ void http_quiesce(struct http_daemon *d)
         return;
     d->quiesced = 1;
     atomic_store(&d->closing, 1);
-    MHD_socket listener = MHD_quiesce_daemon(d->mhd); /* ours to close from here */
+    MHD_socket listener = mhd_dl()->MHD_quiesce_daemon(d->mhd); /* ours to close from here */
     if (listener != MHD_INVALID_SOCKET)
         close(listener);
 }
@@ -539,7 +546,7 @@ void http_stop(struct http_daemon *d)
     for (int waited = 0; atomic_load(&d->in_flight) > 0 && waited < HTTP_STOP_DRAIN_MS;
          waited += 10)
         nanosleep(&tick, NULL);
-    MHD_stop_daemon(d->mhd);
+    mhd_dl()->MHD_stop_daemon(d->mhd);
     conns_free(d->conns);
     pthread_cond_destroy(&d->wake);
     pthread_mutex_destroy(&d->lock);
