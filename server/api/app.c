@@ -20,7 +20,6 @@
 #include "../auth/token_cache.h"
 #include "../core/ids.h"
 #include "../core/log.h"
-#include "../reports/builtin.h"
 #include "../reports/lifecycle.h"
 #include "../reports/snapshot.h"
 #include "../reports/spool.h"
@@ -272,7 +271,6 @@ static int open_files(struct app *app, char *err, size_t errlen)
         return -1;
     }
     spool_sweep(app->spool, lifecycle_id_done, app->store, 1); /* what a crash left behind */
-    builtin_files_restore(app->store, app->spool);
     app->snap = snapshot_new(app->store, app->spool, app->clock, SNAPSHOT_WORKERS);
     if (!app->snap) {
         err_why(err, errlen, "cannot start the report render threads");
@@ -287,8 +285,7 @@ static int reset_locked(void *ud)
     struct app *app = ud;
     if (store_reset(app->store) != 0)
         return -1;
-    spool_sweep(app->spool, NULL, NULL, 1);
-    builtin_files_restore(app->store, app->spool);
+    spool_sweep(app->spool, NULL, NULL, 1); /* built-in files come back when asked for */
     /* A generated start-up tenant is generated again. */
     if (app->cfg.tenant_size && store_tenant_generate(app->store, app->cfg.tenant_size,
                                                       app->cfg.tenant_seed, GEN_RUNTIME) != 0)

@@ -13,6 +13,7 @@
 #include "../core/utf8.h"
 #include "../core/clock.h"
 #include "../core/log.h"
+#include "../reports/builtin.h"
 #include "../reports/lifecycle.h"
 #include "../reports/outcome.h"
 #include "../reports/report.h"
@@ -130,6 +131,10 @@ static enum err stored_file(struct api_req *rq, struct api_res *rs, const struct
 {
     uint64_t size = 0;
     int fd = spool_open_file(rq->app->spool, t->id, format, &size);
+    /* A built-in task's file is written on its first download. */
+    if (fd < 0 && errno == ENOENT &&
+        builtin_file_restore(rq->app->store, rq->app->spool, t->id, format) == 1)
+        fd = spool_open_file(rq->app->spool, t->id, format, &size);
     if (fd < 0) {
         if (errno != ENOENT)
             return api_fail(rs, ERR_INTERNAL, "getReport: the file of %s cannot be opened: %s",

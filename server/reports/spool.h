@@ -7,7 +7,8 @@
  * with <file format> "csv" or "pdf" (a SEARCH_EXPORT zip keeps the name of
  * its format) and <task id> the task's 32 hex digits. Nothing else is put
  * there. A stored file exists exactly for a task that ended with files
- * (SUCCESS, WARNING), one per format in its availableFormats; a file is
+ * (SUCCESS, WARNING), one per format in its availableFormats (the built-in
+ * example task's once first downloaded: reports/builtin.h); a file is
  * written under its temporary name and renamed into place whole, so a
  * reader sees either no file or all of it, and a temporary file is never
  * worth keeping. With a database file the folder is "<database>.files"

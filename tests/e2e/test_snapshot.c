@@ -3,12 +3,14 @@
  * when the task ends, stored, and downloaded as stored. Changing the tenant
  * (POST /mock/tenant) or resetting leaves a finished report's bytes alone;
  * the documentation's example task answers on a fresh server and after a
- * reset; files live beside --db FILE (and survive a restart) or in a
- * private folder that goes with the server; cancel stops a render in
+ * reset, its files written on their first download; files live beside
+ * --db FILE (and survive a restart) or in a private folder that goes with
+ * the server; cancel stops a render in
  * progress and leaves no file; polls of other tasks keep answering while
  * heavy reports render.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +207,72 @@ Test(snapshot, files_beside_the_database_survive_a_restart, .fini = e2e_fini, .t
     e2e_finish();
 }
 
+/* One of the concurrent first downloads below. */
+struct first_download {
+    const char *tok;
+    long status;
+    size_t len;
+    char *body;
+};
+
+static void *first_download_main(void *arg)
+{
+    struct first_download *d = arg;
+    struct http_res r;
+    api_call(&r, "GET", "/v2024/reports/" E2E_EXAMPLE_TASK "?fileFormat=csv", d->tok, NULL);
+    d->status = r.status;
+    d->len = r.len;
+    d->body = malloc(r.len + 1);
+    if (d->body)
+        memcpy(d->body, r.body, r.len);
+    http_res_free(&r);
+    return NULL;
+}
+
+/* The example task's files are not written at start-up but on their first
+ * download: downloads that ask at the same moment all get the whole file,
+ * and after a reset the file is written again when asked for. */
+Test(snapshot, example_files_written_on_first_download, .fini = e2e_fini, .timeout = 120.)
+{
+    enum { N = 4 };
+    char db[600], dir[640], name[64];
+    snprintf(db, sizeof(db), "%s/first.db", e2e_tmpdir());
+    snprintf(dir, sizeof(dir), "%s.files", db);
+    snprintf(name, sizeof(name), "%s.csv", E2E_EXAMPLE_TASK);
+    const char *args[] = {"--db", db, NULL};
+    e2e_start(args, NULL, 1);
+    cr_assert(!file_exists(dir, name), "%s written at start-up", name);
+    char *tok = e2e_token("demo-app");
+    struct first_download d[N];
+    pthread_t th[N];
+    for (int i = 0; i < N; i++) {
+        d[i] = (struct first_download){.tok = tok};
+        cr_assert_eq(pthread_create(&th[i], NULL, first_download_main, &d[i]), 0);
+    }
+    for (int i = 0; i < N; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < N; i++) {
+        cr_assert_eq(d[i].status, 200, "download %d: %ld", i, d[i].status);
+        cr_assert_not_null(d[i].body);
+        d[i].body[d[i].len] = '\0';
+        cr_expect_eq(count_lines(d[i].body), 301, "a header and the 300 identities");
+        assert_same("a concurrent first download", d[0].body, d[0].len, d[i].body, d[i].len);
+    }
+    cr_assert(file_exists(dir, name), "no %s in %s after its download", name, dir);
+
+    cJSON_Delete(ctl("POST", "/mock/reset", NULL, 200));
+    cr_assert(!file_exists(dir, name), "the reset removed %s", name);
+    size_t len;
+    char *again = download(tok, E2E_EXAMPLE_TASK, "csv", &len);
+    assert_same("the example CSV written again", d[0].body, d[0].len, again, len);
+    cr_assert(file_exists(dir, name));
+    free(again);
+    for (int i = 0; i < N; i++)
+        free(d[i].body);
+    free(tok);
+    e2e_finish();
+}
+
 /* With the in-memory database the files go in a private folder under
  * TMPDIR, which the server removes when it stops. */
 Test(snapshot, private_folder_goes_with_the_server, .fini = e2e_fini, .timeout = 60.)
@@ -216,7 +284,7 @@ Test(snapshot, private_folder_goes_with_the_server, .fini = e2e_fini, .timeout =
     const char *const envs[] = {env, NULL};
     e2e_start(NULL, envs, 1);
     char *tok = e2e_token("demo-app");
-    cJSON_Delete(e2e_result("v2024", tok, E2E_EXAMPLE_TASK)); /* its files exist now */
+    cJSON_Delete(e2e_result("v2024", tok, E2E_EXAMPLE_TASK)); /* the folder exists from the start */
     cr_assert_eq(count_entries(tmp, "isc-reports-mock-", 1), 1, "one private folder in %s", tmp);
     free(tok);
     e2e_finish();
