@@ -2,13 +2,18 @@
  * snapshot.c - the render queue, its workers and the watcher (see
  * snapshot.h).
  *
- * Jobs are a FIFO list under one mutex; a worker takes the oldest job not
- * taken, renders without the mutex, and takes it again only to publish
- * (rename the files into place and end the task) and to drop the job.
- * The watcher sleeps until the next due time (real clock) or a kick, then,
- * without the mutex, asks lifecycle_due() to end or queue every due task
- * and the store for the next due time. `done` wakes snapshot_settle().
- * The order of locks is always this mutex first, then the store's.
+ * Jobs are a FIFO list under the queue's mutex; a worker takes the oldest
+ * job not taken, renders without it, and takes it again only to drop the
+ * job. Publishing (renaming the files into place and ending the task) is
+ * under a second mutex, the gate, which snapshot_reset() and
+ * snapshot_exclusive() hold while they run: they stop a task from ending
+ * without stopping the queue, so a poll or a start that queues a render or
+ * moves the watcher's next due time never waits behind a state save or a
+ * reset. The watcher sleeps until the next due time (real clock) or a
+ * kick, then, without the mutex, asks lifecycle_due() to end or queue every
+ * due task and the store for the next due time. `done` wakes
+ * snapshot_settle(). The order of locks: the gate, then the queue's mutex,
+ * then the store's; the gate is never taken with the queue's mutex held.
  */
 #include "snapshot.h"
 
@@ -42,11 +47,13 @@ struct snapshot {
     struct store *store;
     const struct spool *spool;
     struct clock *clock;
-    pthread_mutex_t lock;
+    pthread_mutex_t gate; /* held to publish, and by reset and exclusive runs */
+    pthread_mutex_t lock; /* the queue and everything below */
     pthread_cond_t work;  /* a job was queued, or stopping */
     pthread_cond_t done;  /* a job went, or the watcher looked */
     pthread_cond_t watch; /* kicked, or stopping */
     struct job *jobs;     /* oldest first */
+    struct job **tail;    /* where the next job goes */
     size_t pending;
     unsigned tags;        /* the last job's tag */
     int kicked;           /* the watcher must look again */
@@ -55,6 +62,7 @@ struct snapshot {
     uint64_t looks_done;  /* of them, those it finished */
     int more;             /* its last look left due tasks for later */
     int64_t next_ms;      /* the next due time it knows of; INT64_MAX: none */
+    int resetting;        /* snapshot_reset() runs: nothing is queued */
     int stopping;
     int nthreads;
     int watching; /* the watcher thread runs */
@@ -76,6 +84,8 @@ static void drop_locked(struct snapshot *snap, struct job *job)
     for (struct job **p = &snap->jobs; *p; p = &(*p)->next)
         if (*p == job) {
             *p = job->next;
+            if (snap->tail == &job->next)
+                snap->tail = p;
             snap->pending--;
             free(job);
             if (snap->pending == 0 && snap->more) {
@@ -101,11 +111,12 @@ static void stop_all_locked(struct snapshot *snap)
 }
 
 /* Publishes a rendered task: its files into place and its end, unless it
- * was cancelled meanwhile. */
+ * was cancelled meanwhile (a cancel after this check finds the task ended,
+ * or ends it first and makes lifecycle_end() find it ended). */
 static void publish(struct snapshot *snap, struct job *job, const struct store_task *t,
                     enum render_rc rc, int64_t rows, const char *why, int64_t completed_ms)
 {
-    pthread_mutex_lock(&snap->lock);
+    pthread_mutex_lock(&snap->gate);
     if (atomic_load(&job->stop)) {
         render_discard(snap->spool, t, job->tag);
         goto out;
@@ -120,7 +131,7 @@ static void publish(struct snapshot *snap, struct job *job, const struct store_t
     if (end == STORE_ERROR)
         log_msg("error", NULL, "report %s: its end could not be stored", t->id);
 out:
-    pthread_mutex_unlock(&snap->lock);
+    pthread_mutex_unlock(&snap->gate);
 }
 
 static void run(struct snapshot *snap, struct job *job)
@@ -259,6 +270,8 @@ struct snapshot *snapshot_new(struct store *s, const struct spool *sp, struct cl
     snap->clock = clock;
     snap->next_ms = INT64_MAX;
     snap->kicked = 1; /* look once at start */
+    snap->tail = &snap->jobs;
+    pthread_mutex_init(&snap->gate, NULL);
     pthread_mutex_init(&snap->lock, NULL);
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -304,6 +317,7 @@ void snapshot_free(struct snapshot *snap)
     pthread_cond_destroy(&snap->done);
     pthread_cond_destroy(&snap->watch);
     pthread_mutex_destroy(&snap->lock);
+    pthread_mutex_destroy(&snap->gate);
     free(snap);
 }
 
@@ -315,8 +329,12 @@ int snapshot_request(struct snapshot *snap, const char *id, int64_t due_ms)
         snap->more = 1; /* the watcher looks again once the queue has emptied */
         goto out;
     }
+    if (snap->resetting) {
+        snap->more = 1; /* the state it read is going: looked at again after */
+        goto out;
+    }
     if (!snap->stopping && !find_locked(snap, id)) {
-        struct job *job = calloc(1, sizeof(*job)), **tail = &snap->jobs;
+        struct job *job = calloc(1, sizeof(*job));
         if (!job) {
             rc = -1;
             goto out;
@@ -325,9 +343,8 @@ int snapshot_request(struct snapshot *snap, const char *id, int64_t due_ms)
         job->due_ms = due_ms;
         job->tag = ++snap->tags;
         atomic_init(&job->stop, 0);
-        while (*tail)
-            tail = &(*tail)->next;
-        *tail = job;
+        *snap->tail = job;
+        snap->tail = &job->next;
         snap->pending++;
         pthread_cond_signal(&snap->work);
     }
@@ -396,17 +413,27 @@ int snapshot_settle(struct snapshot *snap, int64_t timeout_ms)
 
 int snapshot_reset(struct snapshot *snap, int (*fn)(void *ud), void *ud)
 {
+    pthread_mutex_lock(&snap->gate);
     pthread_mutex_lock(&snap->lock);
     stop_all_locked(snap);
-    int rc = fn(ud);
+    snap->resetting = 1;
     pthread_mutex_unlock(&snap->lock);
+    int rc = fn(ud);
+    /* Whatever fn left (the new state, or the old one when it failed), the
+     * watcher looks at it, as polls could not queue renders meanwhile. */
+    pthread_mutex_lock(&snap->lock);
+    snap->resetting = 0;
+    snap->kicked = 1;
+    pthread_cond_signal(&snap->watch);
+    pthread_mutex_unlock(&snap->lock);
+    pthread_mutex_unlock(&snap->gate);
     return rc;
 }
 
 int snapshot_exclusive(struct snapshot *snap, int (*fn)(void *ud), void *ud)
 {
-    pthread_mutex_lock(&snap->lock);
+    pthread_mutex_lock(&snap->gate);
     int rc = fn(ud);
-    pthread_mutex_unlock(&snap->lock);
+    pthread_mutex_unlock(&snap->gate);
     return rc;
 }

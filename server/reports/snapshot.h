@@ -12,11 +12,14 @@
  * clock and after each snapshot_kick() (a start, a clock move, a reset).
  * Workers read the tenant through the store's read connections and hold no
  * lock a request needs while they render. A task's files and its end are
- * published together under the queue's lock, which snapshot_reset() also
- * takes, so a reset never leaves a finished task without its files.
+ * published together under a gate that snapshot_reset() and
+ * snapshot_exclusive() also hold, so a reset never leaves a finished task
+ * without its files and a state save sees files and ends that agree; the
+ * queue itself stays open to polls and starts meanwhile.
  *
- * Locks: the queue's mutex is taken before the store's, never after; the
- * watcher and the workers call into the store without it.
+ * Locks: the gate, then the queue's mutex, then the store's, never in
+ * another order; the watcher and the workers call into the store without
+ * the queue's mutex.
  */
 #ifndef ISC_REPORTS_SNAPSHOT_H
 #define ISC_REPORTS_SNAPSHOT_H
@@ -75,14 +78,17 @@ int snapshot_settle(struct snapshot *snap, int64_t timeout_ms);
 
 /*
  * Stops every render, then runs fn(ud) (a reset of the store and of the
- * spool) while no worker can publish a task. Returns what fn returned.
+ * spool) while no worker can publish a task and no render is queued (a poll
+ * meanwhile answers "running"), then has the watcher look for due tasks.
+ * Returns what fn returned.
  */
 int snapshot_reset(struct snapshot *snap, int (*fn)(void *ud), void *ud);
 
 /*
- * Runs fn(ud) while no render can publish a task (renders go on): for
- * removing stored files whose task is gone, without racing a task that is
- * ending. Returns what fn returned.
+ * Runs fn(ud) while no render can publish a task (renders go on, and polls
+ * and starts still queue them): for a state save, or removing stored files
+ * whose task is gone, without racing a task that is ending. Returns what fn
+ * returned.
  */
 int snapshot_exclusive(struct snapshot *snap, int (*fn)(void *ud), void *ud);
 

@@ -9,9 +9,11 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -285,6 +287,82 @@ Test(snapshot, cancel_and_reset_leave_no_file, .init = open_all, .fini = close_a
     cr_assert_eq(snapshot_reset(snap, reset_store, NULL), 0);
     cr_assert_eq(entries(), 0);
     store_task_clear(&got);
+    store_task_clear(&t);
+}
+
+/* A poll of a due task and a start's due time, from another thread. */
+static void *poll_and_start(void *ud)
+{
+    struct store_task *t = ud, got;
+    cr_assert_eq(lifecycle_get(db, snap, t->id, 1000000, 1, &got), ERR_OK);
+    store_task_clear(&got);
+    snapshot_due_at(snap, 2000000);
+    return NULL;
+}
+
+/* Runs poll_and_start and waits 5 s at most: 0 when it came back; the
+ * test fails when it did not. */
+static int poll_returns(struct store_task *t)
+{
+    pthread_t th;
+    struct timespec until;
+    cr_assert_eq(pthread_create(&th, NULL, poll_and_start, t), 0);
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 5;
+    if (pthread_timedjoin_np(th, NULL, &until) == 0)
+        return 0;
+    /* It waits for a lock the caller holds: the test ends here. */
+    cr_assert_fail("a poll waited 5 s for the lock the caller holds");
+    return -1;
+}
+
+/* The body of a state save: polls and starts go on, renders do not publish. */
+static int save_body(void *ud)
+{
+    cr_expect_eq(poll_returns(ud), 0, "a poll waited for the save");
+    cr_expect_eq(snapshot_settle(snap, 300), 1, "a render ended during the save");
+    return 0;
+}
+
+/* A state save holds back ends, not polls or starts: the render a poll
+ * queued during the save publishes once it is over. */
+Test(snapshot, a_state_save_holds_no_poll, .init = open_all, .fini = close_all, .timeout = 60)
+{
+    struct store_task t, got;
+    start("IDENTITIES", "{}", &t);
+    cr_assert_eq(snapshot_exclusive(snap, save_body, &t), 0);
+    cr_assert_eq(snapshot_settle(snap, 20000), 0);
+    cr_assert_eq(store_task_get(db, t.id, &got), STORE_OK);
+    cr_expect_str_eq(got.completion_status, "SUCCESS");
+    store_task_clear(&got);
+    store_task_clear(&t);
+}
+
+/* A reset whose store step failed: a poll during it queues nothing. */
+static int failed_reset(void *ud)
+{
+    cr_expect_eq(poll_returns(ud), 0, "a poll waited for the reset");
+    return -1;
+}
+
+/* After a reset, failed or not, the watcher looks again: a task that fell
+ * due during it ends with nobody reading it. */
+Test(snapshot, the_watcher_looks_after_a_reset, .init = open_all, .fini = close_all, .timeout = 60)
+{
+    struct store_task t, got;
+    start("IDENTITIES", "{\"correlatedOnly\":true}", &t);
+    cr_assert_eq(snapshot_reset(snap, failed_reset, &t), -1);
+    int done = 0;
+    for (int tries = 0; tries < 200 && !done; tries++) {
+        cr_assert_eq(store_task_get(db, t.id, &got), STORE_OK);
+        done = lifecycle_done(&got);
+        if (done)
+            cr_expect_str_eq(got.completion_status, "SUCCESS");
+        store_task_clear(&got);
+        if (!done)
+            usleep(50 * 1000);
+    }
+    cr_expect(done, "the due task still runs 10 s after the reset");
     store_task_clear(&t);
 }
 
