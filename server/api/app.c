@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -298,9 +299,25 @@ int app_reset(struct app *app)
     if (snapshot_reset(app->snap, reset_locked, app) != 0)
         return -1;
     limiter_reset(app->limiter);
-    if (clock_mode(app->clock) == CLOCK_MODE_VIRTUAL)
-        clock_set(app->clock, clock_wall_ms());
-    return 0;
+    return app_clock_set(app, clock_wall_ms());
+}
+
+int app_clock_save(struct app *app)
+{
+    char v[32];
+    if (clock_mode(app->clock) != CLOCK_MODE_VIRTUAL)
+        return 0;
+    snprintf(v, sizeof(v), "%" PRId64, clock_now_ms(app->clock));
+    return store_meta_set(app->store, "virtual_clock_ms", v) == STORE_OK ? 0 : -1;
+}
+
+int app_clock_set(struct app *app, int64_t ms)
+{
+    if (clock_mode(app->clock) != CLOCK_MODE_VIRTUAL)
+        return 0;
+    if (clock_set(app->clock, ms) != 0)
+        return -1;
+    return app_clock_save(app);
 }
 
 int app_resume(struct app *app)

@@ -115,9 +115,18 @@ void app_close(struct app *app);
 /*
  * Empties the store and loads its fixtures again (generating the tenant
  * again with --tenant-size) and removes every stored report file. Renders
- * in progress stop. 0, or -1 on a database error.
+ * in progress stop. A virtual clock goes back to the wall clock's time and
+ * is saved. 0, or -1 on a database error.
  */
 int app_reset(struct app *app);
+
+/* Sets a virtual clock to `ms` and saves it in the store, so that a file
+ * database resumes from the same instant. 0; -1 when `ms` is outside the
+ * clock's range (nothing changed) or it could not be saved. A real clock
+ * is left alone: 0. */
+int app_clock_set(struct app *app, int64_t ms);
+/* Saves a virtual clock's instant (after it was moved): 0 or -1. */
+int app_clock_save(struct app *app);
 
 /* Tasks may have fallen due without a read (fixtures or a config file added
  * tasks): the render queue's watcher looks for them. Never waits. 0. */

@@ -5,7 +5,7 @@
  * from the same instant.
  */
 #include <cjson/cJSON.h>
-#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "../auth/limiter.h"
@@ -35,19 +35,9 @@ enum err api_mock_health(struct api_req *rq, struct api_res *rs)
     return api_json(rs, 200, o);
 }
 
-/* Saves the virtual clock so a file database resumes from the same instant. */
-static int clock_persist(struct app *app)
-{
-    char v[32];
-    snprintf(v, sizeof(v), "%" PRId64, clock_now_ms(app->clock));
-    return store_meta_set(app->store, "virtual_clock_ms", v);
-}
-
 enum err api_mock_reset(struct api_req *rq, struct api_res *rs)
 {
     if (app_reset(rq->app) != 0)
-        return ERR_INTERNAL;
-    if (clock_mode(rq->app->clock) == CLOCK_MODE_VIRTUAL && clock_persist(rq->app) != 0)
         return ERR_INTERNAL;
     /* The config file's state comes back too, on the new clock. */
     char why[512];
@@ -132,7 +122,7 @@ enum err api_mock_clock_set(struct api_req *rq, struct api_res *rs)
     cJSON *body = NULL;
     enum err e = control_body_object(rq, rs, &body);
     if (e == ERR_OK && (e = clock_move(app, body, rs)) == ERR_OK)
-        e = clock_persist(app) == 0 ? ERR_OK : ERR_INTERNAL;
+        e = app_clock_save(app) == 0 ? ERR_OK : ERR_INTERNAL;
     if (e == ERR_OK) {
         app_settle(app); /* what the move made due has ended: its files are written */
         e = api_mock_clock_get(rq, rs);

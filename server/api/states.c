@@ -9,7 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -312,13 +312,9 @@ int states_load(struct app *app, const char *path, struct store_state_info *info
         return STATES_ERROR;
     limiter_reset(app->limiter);
     if (clock_mode(app->clock) == CLOCK_MODE_VIRTUAL &&
-        clock_set(app->clock, info->clock_ms) == 0) {
-        char v[32];
-        snprintf(v, sizeof(v), "%" PRId64, info->clock_ms);
-        if (store_meta_set(app->store, "virtual_clock_ms", v) != STORE_OK) {
-            snprintf(err, errlen, "cannot save the clock");
-            return STATES_ERROR;
-        }
+        clock_set(app->clock, info->clock_ms) == 0 && app_clock_save(app) != 0) {
+        snprintf(err, errlen, "cannot save the clock");
+        return STATES_ERROR;
     }
     app_resume(app); /* the restored tasks that are due: their files are made */
     return STATES_OK;
