@@ -7,6 +7,7 @@
  */
 #include "query.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,10 @@ static struct store_reader *active_reader(struct store *s)
 
 void store_enter(struct store *s, enum store_mode mode)
 {
+    /* A call into the store from a row callback (which store.h forbids)
+     * would read or write on this thread's read connection, or end its read
+     * early: stop here instead. */
+    assert(!active_reader(s) && "the store was entered from a read callback");
     if (mode == STORE_READ && s->wal) {
         struct store_reader *r = pthread_getspecific(s->reader_key);
         if (!r)
