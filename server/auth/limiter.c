@@ -30,6 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/hash.h"
+
 #define LIM_KEY_INLINE 176
 #define LIM_NIL UINT32_MAX
 #define LIM_EMPTY 0 /* a bucket holds an entry's index + 1, so calloc's zeros are empty */
@@ -64,18 +66,14 @@ struct limiter {
 static size_t key_make(const char *client_id, const char *version, char *buf, uint64_t *hash)
 {
     size_t vl = strlen(version), len = vl + 1 + strlen(client_id);
-    uint64_t h = 1469598103934665603ULL;
+    uint64_t h = HASH_SEED;
     for (size_t i = 0; i < len; i++) {
         char c = i < vl ? version[i] : i == vl ? '\0' : client_id[i - vl - 1];
         if (i < LIM_KEY_INLINE)
             buf[i] = c;
-        h ^= (unsigned char)c;
-        h *= 1099511628211ULL;
+        h = hash_byte(h, (unsigned char)c);
     }
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    *hash = h;
+    *hash = hash_mix(h);
     return len;
 }
 

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/hash.h"
+
 #define LOCKS 64
 
 struct slot {
@@ -37,14 +39,6 @@ struct token_cache {
     _Atomic uint64_t filled[TOKEN_CACHE_SLOTS / WORD_BITS];
     struct slot slots[TOKEN_CACHE_SLOTS];
 };
-
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
 
 struct token_cache *token_cache_new(void)
 {

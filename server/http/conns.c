@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "../core/clock.h"
+#include "../core/hash.h"
 #include "../core/log.h"
 
 #define BUCKETS 256
@@ -64,10 +65,7 @@ static void address_of(const struct sockaddr *sa, unsigned char out[16])
 
 static unsigned bucket_of(const unsigned char addr[16])
 {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (int i = 0; i < 16; i++)
-        h = (h ^ addr[i]) * 16777619u;
-    return h % BUCKETS;
+    return (unsigned)(hash_bytes(addr, 16) % BUCKETS);
 }
 
 /* ---- the clock ---- */

@@ -16,20 +16,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../core/hash.h"
 #include "store_int.h"
-
-static uint64_t hash_sql(const char *sql)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
-        h = (h ^ *p) * 1099511628211ULL;
-    return h;
-}
 
 int store_prepare(struct store *s, const char *sql, sqlite3_stmt **out)
 {
     struct store_conn *c = store_conn(s);
-    uint64_t h = hash_sql(sql);
+    uint64_t h = hash_bytes(sql, strlen(sql));
     struct store_stmt *victim = NULL;
     *out = NULL;
     for (int i = 0; i < STORE_STMT_CACHE; i++) {
