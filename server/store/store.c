@@ -74,7 +74,48 @@ int store_migrate_locked(struct store *s, char *err, size_t errlen)
     return STORE_OK;
 }
 
-/* Loads every fixture file; the caller holds a transaction. */
+/* The source and native identity of a pair of accounts that share them. */
+struct twin {
+    int found;
+    char source[128], native[256];
+};
+
+static int read_twin(void *ud, sqlite3_stmt *st)
+{
+    struct twin *t = ud;
+    t->found = 1;
+    store_col_copy(st, 0, t->source, sizeof(t->source));
+    store_col_copy(st, 1, t->native, sizeof(t->native));
+    return STORE_ROW_STOP;
+}
+
+/* The rules no index keeps (schema/010_accounts_native.sql): an account's
+ * native identity is unique within its source (in a schema that has
+ * accounts). STORE_OK, or STORE_ERROR with the pair that breaks it in err. */
+static int fixtures_check_locked(struct store *s, char *err, size_t errlen)
+{
+    struct twin t = {0};
+    int accounts = 0;
+    if (store_read_locked(s, "fixtures",
+                          "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'accounts'",
+                          STORE_NO_ARGS, row_seen, &accounts) == STORE_ERROR ||
+        (accounts &&
+         store_read_locked(s, "fixtures",
+                           "SELECT source_id, native_identity FROM accounts"
+                           " GROUP BY source_id, native_identity HAVING count(*) > 1 LIMIT 1",
+                           STORE_NO_ARGS, read_twin, &t) == STORE_ERROR)) {
+        snprintf(err, errlen, "fixtures: %s", sqlite3_errmsg(s->db));
+        return STORE_ERROR;
+    }
+    if (!t.found)
+        return STORE_OK;
+    snprintf(err, errlen,
+             "fixtures: two accounts of source '%.64s' have the native identity '%.128s'", t.source,
+             t.native);
+    return STORE_ERROR;
+}
+
+/* Loads every fixture file and checks the rules; the caller holds a transaction. */
 static int load_fixtures_locked(struct store *s, char *err, size_t errlen)
 {
     for (size_t i = 0; i < s->nfixtures; i++) {
@@ -84,6 +125,8 @@ static int load_fixtures_locked(struct store *s, char *err, size_t errlen)
             return STORE_ERROR;
         }
     }
+    if (fixtures_check_locked(s, err, errlen) != STORE_OK)
+        return STORE_ERROR;
     return store_script_locked(
         s, "fixtures", "INSERT OR REPLACE INTO meta (key, value) VALUES ('fixtures', 'loaded')",
         err, errlen);
