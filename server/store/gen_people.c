@@ -10,6 +10,7 @@
  * first/last name pairs, and blocks after the first get a number. Owns the
  * name and word tables; touches only the rows it inserts.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -115,15 +116,57 @@ static uint64_t stream(const struct gen *g, unsigned kind, uint64_t i)
     return base + i * UINT64_C(0x9e3779b97f4a7c15) * 64; /* 64 draws apart */
 }
 
+/* The low `digits` hex digits of v, lowercase, into out (not terminated).
+ * Ids are most of what the generator writes: this is snprintf's "%0*llx"
+ * without parsing a format for each one. */
+static void put_hex(char *out, uint64_t v, int digits)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int i = digits - 1; i >= 0; i--, v >>= 4)
+        out[i] = hex[v & 15];
+}
+
 void gen_make_id(const struct gen *g, unsigned kind, uint64_t seq, char out[33])
 {
-    snprintf(out, 33, "2c9180%02x%08x%016llx", kind, g->node[kind], (unsigned long long)seq);
+    memcpy(out, "2c9180", 6);
+    put_hex(out + 6, kind, 2);
+    put_hex(out + 8, g->node[kind], 8);
+    put_hex(out + 16, seq, 16);
+    out[32] = '\0';
 }
 
 static void hex32(uint64_t *st, char out[33])
 {
     uint64_t a = gen_splitmix64(st), b = gen_splitmix64(st);
-    snprintf(out, 33, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
+    put_hex(out, a, 16);
+    put_hex(out + 16, b, 16);
+    out[32] = '\0';
+}
+
+/* out = the strings up to the NULL one after the other, cut at cap - 1 bytes
+ * like snprintf's "%s%s...": the names of a person are made a million times. */
+static void cat(char *out, size_t cap, ...)
+{
+    va_list ap;
+    size_t n = 0;
+    const char *part;
+    va_start(ap, cap);
+    while ((part = va_arg(ap, const char *)))
+        for (; *part && n + 1 < cap; part++)
+            out[n++] = *part;
+    va_end(ap);
+    out[n] = '\0';
+}
+
+/* v in decimal, at the end of buf; returns where it starts. */
+static const char *dec(uint64_t v, char buf[24])
+{
+    char *p = buf + 23;
+    *p = '\0';
+    do
+        *--p = (char)('0' + v % 10);
+    while (v /= 10);
+    return p;
 }
 
 static void person_make(const struct gen *g, uint64_t k, struct person *p)
@@ -136,14 +179,13 @@ static void person_make(const struct gen *g, uint64_t k, struct person *p)
     gen_make_id(g, KIND_IDENTITY, k, p->id);
     p->first = first_names[c % 30][0];
     p->last = last_names[c / 30][0];
-    char num[24] = "";
-    if (block)
-        snprintf(num, sizeof(num), "%llu", (unsigned long long)block);
-    snprintf(p->username, sizeof(p->username), "%s.%s%s", first_names[c % 30][1],
-             last_names[c / 30][1], num);
-    snprintf(p->display, sizeof(p->display), "%s %s", p->first, p->last);
-    snprintf(p->common, sizeof(p->common), "%s%s%s", p->display, block ? " " : "", num);
-    snprintf(p->email, sizeof(p->email), "%s@acme.example.com", p->username);
+    char buf[24];
+    const char *num = block ? dec(block, buf) : "";
+    cat(p->username, sizeof(p->username), first_names[c % 30][1], ".", last_names[c / 30][1], num,
+        (char *)NULL);
+    cat(p->display, sizeof(p->display), p->first, " ", p->last, (char *)NULL);
+    cat(p->common, sizeof(p->common), p->display, block ? " " : "", num, (char *)NULL);
+    cat(p->email, sizeof(p->email), p->username, "@acme.example.com", (char *)NULL);
     uint64_t r = gen_splitmix64(&st);
     if (k < 10) { /* the CEO (k = 0) and the heads of departments 1..9 */
         p->dept = (int)k;
@@ -224,20 +266,20 @@ static int accounts_of(struct gen *g, const struct person *p, uint64_t *st)
     int terminated = strcmp(p->lifecycle, "terminated") == 0;
     int head = p->tier == 2;
     uint64_t r = gen_splitmix64(st);
-    snprintf(g->display, sizeof(g->display), "%s", p->display);
+    char buf[24];
+    cat(g->display, sizeof(g->display), p->display, (char *)NULL);
     if (!p->orphan) {
-        snprintf(g->native, sizeof(g->native), "%c%llu", p->contractor ? 'C' : 'E',
-                 (unsigned long long)(100000 + p->k));
-        snprintf(g->name, sizeof(g->name), "%c%llu", p->contractor ? 'C' : 'E',
-                 (unsigned long long)(100000 + p->k));
+        cat(g->native, sizeof(g->native), p->contractor ? "C" : "E", dec(100000 + p->k, buf),
+            (char *)NULL);
+        cat(g->name, sizeof(g->name), g->native, (char *)NULL);
         if (account(g, p->contractor ? SRC_CONTRACTORS : SRC_WORKDAY, p->id, terminated, 0,
                     p->created_ms, st))
             return -1;
     }
     if (r % 10 != 3) {
-        snprintf(g->native, sizeof(g->native), "CN=%s,OU=%s,OU=Users,DC=acme,DC=example,DC=com",
-                 p->common, departments[p->dept][0]);
-        snprintf(g->name, sizeof(g->name), "%s", p->username);
+        cat(g->native, sizeof(g->native), "CN=", p->common, ",OU=", departments[p->dept][0],
+            ",OU=Users,DC=acme,DC=example,DC=com", (char *)NULL);
+        cat(g->name, sizeof(g->name), p->username, (char *)NULL);
         if (account(g, SRC_AD, p->id, life_off, r / 10 % 97 == 13, p->created_ms + 3600000, st) ||
             grant(g, g->acc_id, ENT_ALL_STAFF) || grant(g, g->acc_id, 1 + p->dept) ||
             (r / 970 % 4 == 0 && grant(g, g->acc_id, ENT_VPN)) ||
@@ -247,15 +289,14 @@ static int accounts_of(struct gen *g, const struct person *p, uint64_t *st)
     }
     if (r / 3880 % 3 == 0 || p->dept == DEPT_IT) {
         hex32(st, g->native);
-        snprintf(g->name, sizeof(g->name), "%s", p->username);
+        cat(g->name, sizeof(g->name), p->username, (char *)NULL);
         if (account(g, SRC_SERVICENOW, p->id, 0, 0, p->created_ms + 7200000, st) ||
             grant(g, g->acc_id, p->dept == DEPT_IT ? ENT_SN_ITIL : ENT_SN_APPROVER))
             return -1;
     }
     if (p->dept == DEPT_ENGINEERING || p->dept == DEPT_IT) {
-        snprintf(g->native, sizeof(g->native), "%llu",
-                 (unsigned long long)(GEN_GITHUB_PERSON + p->k * 37));
-        snprintf(g->name, sizeof(g->name), "%s-acme", p->username);
+        cat(g->native, sizeof(g->native), dec(GEN_GITHUB_PERSON + p->k * 37, buf), (char *)NULL);
+        cat(g->name, sizeof(g->name), p->username, "-acme", (char *)NULL);
         for (char *c = g->name; *c; c++)
             if (*c == '.')
                 *c = '-';
@@ -266,7 +307,7 @@ static int accounts_of(struct gen *g, const struct person *p, uint64_t *st)
     if (p->dept == DEPT_SALES || p->dept == DEPT_MARKETING || p->dept == DEPT_SUPPORT) {
         snprintf(g->native, sizeof(g->native), "0058d00000%05llXAAC",
                  (unsigned long long)(p->k * 7 + 4096));
-        snprintf(g->name, sizeof(g->name), "%s", p->email);
+        cat(g->name, sizeof(g->name), p->email, (char *)NULL);
         int off = terminated || strcmp(p->lifecycle, "inactive") == 0;
         if (account(g, SRC_SALESFORCE, p->id, off, 0, p->created_ms + 2 * DAY_MS, st) ||
             grant(g, g->acc_id, ENT_SF_STANDARD) ||
