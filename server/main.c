@@ -121,6 +121,7 @@ int main(int argc, char **argv)
     return 0;
 fail:
     fprintf(stderr, "isc-reports-mock: %s\n", err);
+    mhd_dl_join(); /* a start that failed early: its loading thread ends first */
     app_close(app);
     options_release(&cfg);
     return code;

@@ -6,6 +6,7 @@
 #include "mhd_dl.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "../core/dl.h"
 #include "../core/err.h"
@@ -20,6 +21,8 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static struct mhd_dl table;
 static int loaded;
 static char load_error[256];
+static pthread_t prefetcher;
+static atomic_int prefetching; /* 1: prefetcher runs and nobody joined it yet */
 
 static void load_once(void)
 {
@@ -28,9 +31,18 @@ static void load_once(void)
                            sizeof(load_error)) != NULL;
 }
 
+void mhd_dl_join(void)
+{
+    if (atomic_exchange(&prefetching, 0))
+        pthread_join(prefetcher, NULL);
+}
+
 const struct mhd_dl *mhd_dl_get(char *why, size_t whylen)
 {
     pthread_once(&once, load_once);
+    /* The first caller after a prefetch joins its thread, which the load
+     * just ended: it is gone before the server says it is ready. */
+    mhd_dl_join();
     if (!loaded) {
         err_why(why, whylen, "%s", load_error);
         return NULL;
@@ -46,18 +58,14 @@ const struct mhd_dl *mhd_dl(void)
 static void *prefetch_main(void *unused)
 {
     (void)unused;
-    mhd_dl_get(NULL, 0);
+    pthread_once(&once, load_once);
     return NULL;
 }
 
 void mhd_dl_prefetch(void)
 {
-    pthread_t t;
-    pthread_attr_t attr;
-    if (pthread_attr_init(&attr) != 0)
+    if (atomic_load(&prefetching))
         return;
-    /* Detached: mhd_dl_get() waits for the load through the once, not the thread. */
-    if (pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0)
-        pthread_create(&t, &attr, prefetch_main, NULL);
-    pthread_attr_destroy(&attr);
+    if (pthread_create(&prefetcher, NULL, prefetch_main, NULL) == 0)
+        atomic_store(&prefetching, 1);
 }

@@ -51,9 +51,15 @@ struct mhd_dl {
 };
 
 /* Starts loading the library on a thread of its own and returns at once;
- * calling it again, or not at all, is harmless (mhd_dl_get() loads it
- * itself then). */
+ * the next mhd_dl_get() waits for it and joins the thread. Calling it again
+ * before that, or not at all, is harmless (mhd_dl_get() loads the library
+ * itself then). Call it from one thread, after the signal mask is set: the
+ * thread inherits it. */
 void mhd_dl_prefetch(void);
+
+/* Waits for a prefetch still loading and joins its thread; nothing when
+ * there is none. For a start that fails before mhd_dl_get() is called. */
+void mhd_dl_join(void);
 
 /*
  * The process-wide table, waiting for a load in progress or loading it now

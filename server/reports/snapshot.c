@@ -40,6 +40,7 @@ struct job {
     int64_t due_ms;
     unsigned tag;    /* marks its temporary files */
     int taken;       /* a worker renders it */
+    int published;   /* its worker is done with it (publish() ran) */
     atomic_int stop; /* cancelled: the worker stops between rows */
 };
 
@@ -64,8 +65,9 @@ struct snapshot {
     int64_t next_ms;      /* the next due time it knows of; INT64_MAX: none */
     int resetting;        /* snapshot_reset() runs: nothing is queued */
     int stopping;
-    int nthreads;
-    int watching; /* the watcher thread runs */
+    int nthreads;    /* render threads started */
+    int max_threads; /* how many may start */
+    int watching;    /* the watcher thread runs */
     pthread_t threads[SNAPSHOT_WORKERS];
     pthread_t watcher;
 };
@@ -117,6 +119,9 @@ static void publish(struct snapshot *snap, struct job *job, const struct store_t
                     enum render_rc rc, int64_t rows, const char *why, int64_t completed_ms)
 {
     pthread_mutex_lock(&snap->gate);
+    pthread_mutex_lock(&snap->lock);
+    job->published = 1; /* its worker takes the next job as soon as it can */
+    pthread_mutex_unlock(&snap->lock);
     if (atomic_load(&job->stop)) {
         render_discard(snap->spool, t, job->tag);
         goto out;
@@ -156,6 +161,19 @@ static void run(struct snapshot *snap, struct job *job)
     if (rc != RENDER_CANCELLED)
         publish(snap, job, &t, rc, rows, why, end > job->due_ms ? end : job->due_ms);
     store_task_clear(&t);
+}
+
+/* 1 when a job queued now should start another render thread: the jobs
+ * no thread has taken (this one included) outnumber the threads that are not
+ * rendering, and more threads may start. */
+static int more_threads_locked(const struct snapshot *snap)
+{
+    int waiting = 1, rendering = 0;
+    for (const struct job *j = snap->jobs; j; j = j->next) {
+        waiting += !j->taken;
+        rendering += j->taken && !j->published;
+    }
+    return snap->nthreads < snap->max_threads && waiting > snap->nthreads - rendering;
 }
 
 static void *worker_main(void *arg)
@@ -283,11 +301,7 @@ struct snapshot *snapshot_new(struct store *s, const struct spool *sp, struct cl
         workers = 1;
     if (workers > SNAPSHOT_WORKERS)
         workers = SNAPSHOT_WORKERS;
-    for (; snap->nthreads < workers; snap->nthreads++)
-        if (pthread_create(&snap->threads[snap->nthreads], NULL, worker_main, snap) != 0) {
-            snapshot_free(snap);
-            return NULL;
-        }
+    snap->max_threads = workers;
     if (pthread_create(&snap->watcher, NULL, watcher_main, snap) != 0) {
         snapshot_free(snap);
         return NULL;
@@ -343,6 +357,16 @@ int snapshot_request(struct snapshot *snap, const char *id, int64_t due_ms)
         job->due_ms = due_ms;
         job->tag = ++snap->tags;
         atomic_init(&job->stop, 0);
+        /* A start pays for no render thread that nothing needs. */
+        if (more_threads_locked(snap) &&
+            pthread_create(&snap->threads[snap->nthreads], NULL, worker_main, snap) == 0)
+            snap->nthreads++;
+        if (snap->nthreads == 0) {
+            log_msg("error", NULL, "reports: cannot start a render thread for %s", id);
+            free(job);
+            rc = -1;
+            goto out;
+        }
         *snap->tail = job;
         snap->tail = &job->next;
         snap->pending++;

@@ -35,9 +35,12 @@ struct snapshot;
 #define SNAPSHOT_WORKERS 2 /* renders that can run at once */
 
 /*
- * Starts `workers` (1..SNAPSHOT_WORKERS) render threads and the watcher over
- * `s`, `sp` and `clock`, which must outlive the snapshot. The watcher looks
- * for due tasks at once. NULL when a thread cannot start.
+ * Starts the watcher over `s`, `sp` and `clock`, which must outlive the
+ * snapshot; up to `workers` (1..SNAPSHOT_WORKERS) render threads start as
+ * jobs are queued, when the jobs waiting outnumber the threads not
+ * rendering (a server that renders nothing starts none). The watcher looks for due tasks
+ * at once.
+ * NULL when the watcher cannot start.
  */
 struct snapshot *snapshot_new(struct store *s, const struct spool *sp, struct clock *clock,
                               int workers);

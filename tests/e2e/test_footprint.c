@@ -3,7 +3,8 @@
  * after start stays under a documented bound, and the libraries that only
  * some report files need (libarchive for zips, cairo for PDFs) are not
  * loaded until the first report with such a file ends, while OpenSSL's
- * libcrypto is never loaded.
+ * libcrypto is never loaded; the render threads start with the first
+ * reports that have files.
  *
  * The default database and a --db file are both files, whose pages are not
  * resident once the tenant has loaded; the built-in database image the
@@ -16,6 +17,7 @@
  * executable is the server itself and its address space is not the
  * terabytes the sanitizers reserve; the library checks hold everywhere.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,8 +95,8 @@ static void download(const char *token, const char *body, const char *format)
 }
 
 /* A report's files are written when it ends, so a library loads with the
- * first report that has a file needing it, downloaded or not. At start the
- * example task's files are already there: nothing is rendered. */
+ * first report that has a file needing it, downloaded or not. The example
+ * task's files are compiled in: nothing is rendered for them. */
 E2E_TEST(footprint, libraries_load_on_first_use)
 {
     pid_t pid = e2e_srv.pid;
@@ -116,5 +118,42 @@ E2E_TEST(footprint, libraries_load_on_first_use)
              "csv");
     cr_expect(maps_library(pid, "libarchive.so"), "a zip did not load libarchive");
     cr_expect_not(maps_library(pid, "libcrypto.so"), "OpenSSL is loaded after the downloads");
+    free(tok);
+}
+
+/* How many threads pid runs now. */
+static int threads_of(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    cr_assert_not_null(d, "%s", path);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/* The render threads start with the reports that need them: none on a
+ * server that renders nothing, and one for reports that end one after
+ * another (it renders each in turn). */
+E2E_TEST(footprint, render_threads_start_with_the_first_report)
+{
+    static const char body[] =
+        "{\"reportType\":\"ORPHAN_IDENTITIES\",\"arguments\":{\"selectedFormats\":[\"CSV\"]}}";
+    pid_t pid = e2e_srv.pid;
+    int idle = threads_of(pid);
+    char *tok = e2e_token("demo-app");
+    struct http_res r;
+    api_call(&r, "GET", "/v2024/reports/" E2E_EXAMPLE_TASK "?fileFormat=csv", tok, NULL);
+    cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
+    http_res_free(&r);
+    cr_expect_eq(threads_of(pid), idle, "a token and the example's file started a thread");
+    download(tok, body, "csv");
+    cr_expect_eq(threads_of(pid), idle + 1, "the first report did not start one render thread");
+    download(tok, body, "csv");
+    download(tok, body, "csv");
+    cr_expect_eq(threads_of(pid), idle + 1, "reports one after another started another thread");
     free(tok);
 }
