@@ -149,18 +149,18 @@ static int from_hex(const char *in, unsigned char *out, size_t n)
     return 0;
 }
 
-/* Loads (or creates and saves) what must survive restarts with a file database. */
+/* Loads (or creates and saves) what must survive restarts with a file
+ * database. A new database gets both in one write. */
 static int identity_load(struct app *app)
 {
     char hex[2 * APP_KEY_LEN + 1];
     int rc = store_meta_get(app->store, "jwt_key", hex, sizeof(hex));
     if (rc < 0)
         return -1;
-    if (rc == 1 || from_hex(hex, app->jwt_key, APP_KEY_LEN) != 0) {
+    int new_key = rc == 1 || from_hex(hex, app->jwt_key, APP_KEY_LEN) != 0;
+    if (new_key) {
         ids_random(app->jwt_key, APP_KEY_LEN);
         to_hex(app->jwt_key, APP_KEY_LEN, hex);
-        if (store_meta_set(app->store, "jwt_key", hex) != 0)
-            return -1;
     }
     rc = store_meta_get(app->store, "tenant_id", app->tenant_id, sizeof(app->tenant_id));
     if (rc < 0)
@@ -168,9 +168,17 @@ static int identity_load(struct app *app)
     if (rc == 1) {
         app->fresh = 1;
         ids_uuid(app->tenant_id);
-        if (store_meta_set(app->store, "tenant_id", app->tenant_id) != 0)
-            return -1;
     }
+    if (new_key && app->fresh)
+        rc = store_meta_set2(app->store, "jwt_key", hex, "tenant_id", app->tenant_id);
+    else if (new_key)
+        rc = store_meta_set(app->store, "jwt_key", hex);
+    else if (app->fresh)
+        rc = store_meta_set(app->store, "tenant_id", app->tenant_id);
+    else
+        rc = 0;
+    if (rc != 0)
+        return -1;
     if (clock_mode(app->clock) == CLOCK_MODE_VIRTUAL) {
         char v[32], *end;
         rc = store_meta_get(app->store, "virtual_clock_ms", v, sizeof(v));

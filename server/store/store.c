@@ -487,6 +487,14 @@ int store_meta_set(struct store *s, const char *key, const char *value)
                        STORE_ARGS(STORE_TEXT(key), STORE_TEXT(value)));
 }
 
+int store_meta_set2(struct store *s, const char *key1, const char *value1, const char *key2,
+                    const char *value2)
+{
+    return store_write(
+        s, "meta set", "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)",
+        STORE_ARGS(STORE_TEXT(key1), STORE_TEXT(value1), STORE_TEXT(key2), STORE_TEXT(value2)));
+}
+
 void store_release_memory(struct store *s)
 {
     if (!s)

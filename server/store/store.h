@@ -110,6 +110,9 @@ int store_reset(struct store *s);
  * store_meta_get gives STORE_NOT_FOUND when the key is absent. */
 int store_meta_get(struct store *s, const char *key, char *out, size_t outlen);
 int store_meta_set(struct store *s, const char *key, const char *value);
+/* Two settings in one transaction (a new database's identity: one write, not two). */
+int store_meta_set2(struct store *s, const char *key1, const char *value1, const char *key2,
+                    const char *value2);
 
 /* ---- API clients ---- */
 struct store_client {
