@@ -8,8 +8,10 @@
  * With -n, it runs the command RUNS times itself and prints the median, the
  * minimum and the maximum of the time to the first line and of the time from
  * SIGTERM to exit, and the medians of what the child itself spent until it was
- * ready: CPU time (all its threads, from /proc/PID/task/N/schedstat), time
- * waiting for a CPU, and minor page faults. On a loaded machine the wall time
+ * ready: CPU time (all its threads, from /proc/PID/task/N/schedstat,
+ * sampled every millisecond while it starts so that a thread that ended
+ * before it was ready still counts, up to its last sample), time waiting
+ * for a CPU, and minor page faults. On a loaded machine the wall time
  * is mostly the wait; the CPU time is the work. The child's own processes
  * (nginx's workers) are not counted. With -p, "ready" is not the first line but the first TCP
  * connection that 127.0.0.1:PORT accepts: for servers that print nothing
@@ -44,8 +46,52 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Reads from fd until a newline; 0 when one came, -1 on EOF, error or timeout. */
-static int read_line(int fd, double deadline_ms)
+/* The CPU and run-queue time (ns) of each thread of the child seen so far,
+ * by thread id: a thread that ended before the child was ready (a loader
+ * thread, say) is no longer in /proc/PID/task then, but its last sample
+ * still counts. */
+#define THREADS_MAX 256
+static struct seen {
+    int tid;
+    unsigned long long run, wait;
+} seen[THREADS_MAX];
+static int nseen;
+
+/* Samples every thread of pid into `seen`. */
+static void sample_threads(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char file[128];
+        snprintf(file, sizeof(file), "%s/%.32s/schedstat", path, e->d_name);
+        FILE *f = fopen(file, "r");
+        unsigned long long run = 0, wait = 0;
+        int tid = atoi(e->d_name), i = 0;
+        if (f && fscanf(f, "%llu %llu", &run, &wait) == 2) {
+            while (i < nseen && seen[i].tid != tid)
+                i++;
+            if (i == nseen && nseen < THREADS_MAX)
+                nseen++;
+            if (i < nseen)
+                seen[i] = (struct seen){tid, run, wait};
+        }
+        if (f)
+            fclose(f);
+    }
+    if (d)
+        closedir(d);
+}
+
+#define SAMPLE_MS 1 /* how often the child's threads are sampled while it starts */
+
+/* Reads from fd until a newline, sampling pid's threads meanwhile; 0 when
+ * one came, -1 on EOF, error or timeout. */
+static int read_line(int fd, pid_t pid, double deadline_ms)
 {
     char buf[256];
     for (;;) {
@@ -53,10 +99,14 @@ static int read_line(int fd, double deadline_ms)
         if (left <= 0)
             return -1;
         struct pollfd p = {.fd = fd, .events = POLLIN};
-        int r = poll(&p, 1, left);
+        int r = poll(&p, 1, left < SAMPLE_MS ? left : SAMPLE_MS);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r <= 0)
+        if (r == 0) {
+            sample_threads(pid);
+            continue;
+        }
+        if (r < 0)
             return -1;
         ssize_t n = read(fd, buf, sizeof(buf));
         if (n < 0 && errno == EINTR)
@@ -131,25 +181,11 @@ static void read_spent(pid_t pid, struct spent *out)
 {
     char path[64];
     memset(out, 0, sizeof(*out));
-    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-    DIR *d = opendir(path);
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char file[128];
-        snprintf(file, sizeof(file), "%s/%.32s/schedstat", path, e->d_name);
-        FILE *f = fopen(file, "r");
-        unsigned long long run = 0, wait = 0;
-        if (f && fscanf(f, "%llu %llu", &run, &wait) == 2) {
-            out->cpu_ms += (double)run / 1e6;
-            out->wait_ms += (double)wait / 1e6;
-        }
-        if (f)
-            fclose(f);
+    sample_threads(pid);
+    for (int i = 0; i < nseen; i++) {
+        out->cpu_ms += (double)seen[i].run / 1e6;
+        out->wait_ms += (double)seen[i].wait / 1e6;
     }
-    if (d)
-        closedir(d);
     snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
     FILE *f = fopen(path, "r");
     char line[1024];
@@ -189,7 +225,8 @@ static int run_once(char **cmd, int port, double *first_ms, double *stop_ms, str
         _exit(127);
     }
     close(fds[1]);
-    int rc = port ? wait_port(pid, port, t0 + WAIT_MS) : read_line(fds[0], t0 + WAIT_MS);
+    nseen = 0;
+    int rc = port ? wait_port(pid, port, t0 + WAIT_MS) : read_line(fds[0], pid, t0 + WAIT_MS);
     if (rc != 0)
         fprintf(stderr, "first-line: not ready within %d ms\n", WAIT_MS);
     double t1 = now_ms();
