@@ -11,18 +11,28 @@
  * and the ring is bounded in rows and in bytes, so garbage requests cannot
  * grow the process: past either bound a request waits for the thread.
  *
+ * The thread gathers: once a row is queued it waits up to RING_GATHER_MS
+ * for more before it writes, unless a flush is waiting, the server stops or
+ * the ring is half full. Under load a transaction then carries many rows,
+ * and a request only wakes the thread when the ring was empty: without it
+ * every request cost a thread switch and a write transaction of its own,
+ * under the writer's lock that startReport and token writes need too.
+ *
  * Owns the ring, its rows' copies and its thread; writes through journal.c.
  * When the thread cannot start, rows are written at once (as before).
  */
 #include "query.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../core/log.h"
-#include <stdio.h>
 
-#define RING_ROWS 1024 /* a request waits only when this many rows are queued */
+#define RING_ROWS 1024   /* a request waits only when this many rows are queued */
+#define RING_GATHER_MS 2 /* how long the thread waits for more rows before writing */
 
 /* One queued row: the row with its strings in `text` (one allocation of
  * `bytes` bytes). */
@@ -35,17 +45,41 @@ struct queued {
 
 struct store_ring {
     pthread_mutex_t m;
-    pthread_cond_t wake; /* rows queued, or stop */
-    pthread_cond_t room; /* the ring was emptied */
-    pthread_cond_t done; /* a batch is written */
+    pthread_cond_t wake;  /* rows queued into an empty ring, or stop */
+    pthread_cond_t hurry; /* gathering must end: a flush, stop, or the ring half full */
+    pthread_cond_t room;  /* the ring was emptied */
+    pthread_cond_t done;  /* a batch is written */
     pthread_t thread;
     struct queued rows[RING_ROWS];
     struct queued batch[RING_ROWS]; /* the thread's, outside the lock */
     size_t n;
     size_t bytes;             /* of the rows in `rows` */
     uint64_t queued, written; /* rows ever queued / ever written (or dropped) */
+    int flushing;             /* callers waiting in store_ring_flush() */
     int stop;
 };
+
+/* 1 when the thread must write what it has now rather than gather more. */
+static int hurried_locked(const struct store_ring *r)
+{
+    return r->stop || r->flushing > 0 || r->n >= RING_ROWS / 2 ||
+           r->bytes >= STORE_JOURNAL_QUEUE_BYTES / 2;
+}
+
+/* Waits up to RING_GATHER_MS (monotonic) for more rows, unless hurried. */
+static void gather_locked(struct store_ring *r)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_nsec += RING_GATHER_MS * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    while (!hurried_locked(r))
+        if (pthread_cond_timedwait(&r->hurry, &r->m, &until) == ETIMEDOUT)
+            break;
+}
 
 /* How many bytes of `s` (len bytes) a value capped at `cap` keeps: all of
  * them, or the most that fit in cap without splitting a UTF-8 sequence. */
@@ -163,6 +197,7 @@ static void *ring_main(void *arg)
             pthread_cond_wait(&r->wake, &r->m);
         if (r->n == 0)
             break; /* stopping, and everything is written */
+        gather_locked(r);
         size_t n = r->n;
         memcpy(r->batch, r->rows, n * sizeof(r->rows[0]));
         r->n = 0;
@@ -183,6 +218,7 @@ static void ring_free(struct store_ring *r)
 {
     pthread_cond_destroy(&r->done);
     pthread_cond_destroy(&r->room);
+    pthread_cond_destroy(&r->hurry);
     pthread_cond_destroy(&r->wake);
     pthread_mutex_destroy(&r->m);
     free(r);
@@ -193,8 +229,13 @@ int store_ring_start(struct store *s)
     struct store_ring *r = calloc(1, sizeof(*r));
     if (!r)
         return STORE_ERROR;
+    pthread_condattr_t mono;
     pthread_mutex_init(&r->m, NULL);
     pthread_cond_init(&r->wake, NULL);
+    pthread_condattr_init(&mono);
+    pthread_condattr_setclock(&mono, CLOCK_MONOTONIC); /* gather_locked()'s deadline */
+    pthread_cond_init(&r->hurry, &mono);
+    pthread_condattr_destroy(&mono);
     pthread_cond_init(&r->room, NULL);
     pthread_cond_init(&r->done, NULL);
     s->ring = r;
@@ -214,6 +255,7 @@ void store_ring_stop(struct store *s)
     pthread_mutex_lock(&r->m);
     r->stop = 1;
     pthread_cond_signal(&r->wake);
+    pthread_cond_signal(&r->hurry);
     pthread_mutex_unlock(&r->m);
     pthread_join(r->thread, NULL);
     s->ring = NULL;
@@ -236,12 +278,17 @@ int store_ring_put(struct store *s, const struct store_journal *j, size_t max_ro
         return rc;
     }
     pthread_mutex_lock(&r->m);
-    while (r->n == RING_ROWS || (r->n > 0 && r->bytes + q.bytes > STORE_JOURNAL_QUEUE_BYTES))
+    while (r->n == RING_ROWS || (r->n > 0 && r->bytes + q.bytes > STORE_JOURNAL_QUEUE_BYTES)) {
+        pthread_cond_signal(&r->hurry);
         pthread_cond_wait(&r->room, &r->m);
+    }
     r->bytes += q.bytes;
     r->rows[r->n++] = q;
     r->queued++;
-    pthread_cond_signal(&r->wake);
+    if (r->n == 1)
+        pthread_cond_signal(&r->wake); /* the thread sleeps only on an empty ring */
+    else if (hurried_locked(r))
+        pthread_cond_signal(&r->hurry);
     pthread_mutex_unlock(&r->m);
     return STORE_OK;
 }
@@ -253,7 +300,10 @@ void store_ring_flush(struct store *s)
         return;
     pthread_mutex_lock(&r->m);
     uint64_t target = r->queued;
+    r->flushing++;
+    pthread_cond_signal(&r->hurry); /* no gathering while someone waits */
     while (r->written < target)
         pthread_cond_wait(&r->done, &r->m);
+    r->flushing--;
     pthread_mutex_unlock(&r->m);
 }
