@@ -2,7 +2,8 @@
  * gen.c - the batch driver of the deterministic tenant generator (see gen.h):
  * it prepares the inserts, tunes and untunes the database, drops and builds
  * again the tenant indexes, and runs the catalogue (gen_catalogue.c) and the
- * people (gen_people.c) in transactions of BATCH identities under the lock.
+ * people (gen_people.c) in transactions of BATCH identities under the lock;
+ * their rows reach the database through gen_rows.c.
  *
  * Everything comes from a seed and an index, so the result never depends on
  * timing, batch size or the machine. Ids follow the shape of the ISC ids
@@ -134,9 +135,13 @@ static int batch(struct gen *g, gen_row_fn row, uint64_t from, uint64_t to)
             rc = row(g, i);
     }
     if (rc == 0)
+        rc = gen_rows_flush(g);
+    if (rc == 0)
         rc = exec(s, "COMMIT");
-    if (rc != 0)
+    if (rc != 0) {
+        gen_rows_discard(g);
         exec(s, "ROLLBACK");
+    }
     exec(s, "PRAGMA foreign_keys = ON");
 out:
     pthread_mutex_unlock(&s->lock);
@@ -343,21 +348,15 @@ static void seed_ids(struct gen *g)
 static int prepare(struct gen *g)
 {
     pthread_mutex_lock(&g->s->lock);
-    int prepared = 0;
-    for (int i = 0; i < ST__N; i++)
-        prepared += sqlite3_prepare_v3(g->s->db, insert_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-                                       &g->st[i], NULL) == SQLITE_OK;
-    if (prepared != ST__N)
-        log_msg("error", NULL, "store: generate: %s", sqlite3_errmsg(g->s->db));
+    int rc = gen_rows_prepare(g, insert_sql);
     pthread_mutex_unlock(&g->s->lock);
-    return prepared == ST__N ? 0 : -1;
+    return rc;
 }
 
 static void finalize(struct gen *g)
 {
     pthread_mutex_lock(&g->s->lock);
-    for (int i = 0; i < ST__N; i++)
-        sqlite3_finalize(g->st[i]);
+    gen_rows_finalize(g);
     pthread_mutex_unlock(&g->s->lock);
 }
 

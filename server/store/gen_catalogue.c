@@ -135,16 +135,16 @@ static const struct {
 /* The sources. */
 static int catalogue_sources(struct gen *g)
 {
-    sqlite3_stmt *q;
+    int q;
     for (int i = 0; i < SRC__N; i++) {
-        q = g->st[ST_SOURCE];
-        gen_bind_text(q, 1, gen_sources[i].id);
-        gen_bind_text(q, 2, gen_sources[i].name);
-        gen_bind_text(q, 3, gen_sources[i].type);
-        gen_bind_text(q, 4, gen_sources[i].description);
-        sqlite3_bind_int(q, 5, gen_sources[i].authoritative);
-        sqlite3_bind_int64(q, 6, gen_sources[i].created_ms);
-        sqlite3_bind_int64(q, 7, gen_sources[i].modified_ms);
+        q = ST_SOURCE;
+        gen_bind_text(g, q, 1, gen_sources[i].id);
+        gen_bind_text(g, q, 2, gen_sources[i].name);
+        gen_bind_text(g, q, 3, gen_sources[i].type);
+        gen_bind_text(g, q, 4, gen_sources[i].description);
+        gen_bind_int(g, q, 5, gen_sources[i].authoritative);
+        gen_bind_int(g, q, 6, gen_sources[i].created_ms);
+        gen_bind_int(g, q, 7, gen_sources[i].modified_ms);
         if (gen_run(g, ST_SOURCE))
             return -1;
     }
@@ -154,16 +154,16 @@ static int catalogue_sources(struct gen *g)
 /* The identity profiles. */
 static int catalogue_profiles(struct gen *g)
 {
-    sqlite3_stmt *q;
+    int q;
     for (int i = 0; i < PROFILE__N; i++) {
-        q = g->st[ST_PROFILE];
-        gen_bind_text(q, 1, gen_profiles[i].id);
-        gen_bind_text(q, 2, gen_profiles[i].name);
-        gen_bind_text(q, 3, gen_profiles[i].description);
-        gen_bind_text(q, 4, gen_sources[gen_profiles[i].source].id);
-        sqlite3_bind_int(q, 5, gen_profiles[i].priority);
-        sqlite3_bind_int64(q, 6, gen_profiles[i].created_ms);
-        sqlite3_bind_int64(q, 7, gen_profiles[i].modified_ms);
+        q = ST_PROFILE;
+        gen_bind_text(g, q, 1, gen_profiles[i].id);
+        gen_bind_text(g, q, 2, gen_profiles[i].name);
+        gen_bind_text(g, q, 3, gen_profiles[i].description);
+        gen_bind_text(g, q, 4, gen_sources[gen_profiles[i].source].id);
+        gen_bind_int(g, q, 5, gen_profiles[i].priority);
+        gen_bind_int(g, q, 6, gen_profiles[i].created_ms);
+        gen_bind_int(g, q, 7, gen_profiles[i].modified_ms);
         if (gen_run(g, ST_PROFILE))
             return -1;
     }
@@ -173,21 +173,21 @@ static int catalogue_profiles(struct gen *g)
 /* The entitlements, in id order. */
 static int catalogue_entitlements(struct gen *g)
 {
-    sqlite3_stmt *q;
+    int q;
     for (int i = 0; i < ENT__N; i++) {
-        q = g->st[ST_ENTITLEMENT];
+        q = ST_ENTITLEMENT;
         gen_make_id(g, KIND_ENTITLEMENT, (uint64_t)i, g->ent_id);
-        gen_bind_text(q, 1, g->ent_id);
-        gen_bind_text(q, 2, gen_sources[ents[i].source].id);
-        gen_bind_text(q, 3, ents[i].name);
-        gen_bind_text(q, 4, ents[i].display);
-        gen_bind_text(q, 5, ents[i].description);
-        gen_bind_text(q, 6, ents[i].attribute);
-        gen_bind_text(q, 7, ents[i].value);
-        sqlite3_bind_int(q, 8, ents[i].privileged);
-        sqlite3_bind_int(q, 9, ents[i].requestable);
-        sqlite3_bind_int64(q, 10, gen_sources[ents[i].source].created_ms + DAY_MS + i * 60000);
-        sqlite3_bind_int64(q, 11, gen_sources[ents[i].source].modified_ms);
+        gen_bind_text(g, q, 1, g->ent_id);
+        gen_bind_text(g, q, 2, gen_sources[ents[i].source].id);
+        gen_bind_text(g, q, 3, ents[i].name);
+        gen_bind_text(g, q, 4, ents[i].display);
+        gen_bind_text(g, q, 5, ents[i].description);
+        gen_bind_text(g, q, 6, ents[i].attribute);
+        gen_bind_text(g, q, 7, ents[i].value);
+        gen_bind_int(g, q, 8, ents[i].privileged);
+        gen_bind_int(g, q, 9, ents[i].requestable);
+        gen_bind_int(g, q, 10, gen_sources[ents[i].source].created_ms + DAY_MS + i * 60000);
+        gen_bind_int(g, q, 11, gen_sources[ents[i].source].modified_ms);
         if (gen_run(g, ST_ENTITLEMENT))
             return -1;
     }
@@ -197,27 +197,27 @@ static int catalogue_entitlements(struct gen *g)
 /* The access profiles and their entitlements. */
 static int catalogue_access_profiles(struct gen *g)
 {
-    sqlite3_stmt *q;
+    int q;
     for (int i = 0; i < 9; i++) {
-        q = g->st[ST_ACCESS_PROFILE];
+        q = ST_ACCESS_PROFILE;
         gen_make_id(g, KIND_ACCESS_PROFILE, (uint64_t)i, g->row_id);
         gen_make_id(g, KIND_IDENTITY, (uint64_t)aps[i].owner_k, g->aux_id);
-        gen_bind_text(q, 1, g->row_id);
-        gen_bind_text(q, 2, aps[i].name);
-        gen_bind_text(q, 3, aps[i].description);
-        gen_bind_text(q, 4, gen_sources[aps[i].source].id);
-        gen_bind_text(q, 5, g->aux_id);
-        sqlite3_bind_int(q, 6, aps[i].enabled);
-        sqlite3_bind_int(q, 7, aps[i].requestable);
-        sqlite3_bind_int64(q, 8, INT64_C(1625097600000) + i * 7 * DAY_MS);
-        sqlite3_bind_int64(q, 9, INT64_C(1704067200000) + i * DAY_MS);
+        gen_bind_text(g, q, 1, g->row_id);
+        gen_bind_text(g, q, 2, aps[i].name);
+        gen_bind_text(g, q, 3, aps[i].description);
+        gen_bind_text(g, q, 4, gen_sources[aps[i].source].id);
+        gen_bind_text(g, q, 5, g->aux_id);
+        gen_bind_int(g, q, 6, aps[i].enabled);
+        gen_bind_int(g, q, 7, aps[i].requestable);
+        gen_bind_int(g, q, 8, INT64_C(1625097600000) + i * 7 * DAY_MS);
+        gen_bind_int(g, q, 9, INT64_C(1704067200000) + i * DAY_MS);
         if (gen_run(g, ST_ACCESS_PROFILE))
             return -1;
         for (int e = 0; e < 3 && aps[i].ents[e] >= 0; e++) {
-            q = g->st[ST_AP_ENT];
+            q = ST_AP_ENT;
             gen_make_id(g, KIND_ENTITLEMENT, (uint64_t)aps[i].ents[e], g->ent_id);
-            gen_bind_text(q, 1, g->row_id);
-            gen_bind_text(q, 2, g->ent_id);
+            gen_bind_text(g, q, 1, g->row_id);
+            gen_bind_text(g, q, 2, g->ent_id);
             if (gen_run(g, ST_AP_ENT))
                 return -1;
         }
@@ -228,26 +228,26 @@ static int catalogue_access_profiles(struct gen *g)
 /* The roles and their access profiles. */
 static int catalogue_roles(struct gen *g)
 {
-    sqlite3_stmt *q;
+    int q;
     for (int i = 0; i < 6; i++) {
-        q = g->st[ST_ROLE];
+        q = ST_ROLE;
         gen_make_id(g, KIND_ROLE, (uint64_t)i, g->row_id);
         gen_make_id(g, KIND_IDENTITY, (uint64_t)roles[i].owner_k, g->aux_id);
-        gen_bind_text(q, 1, g->row_id);
-        gen_bind_text(q, 2, roles[i].name);
-        gen_bind_text(q, 3, roles[i].description);
-        gen_bind_text(q, 4, g->aux_id);
-        sqlite3_bind_int(q, 5, roles[i].enabled);
-        sqlite3_bind_int(q, 6, roles[i].requestable);
-        sqlite3_bind_int64(q, 7, INT64_C(1633046400000) + i * 7 * DAY_MS);
-        sqlite3_bind_int64(q, 8, INT64_C(1706745600000) + i * DAY_MS);
+        gen_bind_text(g, q, 1, g->row_id);
+        gen_bind_text(g, q, 2, roles[i].name);
+        gen_bind_text(g, q, 3, roles[i].description);
+        gen_bind_text(g, q, 4, g->aux_id);
+        gen_bind_int(g, q, 5, roles[i].enabled);
+        gen_bind_int(g, q, 6, roles[i].requestable);
+        gen_bind_int(g, q, 7, INT64_C(1633046400000) + i * 7 * DAY_MS);
+        gen_bind_int(g, q, 8, INT64_C(1706745600000) + i * DAY_MS);
         if (gen_run(g, ST_ROLE))
             return -1;
         for (int a = 0; a < 3 && roles[i].aps[a] >= 0; a++) {
-            q = g->st[ST_ROLE_AP];
+            q = ST_ROLE_AP;
             gen_make_id(g, KIND_ACCESS_PROFILE, (uint64_t)roles[i].aps[a], g->aux_id);
-            gen_bind_text(q, 1, g->row_id);
-            gen_bind_text(q, 2, g->aux_id);
+            gen_bind_text(g, q, 1, g->row_id);
+            gen_bind_text(g, q, 2, g->aux_id);
             if (gen_run(g, ST_ROLE_AP))
                 return -1;
         }

@@ -120,14 +120,35 @@ struct person {
     int64_t created_ms, modified_ms;
 };
 
+#define GEN_ROWS 32       /* rows per multi-row INSERT (gen_rows.c) */
+#define GEN_COLS 16       /* columns of an insert at most */
+#define GEN_ROW_TEXT 1024 /* bytes of text in one row at most */
+
+/* A value bound to a pending row: text (a copy), an integer or NULL. */
+struct gen_value {
+    const char *text; /* NULL: the integer, or NULL when !is_int */
+    int len, is_int;
+    int64_t num;
+};
+
+/* One insert's statements and the rows waiting for them (gen_rows.c). */
+struct gen_insert {
+    sqlite3_stmt *one, *many; /* one row; GEN_ROWS rows */
+    int ncols, n;             /* parameters of a row; rows pending */
+    size_t used;              /* bytes of text[n] in use */
+    int too_long;             /* the row being bound lost a value */
+    struct gen_value val[GEN_ROWS][GEN_COLS];
+    char text[GEN_ROWS][GEN_ROW_TEXT];
+};
+
 struct gen {
     struct store *s;
     uint64_t n, seed;
     uint32_t node[256];      /* per id kind */
     unsigned perm_a, perm_b; /* the name permutation within a block of 900 */
     uint64_t next_account, next_error, next_stray;
-    sqlite3_stmt *st[ST__N];
-    /* Row buffers: bound with SQLITE_STATIC, so they live as long as the statements. */
+    struct gen_insert ins[ST__N];
+    /* Scratch for the values of one row (gen_bind_text() copies them). */
     struct person p, other;
     char acc_id[33], native[256], name[128], display[96], ent_id[33], err_id[33], row_id[33];
     char aux_id[33], aux2_id[33], tracking[33], ip[24];
@@ -136,11 +157,25 @@ struct gen {
 /* Writes the id of item `seq` of a kind into out. */
 void gen_make_id(const struct gen *g, unsigned kind, uint64_t seq, char out[33]);
 
-/* Binds `v` (NULL: SQL NULL) without a copy: v must outlive the step. */
-void gen_bind_text(sqlite3_stmt *st, int i, const char *v);
+/* Prepares the statements of every insert (sql[i] is the one-row INSERT of
+ * insert i). 0, or -1 (logged; gen_rows_finalize() frees what was made). */
+int gen_rows_prepare(struct gen *g, const char *const sql[ST__N]);
+void gen_rows_finalize(struct gen *g);
 
-/* Steps insert `which`, whose parameters are bound; resets it. 0 or -1 (logged). */
+/* Sets parameter `col` (from 1) of the row being made for insert `which`:
+ * a copy of text v (NULL: SQL NULL), or the integer v. */
+void gen_bind_text(struct gen *g, int which, int col, const char *v);
+void gen_bind_int(struct gen *g, int which, int col, int64_t v);
+
+/* Ends the row being made for insert `which` (every parameter set); it is
+ * written with the next GEN_ROWS, or by gen_rows_flush(). 0 or -1 (logged). */
 int gen_run(struct gen *g, int which);
+
+/* Writes every pending row: before a COMMIT. 0 or -1 (logged). */
+int gen_rows_flush(struct gen *g);
+
+/* Forgets every pending row: after a failure. */
+void gen_rows_discard(struct gen *g);
 
 /* Identity k with its accounts, grants, error and uncorrelated account. 0 or -1. */
 int gen_identity(struct gen *g, uint64_t k);

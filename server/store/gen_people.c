@@ -212,31 +212,11 @@ static void person_make(const struct gen *g, uint64_t k, struct person *p)
     p->modified_ms = p->created_ms + (int64_t)(r % 400) * DAY_MS;
 }
 
-void gen_bind_text(sqlite3_stmt *st, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-/* Steps an insert whose parameters are bound; resets it. 0 or -1 (logged). */
-int gen_run(struct gen *g, int which)
-{
-    sqlite3_stmt *st = g->st[which];
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
-        return 0;
-    log_msg("error", NULL, "store: generate: %s", sqlite3_errmsg(g->s->db));
-    return -1;
-}
-
 static int grant(struct gen *g, const char *account_id, int ent)
 {
     gen_make_id(g, KIND_ENTITLEMENT, (uint64_t)ent, g->ent_id);
-    gen_bind_text(g->st[ST_GRANT], 1, account_id);
-    gen_bind_text(g->st[ST_GRANT], 2, g->ent_id);
+    gen_bind_text(g, ST_GRANT, 1, account_id);
+    gen_bind_text(g, ST_GRANT, 2, g->ent_id);
     return gen_run(g, ST_GRANT);
 }
 
@@ -244,18 +224,18 @@ static int grant(struct gen *g, const char *account_id, int ent)
 static int account(struct gen *g, int src, const char *identity_id, int disabled, int locked,
                    int64_t created_ms, uint64_t *st)
 {
-    sqlite3_stmt *q = g->st[ST_ACCOUNT];
+    int q = ST_ACCOUNT;
     gen_make_id(g, KIND_ACCOUNT, g->next_account++, g->acc_id);
-    gen_bind_text(q, 1, g->acc_id);
-    gen_bind_text(q, 2, gen_sources[src].id);
-    gen_bind_text(q, 3, g->native);
-    gen_bind_text(q, 4, g->name);
-    gen_bind_text(q, 5, g->display);
-    gen_bind_text(q, 6, identity_id);
-    sqlite3_bind_int(q, 7, disabled);
-    sqlite3_bind_int(q, 8, locked);
-    sqlite3_bind_int64(q, 9, created_ms);
-    sqlite3_bind_int64(q, 10, created_ms + (int64_t)(gen_splitmix64(st) % 211) * DAY_MS);
+    gen_bind_text(g, q, 1, g->acc_id);
+    gen_bind_text(g, q, 2, gen_sources[src].id);
+    gen_bind_text(g, q, 3, g->native);
+    gen_bind_text(g, q, 4, g->name);
+    gen_bind_text(g, q, 5, g->display);
+    gen_bind_text(g, q, 6, identity_id);
+    gen_bind_int(g, q, 7, disabled);
+    gen_bind_int(g, q, 8, locked);
+    gen_bind_int(g, q, 9, created_ms);
+    gen_bind_int(g, q, 10, created_ms + (int64_t)(gen_splitmix64(st) % 211) * DAY_MS);
     return gen_run(g, ST_ACCOUNT);
 }
 
@@ -358,13 +338,13 @@ static int stray(struct gen *g, uint64_t *st)
 static int identity_error(struct gen *g, const char *identity_id, const char *profile_id,
                           const char *message, int64_t occurred_ms)
 {
-    sqlite3_stmt *q = g->st[ST_ERROR];
+    int q = ST_ERROR;
     gen_make_id(g, KIND_ERROR, g->next_error++, g->err_id);
-    gen_bind_text(q, 1, g->err_id);
-    gen_bind_text(q, 2, identity_id);
-    gen_bind_text(q, 3, profile_id);
-    gen_bind_text(q, 4, message);
-    sqlite3_bind_int64(q, 5, occurred_ms);
+    gen_bind_text(g, q, 1, g->err_id);
+    gen_bind_text(g, q, 2, identity_id);
+    gen_bind_text(g, q, 3, profile_id);
+    gen_bind_text(g, q, 4, message);
+    gen_bind_int(g, q, 5, occurred_ms);
     return gen_run(g, ST_ERROR);
 }
 
@@ -376,22 +356,22 @@ int gen_identity(struct gen *g, uint64_t k)
     if (k > 0)
         gen_make_id(g, KIND_IDENTITY, k < 10 ? 0 : k / 10, manager);
     const char *profile = gen_profiles[p->contractor].id;
-    sqlite3_stmt *q = g->st[ST_IDENTITY];
-    gen_bind_text(q, 1, p->id);
-    gen_bind_text(q, 2, p->username);
-    gen_bind_text(q, 3, p->display);
-    gen_bind_text(q, 4, p->first);
-    gen_bind_text(q, 5, p->last);
-    gen_bind_text(q, 6, p->email);
-    gen_bind_text(q, 7, departments[p->dept][0]);
-    gen_bind_text(q, 8, departments[p->dept][1 + p->tier]);
-    gen_bind_text(q, 9, cities[p->city]);
-    gen_bind_text(q, 10, p->lifecycle);
-    gen_bind_text(q, 11, k > 0 ? manager : NULL);
-    gen_bind_text(q, 12, profile);
-    sqlite3_bind_int(q, 13, !p->orphan);
-    sqlite3_bind_int64(q, 14, p->created_ms);
-    sqlite3_bind_int64(q, 15, p->modified_ms);
+    int q = ST_IDENTITY;
+    gen_bind_text(g, q, 1, p->id);
+    gen_bind_text(g, q, 2, p->username);
+    gen_bind_text(g, q, 3, p->display);
+    gen_bind_text(g, q, 4, p->first);
+    gen_bind_text(g, q, 5, p->last);
+    gen_bind_text(g, q, 6, p->email);
+    gen_bind_text(g, q, 7, departments[p->dept][0]);
+    gen_bind_text(g, q, 8, departments[p->dept][1 + p->tier]);
+    gen_bind_text(g, q, 9, cities[p->city]);
+    gen_bind_text(g, q, 10, p->lifecycle);
+    gen_bind_text(g, q, 11, k > 0 ? manager : NULL);
+    gen_bind_text(g, q, 12, profile);
+    gen_bind_int(g, q, 13, !p->orphan);
+    gen_bind_int(g, q, 14, p->created_ms);
+    gen_bind_int(g, q, 15, p->modified_ms);
     if (gen_run(g, ST_IDENTITY))
         return -1;
     uint64_t st = stream(g, KIND_ACCOUNT, k);
@@ -430,22 +410,22 @@ int gen_activity(struct gen *g, uint64_t j)
     int pending = r % 11 == 5, failed = !pending && r / 11 % 7 == 3;
     int kind = (int)(r / 77 % 6), src = SRC_AD + (int)(r / 462 % 4);
     int64_t created = ACTIVITY_FROM_MS + (int64_t)(j * (uint64_t)ACTIVITY_SPAN_MS / total);
-    sqlite3_stmt *q = g->st[ST_ACTIVITY];
+    int q = ST_ACTIVITY;
     gen_make_id(g, KIND_ACTIVITY, j, g->row_id);
     gen_make_id(g, KIND_IDENTITY, gen_splitmix64(&st) % g->n, g->aux_id);
     gen_make_id(g, KIND_IDENTITY, gen_splitmix64(&st) % g->n, g->aux2_id);
     hex32(&st, g->tracking);
-    gen_bind_text(q, 1, g->row_id);
-    gen_bind_text(q, 2, activity_kinds[kind][0]);
-    gen_bind_text(q, 3, pending ? "Pending" : "Completed");
-    gen_bind_text(q, 4, pending ? "Pending" : failed ? "Failed" : "Complete");
-    gen_bind_text(q, 5, activity_kinds[kind][1]);
-    gen_bind_text(q, 6, g->aux_id);
-    gen_bind_text(q, 7, g->aux2_id);
-    gen_bind_text(q, 8, gen_sources[src].id);
-    gen_bind_text(q, 9, g->tracking);
-    sqlite3_bind_int64(q, 10, created);
-    sqlite3_bind_int64(q, 11, created + (pending ? 0 : 95000));
+    gen_bind_text(g, q, 1, g->row_id);
+    gen_bind_text(g, q, 2, activity_kinds[kind][0]);
+    gen_bind_text(g, q, 3, pending ? "Pending" : "Completed");
+    gen_bind_text(g, q, 4, pending ? "Pending" : failed ? "Failed" : "Complete");
+    gen_bind_text(g, q, 5, activity_kinds[kind][1]);
+    gen_bind_text(g, q, 6, g->aux_id);
+    gen_bind_text(g, q, 7, g->aux2_id);
+    gen_bind_text(g, q, 8, gen_sources[src].id);
+    gen_bind_text(g, q, 9, g->tracking);
+    gen_bind_int(g, q, 10, created);
+    gen_bind_int(g, q, 11, created + (pending ? 0 : 95000));
     return gen_run(g, ST_ACTIVITY);
 }
 
@@ -470,21 +450,21 @@ int gen_event(struct gen *g, uint64_t j)
     hex32(&st, g->tracking);
     snprintf(g->ip, sizeof(g->ip), "10.20.%u.%u", (unsigned)(j % 8),
              (unsigned)(10 + gen_splitmix64(&st) % 200));
-    sqlite3_stmt *q = g->st[ST_EVENT];
-    gen_bind_text(q, 1, g->row_id);
-    gen_bind_text(q, 2, name);
-    gen_bind_text(q, 3, event_kinds[t][1]);
-    gen_bind_text(q, 4, event_kinds[t][2]);
-    gen_bind_text(q, 5, technical);
-    gen_bind_text(q, 6, failed ? "FAILED" : "PASSED");
-    gen_bind_text(q, 7, event_kinds[t][4]);
-    gen_bind_text(q, 8, event_kinds[t][5]);
-    gen_bind_text(q, 9, system ? "System" : g->p.username);
-    gen_bind_text(q, 10, system ? gen_sources[src].name : g->other.username);
-    gen_bind_text(q, 11, t == 0 || t == 5 ? NULL : gen_sources[src].id);
-    gen_bind_text(q, 12, g->ip);
-    gen_bind_text(q, 13, g->tracking);
-    sqlite3_bind_int64(q, 14,
-                       ACTIVITY_FROM_MS + (int64_t)(j * (uint64_t)ACTIVITY_SPAN_MS / total) + 123);
+    int q = ST_EVENT;
+    gen_bind_text(g, q, 1, g->row_id);
+    gen_bind_text(g, q, 2, name);
+    gen_bind_text(g, q, 3, event_kinds[t][1]);
+    gen_bind_text(g, q, 4, event_kinds[t][2]);
+    gen_bind_text(g, q, 5, technical);
+    gen_bind_text(g, q, 6, failed ? "FAILED" : "PASSED");
+    gen_bind_text(g, q, 7, event_kinds[t][4]);
+    gen_bind_text(g, q, 8, event_kinds[t][5]);
+    gen_bind_text(g, q, 9, system ? "System" : g->p.username);
+    gen_bind_text(g, q, 10, system ? gen_sources[src].name : g->other.username);
+    gen_bind_text(g, q, 11, t == 0 || t == 5 ? NULL : gen_sources[src].id);
+    gen_bind_text(g, q, 12, g->ip);
+    gen_bind_text(g, q, 13, g->tracking);
+    gen_bind_int(g, q, 14,
+                 ACTIVITY_FROM_MS + (int64_t)(j * (uint64_t)ACTIVITY_SPAN_MS / total) + 123);
     return gen_run(g, ST_EVENT);
 }
