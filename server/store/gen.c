@@ -191,13 +191,22 @@ static int indexes_drop(struct store *s, struct saved_indexes *x)
     sqlite3_stmt *st = NULL;
     int rc = -1, step;
     pthread_mutex_lock(&s->lock);
-    /* Automatic indexes (sql IS NULL) are primary keys: they stay. */
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
-                           " AND sql IS NOT NULL AND tbl_name IN ('events', 'account_activities',"
-                           " 'access_profiles', 'roles', 'account_entitlements', 'entitlements',"
-                           " 'identity_errors', 'accounts', 'identities', 'identity_profiles')",
-                           -1, &st, NULL) != SQLITE_OK)
+    /* Automatic indexes (sql IS NULL) are primary keys: they stay. So do the
+     * indexes whose keys the rows bring in their order (ids grow with the
+     * identity, accounts of one identity come in source order, activity in
+     * time order) or at a few places only (the 26 entitlements): SQLite
+     * appends to them as it goes (gen_rows.c), which costs less than
+     * sorting them afterwards. */
+    if (sqlite3_prepare_v2(
+            s->db,
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+            " AND sql IS NOT NULL AND tbl_name IN ('events', 'account_activities',"
+            " 'access_profiles', 'roles', 'account_entitlements', 'entitlements',"
+            " 'identity_errors', 'accounts', 'identities', 'identity_profiles')"
+            " AND name NOT IN ('accounts_identity', 'account_entitlements_entitlement',"
+            " 'identities_manager', 'identity_errors_identity',"
+            " 'account_activities_created', 'events_created')",
+            -1, &st, NULL) != SQLITE_OK)
         goto out;
     while ((step = sqlite3_step(st)) == SQLITE_ROW)
         if (indexes_add(x, (const char *)sqlite3_column_text(st, 0),

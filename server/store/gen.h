@@ -33,8 +33,8 @@ uint64_t gen_splitmix64(uint64_t *state);
 enum gen_mode {
     GEN_RUNTIME, /* the server is serving: keep the indexes, batch under the lock */
     GEN_STARTUP  /* nobody else uses the store yet: drop the tenant's secondary
-                  * indexes, load, build them again (faster, and the lock is
-                  * held for the index build) */
+                  * indexes that rows do not reach in their order, load, build
+                  * them again (faster, and the lock is held for the build) */
 };
 
 /*
