@@ -66,6 +66,8 @@ struct api_res {
     size_t static_len;
     struct api_stream stream; /* used instead of body when stream.read is set */
     struct api_file file;     /* used instead of both when file.fd >= 0 */
+    int file_in_body;         /* body holds a report file's bytes: the journal keeps no text of
+                                 it, as for file */
     struct {
         const char *name; /* static string */
         char value[512];

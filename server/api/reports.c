@@ -124,26 +124,44 @@ static int audit_download(struct api_req *rq, const struct store_task *t, const 
     return store_audit_add(rq->app->store, &a) != 0 ? -1 : 0;
 }
 
-/* Opens the stored file of task `t` in `format` into rs; ERR_OK, or
+/* Reads or opens the stored file of task `t` in `format` into rs: a small
+ * file's bytes into the body (from memory after its first download), a
+ * larger one's descriptor. 1 for the bytes, 0 for the descriptor, -1 with
+ * errno set (ENOENT: no file). */
+static int stored_bytes(struct api_req *rq, struct api_res *rs, const struct store_task *t,
+                        const char *format)
+{
+    uint64_t size = 0;
+    int rc = spool_read_small(rq->app->spool, t->id, format, &rs->body);
+    if (rc != 0) {
+        rs->file_in_body = rc == 1;
+        return rc;
+    }
+    int fd = spool_open_file(rq->app->spool, t->id, format, &size);
+    if (fd < 0)
+        return -1;
+    rs->file.fd = fd;
+    rs->file.size = size;
+    return 0;
+}
+
+/* The stored file of task `t` in `format` into rs; ERR_OK, or
  * ERR_FILE_NOT_FOUND when the task has none (never a file made now). */
 static enum err stored_file(struct api_req *rq, struct api_res *rs, const struct store_task *t,
                             const char *format)
 {
-    uint64_t size = 0;
-    int fd = spool_open_file(rq->app->spool, t->id, format, &size);
+    int rc = stored_bytes(rq, rs, t, format);
     /* A built-in task's file is written on its first download. */
-    if (fd < 0 && errno == ENOENT &&
+    if (rc < 0 && errno == ENOENT &&
         builtin_file_restore(rq->app->store, rq->app->spool, t->id, format) == 1)
-        fd = spool_open_file(rq->app->spool, t->id, format, &size);
-    if (fd < 0) {
+        rc = stored_bytes(rq, rs, t, format);
+    if (rc < 0) {
         if (errno != ENOENT)
-            return api_fail(rs, ERR_INTERNAL, "getReport: the file of %s cannot be opened: %s",
-                            t->id, strerror(errno));
+            return api_fail(rs, ERR_INTERNAL, "getReport: the file of %s cannot be read: %s", t->id,
+                            strerror(errno));
         log_msg("warn", rq->tracking_id, "report %s ended without its %s file", t->id, format);
         return ERR_FILE_NOT_FOUND;
     }
-    rs->file.fd = fd;
-    rs->file.size = size;
     return ERR_OK;
 }
 

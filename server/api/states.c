@@ -297,8 +297,10 @@ static int load_locked(void *ud)
     static const char *const keep[] = {"jwt_key", "tenant_id", NULL};
     struct load *l = ud;
     struct app *app = l->app;
-    if (store_state_restore(app->store, l->path, keep, spool_dir(app->spool), l->info, l->err,
-                            l->errlen) != STORE_OK)
+    int rc = store_state_restore(app->store, l->path, keep, spool_dir(app->spool), l->info, l->err,
+                                 l->errlen);
+    spool_changed(app->spool); /* it wrote (and may have removed) files there */
+    if (rc != STORE_OK)
         return -1;
     spool_sweep(app->spool, lifecycle_id_done, app->store, 1);
     return 0;

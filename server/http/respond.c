@@ -205,7 +205,7 @@ enum MHD_Result respond_queue(struct MHD_Connection *conn, enum err e, struct ap
         tell(sent, sent_ud, code, content_type,
              rs->static_body ? (const char *)rs->static_body : rs->body.data,
              rs->static_body ? rs->static_len : rs->body.len,
-             rs->stream.read != NULL || rs->file.fd >= 0);
+             rs->stream.read != NULL || rs->file.fd >= 0 || rs->file_in_body);
         resp = success_response(rs);
         if (!resp) {
             e = ERR_INTERNAL;

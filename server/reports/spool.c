@@ -2,7 +2,14 @@
  * spool.c - the folder of stored report files (see spool.h): where it is,
  * the names inside it, and writing, opening and removing files there.
  *
- * Owns the folder's path and, for a private folder, the folder itself.
+ * Owns the folder's path and, for a private folder, the folder itself,
+ * and the copies of small files kept in memory (spool_read_small()): a
+ * small stored file is read from disk once and then copied from memory,
+ * which spares a download four system calls and a send of its own for the
+ * body. Stored files never change once committed, so a copy only goes when
+ * its file does: spool_remove() and spool_commit() drop the task's copies,
+ * spool_sweep() and spool_changed() drop them all, and a copy read while
+ * one of those ran is not kept (the generation count).
  * Knows nothing of tasks or the database: which files to keep is the
  * caller's question (spool_sweep's keep).
  */
@@ -11,21 +18,61 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../core/buf.h"
 #include "../core/err.h"
 #include "report.h"
 
 #define TMP_SUFFIX ".tmp"
 
+#define CACHE_SLOTS 64 /* small files kept: at most 64 * SPOOL_SMALL_MAX bytes */
+
+/* One small stored file in memory. */
+struct cached {
+    char name[64]; /* "<id>.<fmt>"; "" when the slot is free */
+    unsigned char *data;
+    size_t len;
+};
+
+struct small_cache {
+    pthread_mutex_t lock;
+    uint64_t gen;  /* changes whenever files go or change: a read across it is not kept */
+    unsigned next; /* the slot the next new copy replaces (round robin) */
+    struct cached slot[CACHE_SLOTS];
+};
+
 struct spool {
     char dir[SPOOL_PATH_MAX - 128];
-    int private_dir; /* 1: made by spool_open, removed by spool_close */
+    int private_dir;           /* 1: made by spool_open, removed by spool_close */
+    struct small_cache *cache; /* a pointer: const spool functions update it */
 };
+
+/* Drops the copies whose name starts with `prefix` (NULL: all); lock held. */
+static void cache_drop_locked(struct small_cache *c, const char *prefix)
+{
+    size_t plen = prefix ? strlen(prefix) : 0;
+    c->gen++;
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        struct cached *e = &c->slot[i];
+        if (!e->name[0] || (prefix && strncmp(e->name, prefix, plen) != 0))
+            continue;
+        free(e->data);
+        *e = (struct cached){0};
+    }
+}
+
+static void cache_drop(const struct spool *sp, const char *prefix)
+{
+    pthread_mutex_lock(&sp->cache->lock);
+    cache_drop_locked(sp->cache, prefix);
+    pthread_mutex_unlock(&sp->cache->lock);
+}
 
 /* "<dir>/<id>.<fmt>", or with tmp "<dir>/<id>.<fmt>.<tag>.tmp", into out;
  * 0, or -1 when it does not fit. */
@@ -86,7 +133,15 @@ struct spool *spool_open(const char *db, char *err, size_t errlen)
         return NULL;
     }
     int in_memory = !db || !*db || strcmp(db, ":memory:") == 0;
+    if (!(sp->cache = calloc(1, sizeof(*sp->cache)))) {
+        err_why(err, errlen, "out of memory");
+        free(sp);
+        return NULL;
+    }
+    pthread_mutex_init(&sp->cache->lock, NULL);
     if ((in_memory ? make_private(sp, err, errlen) : make_beside(sp, db, err, errlen)) != 0) {
+        pthread_mutex_destroy(&sp->cache->lock);
+        free(sp->cache);
         free(sp);
         return NULL;
     }
@@ -101,6 +156,9 @@ void spool_close(struct spool *sp)
         spool_sweep(sp, NULL, NULL, 1);
         rmdir(sp->dir);
     }
+    cache_drop(sp, NULL);
+    pthread_mutex_destroy(&sp->cache->lock);
+    free(sp->cache);
     free(sp);
 }
 
@@ -123,7 +181,11 @@ int spool_commit(const struct spool *sp, const char *id, const char *file_format
     if (file_path(sp, id, file_format, 1, tag, from) != 0 ||
         file_path(sp, id, file_format, 0, 0, to) != 0)
         return -1;
-    if (rename(from, to) == 0)
+    char name[80];
+    snprintf(name, sizeof(name), "%s.%s", id, file_format);
+    int rc = rename(from, to);
+    cache_drop(sp, name); /* after the rename: a copy read before it is not kept */
+    if (rc == 0)
         return 0;
     int saved = errno;
     unlink(from);
@@ -159,10 +221,103 @@ int spool_open_file(const struct spool *sp, const char *id, const char *file_for
 void spool_remove(const struct spool *sp, const char *id)
 {
     const struct report_format *f;
-    char path[SPOOL_PATH_MAX];
+    char path[SPOOL_PATH_MAX], prefix[80];
     for (size_t i = 0; (f = report_format_at(i)) != NULL; i++)
         if (file_path(sp, id, f->file_format, 0, 0, path) == 0)
             unlink(path);
+    snprintf(prefix, sizeof(prefix), "%s.", id);
+    cache_drop(sp, prefix);
+}
+
+void spool_changed(const struct spool *sp)
+{
+    cache_drop(sp, NULL);
+}
+
+/* The copy named `name` appended to out: 1, 0 when there is none, -1 on OOM. */
+static int cache_get(const struct spool *sp, const char *name, struct buf *out, uint64_t *gen)
+{
+    int rc = 0;
+    pthread_mutex_lock(&sp->cache->lock);
+    *gen = sp->cache->gen;
+    for (int i = 0; i < CACHE_SLOTS && rc == 0; i++) {
+        const struct cached *e = &sp->cache->slot[i];
+        if (e->name[0] && strcmp(e->name, name) == 0)
+            rc = buf_append(out, (const char *)e->data, e->len) == 0 ? 1 : -1;
+    }
+    pthread_mutex_unlock(&sp->cache->lock);
+    return rc;
+}
+
+/* Keeps a copy of `len` bytes as `name`, unless files changed since `gen`. */
+static void cache_put(const struct spool *sp, const char *name, const char *data, size_t len,
+                      uint64_t gen)
+{
+    unsigned char *copy = malloc(len ? len : 1);
+    if (!copy)
+        return;
+    memcpy(copy, data, len);
+    pthread_mutex_lock(&sp->cache->lock);
+    struct small_cache *c = sp->cache;
+    int known = 0;
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        known |= c->slot[i].name[0] && strcmp(c->slot[i].name, name) == 0;
+    if (c->gen == gen && !known) {
+        struct cached *e = &c->slot[c->next];
+        c->next = (c->next + 1) % CACHE_SLOTS;
+        free(e->data);
+        snprintf(e->name, sizeof(e->name), "%s", name);
+        e->data = copy;
+        e->len = len;
+        copy = NULL;
+    }
+    pthread_mutex_unlock(&c->lock);
+    free(copy);
+}
+
+int spool_read_small(const struct spool *sp, const char *id, const char *file_format,
+                     struct buf *out)
+{
+    char name[64];
+    uint64_t gen, size = 0;
+    int n = snprintf(name, sizeof(name), "%s.%s", id, file_format);
+    if (n < 0 || (size_t)n >= sizeof(name)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int rc = cache_get(sp, name, out, &gen);
+    if (rc != 0) {
+        if (rc < 0)
+            errno = ENOMEM;
+        return rc;
+    }
+    int fd = spool_open_file(sp, id, file_format, &size);
+    if (fd < 0)
+        return -1;
+    if (size > SPOOL_SMALL_MAX) {
+        close(fd);
+        return 0;
+    }
+    char *data = malloc(size ? (size_t)size : 1);
+    size_t got = 0;
+    while (data && got < size) {
+        ssize_t r = pread(fd, data + got, (size_t)size - got, (off_t)got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break; /* an error, or a file shorter than it said: not kept */
+        got += (size_t)r;
+    }
+    int saved = data ? errno : ENOMEM;
+    close(fd);
+    if (!data || got < size || buf_append(out, data, (size_t)size) != 0) {
+        free(data);
+        errno = got < size ? (saved ? saved : EIO) : ENOMEM;
+        return -1;
+    }
+    cache_put(sp, name, data, (size_t)size, gen);
+    free(data);
+    return 1;
 }
 
 /* Should entry `name` go? Temporary files when `temporary`; others unless
@@ -192,6 +347,7 @@ size_t spool_sweep(const struct spool *sp, int (*keep)(void *ud, const char *id)
     struct dirent *e;
     size_t removed = 0;
     char path[SPOOL_PATH_MAX];
+    cache_drop(sp, NULL);
     if (!d)
         return 0;
     while ((e = readdir(d)) != NULL) {
@@ -202,5 +358,6 @@ size_t spool_sweep(const struct spool *sp, int (*keep)(void *ud, const char *id)
             removed++;
     }
     closedir(d);
+    cache_drop(sp, NULL); /* and a copy read while the sweep ran is not kept */
     return removed;
 }

@@ -14,8 +14,9 @@
  * worth keeping. With a database file the folder is "<database>.files"
  * beside it and lives as long as the database; with the in-memory
  * database it is a private temporary folder "$TMPDIR/isc-reports-mock-XXXXXX",
- * removed by spool_close(). Thread-safe: every function only touches the
- * file system.
+ * removed by spool_close(). Thread-safe: every function touches the file
+ * system and, under its own mutex, the copies of small files it keeps in
+ * memory (spool_read_small()).
  */
 #ifndef ISC_REPORTS_SPOOL_H
 #define ISC_REPORTS_SPOOL_H
@@ -58,6 +59,24 @@ void spool_discard(const struct spool *sp, const char *id, const char *file_form
  */
 int spool_open_file(const struct spool *sp, const char *id, const char *file_format,
                     uint64_t *size);
+
+/* Stored files up to this size are kept in memory once read (64 of them). */
+#define SPOOL_SMALL_MAX (64 * 1024)
+
+struct buf;
+
+/*
+ * Appends the stored file of task `id` in `file_format` to `out` when it is
+ * at most SPOOL_SMALL_MAX bytes, from memory after its first read: 1 when
+ * appended, 0 when the file is larger (nothing appended: the caller sends
+ * it from spool_open_file()), -1 with errno set (ENOENT: no such file).
+ */
+int spool_read_small(const struct spool *sp, const char *id, const char *file_format,
+                     struct buf *out);
+
+/* Says that files in the folder changed behind the spool's back (a state
+ * restore writes there itself): every copy in memory goes. */
+void spool_changed(const struct spool *sp);
 
 /* Removes the stored files of task `id` (not the temporary ones). */
 void spool_remove(const struct spool *sp, const char *id);

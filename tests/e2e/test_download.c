@@ -201,6 +201,63 @@ E2E_TEST(download, stable_content)
     free(tok);
 }
 
+/* GET `path` asserted 200 with a Content-Length that is its length; the body, malloc'd. */
+static char *get_whole(const char *tok, const char *path, size_t *len)
+{
+    struct http_res r;
+    char cl[32];
+    api_call(&r, "GET", path, tok, NULL);
+    cr_assert_eq(r.status, 200, "%s: %ld", path, r.status);
+    cr_assert_not_null(http_header(&r, "Content-Length", cl, sizeof cl), "%s", path);
+    cr_expect_eq(strtoul(cl, NULL, 10), r.len, "%s: Content-Length %s, body %zu", path, cl, r.len);
+    char *copy = malloc(r.len + 1);
+    cr_assert_not_null(copy);
+    memcpy(copy, r.body, r.len);
+    *len = r.len;
+    http_res_free(&r);
+    return copy;
+}
+
+/* Small files (sent from memory after their first download) and a larger
+ * one (sent from its file) come back whole and the same every time, each
+ * its own, downloads of different files interleaved. */
+E2E_TEST(download, small_and_large_files_stay_whole_and_their_own)
+{
+    char *tok = e2e_token("demo-app");
+    cJSON *a = run_to_success(tok, identities_body);
+    cJSON *b = run_to_success(
+        tok,
+        "{\"reportType\":\"ORPHAN_IDENTITIES\",\"arguments\":{\"selectedFormats\":[\"CSV\"]}}");
+    char pa[256], pb[256], pl[256];
+    file_path(pa, sizeof pa, jstr(a, "id"), "fileFormat=csv");
+    file_path(pb, sizeof pb, jstr(b, "id"), "fileFormat=csv");
+    file_path(pl, sizeof pl, E2E_EXAMPLE_TASK, "fileFormat=csv");
+    size_t la, lb, ll;
+    char *fa = get_whole(tok, pa, &la), *fb = get_whole(tok, pb, &lb),
+         *fl = get_whole(tok, pl, &ll);
+    cr_assert_lt(la, 64 * 1024, "the small file is %zu bytes", la);
+    cr_assert_gt(ll, 64 * 1024, "the large file is %zu bytes", ll);
+    cr_assert(la != lb || memcmp(fa, fb, la) != 0, "two reports gave the same file");
+    for (int i = 0; i < 3; i++) {
+        const char *paths[] = {pb, pa, pl};
+        const char *want[] = {fb, fa, fl};
+        const size_t lens[] = {lb, la, ll};
+        for (int k = 0; k < 3; k++) {
+            size_t n;
+            char *again = get_whole(tok, paths[k], &n);
+            cr_expect(n == lens[k] && memcmp(again, want[k], n) == 0,
+                      "%s changed (%zu bytes, then %zu)", paths[k], lens[k], n);
+            free(again);
+        }
+    }
+    free(fa);
+    free(fb);
+    free(fl);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    free(tok);
+}
+
 E2E_TEST(download, file_format_errors)
 {
     char *tok = e2e_token("demo-app");
