@@ -6,8 +6,12 @@
  * count and its oldest receiving connection). Receiving and refused slots
  * also sit on "the clock", a list ordered by deadline: a slot joins it at
  * its tail with now + the deadline, so the list stays sorted and the reaper
- * only ever looks at its head. One mutex guards it all; nothing here blocks
- * while holding it (shutdown() on a non-blocking socket does not).
+ * only ever looks at its head. A push never wakes the reaper: a slot pushed
+ * now is due a whole deadline from now, after the reaper's next look
+ * anyway (an empty clock is looked at again one deadline later), so a
+ * keep-alive request costs the reaper nothing. One mutex guards it all;
+ * nothing here blocks while holding it (shutdown() on a non-blocking socket
+ * does not).
  */
 #include "conns.h"
 
@@ -39,9 +43,10 @@ struct conn_slot {
 struct conns {
     struct conns_limits lim;
     pthread_mutex_t lock;
-    pthread_cond_t wake; /* the clock became non-empty, or stopping */
+    pthread_cond_t wake; /* stopping */
     pthread_t reaper;
     int stopping;
+    uint64_t looks;                /* times the reaper looked at the clock */
     struct conn_slot *head, *tail; /* the clock */
     uint64_t pushed;               /* slots put on the clock so far */
     struct conn_slot *bucket[BUCKETS];
@@ -81,8 +86,6 @@ static void clock_push(struct conns *cs, struct conn_slot *s)
     else
         cs->head = s;
     cs->tail = s;
-    if (cs->head == s)
-        pthread_cond_signal(&cs->wake);
 }
 
 static void clock_remove(struct conns *cs, struct conn_slot *s)
@@ -244,6 +247,14 @@ int conns_refused(const struct conn_slot *s)
     return s && s->state == SLOT_REFUSED;
 }
 
+uint64_t conns_looks(struct conns *cs)
+{
+    pthread_mutex_lock(&cs->lock);
+    uint64_t n = cs->looks;
+    pthread_mutex_unlock(&cs->lock);
+    return n;
+}
+
 void conns_counts(struct conns *cs, int *open, int *receiving)
 {
     pthread_mutex_lock(&cs->lock);
@@ -310,17 +321,17 @@ static void *reaper_main(void *arg)
     pthread_mutex_lock(&cs->lock);
     while (!cs->stopping) {
         int64_t now = clock_mono_us();
+        cs->looks++;
         reap_locked(cs, now);
         log_summary(cs, now);
-        int64_t next = cs->head ? cs->head->due_us : INT64_MAX;
+        /* Nothing on the clock: whatever is pushed from now on is due a
+         * deadline from now at the earliest. */
+        int64_t next = cs->head ? cs->head->due_us : now + cs->lim.deadline_ms * 1000;
         if (cs->late || cs->evicted || cs->refused) {
             int64_t log_at = cs->logged_us + LOG_EVERY_US;
             next = log_at < next ? log_at : next;
         }
-        if (next == INT64_MAX)
-            pthread_cond_wait(&cs->wake, &cs->lock);
-        else
-            wait_until(cs, next);
+        wait_until(cs, next);
     }
     pthread_mutex_unlock(&cs->lock);
     return NULL;
@@ -333,7 +344,14 @@ struct conns *conns_new(const struct conns_limits *lim)
         return NULL;
     cs->lim = *lim;
     pthread_mutex_init(&cs->lock, NULL);
-    pthread_cond_init(&cs->wake, NULL);
+    /* The reaper's waits are deadlines on CLOCK_MONOTONIC (wait_until): a
+     * condition on the default clock would take them as long past, and the
+     * reaper would spin. */
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&cs->wake, &attr);
+    pthread_condattr_destroy(&attr);
     if (pthread_create(&cs->reaper, NULL, reaper_main, cs) != 0) {
         pthread_cond_destroy(&cs->wake);
         pthread_mutex_destroy(&cs->lock);

@@ -70,6 +70,9 @@ int conns_refused(const struct conn_slot *slot);
 
 /* Admitted connections, and those of them receiving a request. */
 void conns_counts(struct conns *cs, int *open, int *receiving);
+/* How many times the reaper thread has looked at the clock so far: about
+ * once per deadline when idle, whatever the traffic (diagnostics, tests). */
+uint64_t conns_looks(struct conns *cs);
 /* Shuts down every receiving or refused connection whose deadline is before
  * now_us (clock_mono_us()); returns how many. The reaper calls it; so can tests. */
 int conns_reap(struct conns *cs, int64_t now_us);

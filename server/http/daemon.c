@@ -464,7 +464,14 @@ struct http_daemon *http_start(struct app *app, char *err, size_t errlen)
     atomic_init(&d->refusing, 0);
     atomic_init(&d->closing, 0);
     pthread_mutex_init(&d->lock, NULL);
-    pthread_cond_init(&d->wake, NULL);
+    /* The timer's waits are deadlines on CLOCK_MONOTONIC: a condition on the
+     * default clock would take them as long past, and the timer would spin
+     * for as long as a request is held. */
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&d->wake, &attr);
+    pthread_condattr_destroy(&attr);
     int fd = listen_socket(ai, &app->cfg, err, errlen);
     int family = ai->ai_family;
     if (fd >= 0 && !is_loopback(ai->ai_addr) && !app->cfg.admin_token)

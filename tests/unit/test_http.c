@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -212,6 +213,51 @@ Test(conns, deadline_cuts_what_is_still_receiving)
     conns_answered(cs, s[1]); /* back on the clock, with a fresh deadline */
     cr_expect_eq(conns_reap(cs, now + 61 * 1000000LL), 1);
     cr_expect(was_cut(1));
+    conns_free(cs);
+}
+
+/* Requests coming and going on a keep-alive connection never wake the reaper:
+ * it looks about once per deadline, not once per request. */
+Test(conns, requests_do_not_wake_the_reaper, .timeout = 10)
+{
+    struct conns_limits lim = {.max_total = 8, .max_per_address = 8, .deadline_ms = 60000};
+    struct conns *cs = conns_new(&lim);
+    struct conn_slot *s;
+    cr_assert_not_null(cs);
+    open_from(cs, 0, 1, &s);
+    struct timespec tick = {0, 100 * 1000};
+    for (int i = 0; i < 200; i++) {
+        conns_handling(cs, s); /* the clock empties */
+        nanosleep(&tick, NULL);
+        conns_answered(cs, s); /* and holds one slot again */
+    }
+    uint64_t looks = conns_looks(cs);
+    cr_expect(looks <= 2, "the reaper looked %llu times for 200 requests",
+              (unsigned long long)looks);
+    cr_expect(!was_cut(0));
+    conns_free(cs);
+}
+
+/* A connection that arrives while the clock is empty is still cut at its
+ * deadline (the reaper was not told about it). */
+Test(conns, reaper_cuts_what_arrived_on_an_empty_clock, .timeout = 10)
+{
+    struct conns_limits lim = {.max_total = 8, .max_per_address = 8, .deadline_ms = 200};
+    struct conns *cs = conns_new(&lim);
+    struct conn_slot *s;
+    cr_assert_not_null(cs);
+    struct timespec idle = {0, 120 * 1000 * 1000};
+    nanosleep(&idle, NULL); /* the reaper waits on an empty clock */
+    int64_t t0 = clock_mono_us();
+    open_from(cs, 0, 1, &s);
+    struct timeval tv = {5, 0};
+    setsockopt(pair[0][1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char c;
+    ssize_t n = recv(pair[0][1], &c, 1, 0); /* blocks until the reaper shuts the socket */
+    int64_t waited_ms = (clock_mono_us() - t0) / 1000;
+    cr_expect_eq(n, 0, "not shut down within 5 s");
+    cr_expect(waited_ms >= 150, "shut down after %lld ms, before its deadline",
+              (long long)waited_ms);
     conns_free(cs);
 }
 
