@@ -65,26 +65,31 @@ int store_client_each(struct store *s, int (*fn)(void *ud, const struct store_cl
 
 /* ---- tokens ---- */
 
-int store_token_record(struct store *s, const char *jti, const char *client_id, int64_t issued_ms,
-                       int64_t expires_ms)
+int store_token_write_locked(struct store *s, const struct store_token_row *t)
 {
-    store_enter(s, STORE_WRITE);
     int rc = store_write_locked(
         s, "token record",
         "INSERT INTO tokens (jti, client_id, issued_ms, expires_ms) VALUES (?, ?, ?, ?)",
-        STORE_ARGS(STORE_TEXT(jti), STORE_TEXT(client_id), STORE_INT(issued_ms),
-                   STORE_INT(expires_ms)));
+        STORE_ARGS(STORE_TEXT(t->jti), STORE_TEXT(t->client_id), STORE_INT(t->issued_ms),
+                   STORE_INT(t->expires_ms)));
     /* Keep the newest STORE_TOKENS_KEPT: trimmed once per STORE_TOKENS_TRIM inserts. */
     sqlite3_int64 last = sqlite3_last_insert_rowid(s->db);
     if (rc == STORE_OK && last % STORE_TOKENS_TRIM == 0 && last > STORE_TOKENS_KEPT)
         rc = store_write_locked(s, "token trim", "DELETE FROM tokens WHERE rowid <= ?",
                                 STORE_ARGS(STORE_INT(last - STORE_TOKENS_KEPT)));
-    store_leave(s);
     return rc == STORE_ERROR ? STORE_ERROR : STORE_OK;
+}
+
+int store_token_record(struct store *s, const char *jti, const char *client_id, int64_t issued_ms,
+                       int64_t expires_ms)
+{
+    struct store_token_row t = {jti, client_id, issued_ms, expires_ms};
+    return store_ring_put_token(s, &t);
 }
 
 int store_token_count(struct store *s, int64_t *count)
 {
+    store_ring_flush(s); /* the records queued so far count */
     return store_read(s, "token count", "SELECT count(*) FROM tokens", STORE_NO_ARGS,
                       store_row_int64, count);
 }

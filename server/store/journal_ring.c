@@ -1,11 +1,12 @@
 /*
- * journal_ring.c - the request journal off the request's path: a request
- * copies its row into a bounded ring in memory and goes on; one thread per
- * store takes everything queued and writes it in one transaction under the
- * writer's lock. Whatever reads or empties the journal calls
- * store_ring_flush() first, which waits until every row queued before the
- * call is in the table, so /mock/requests still sees every answered
- * request, in the order they were queued.
+ * journal_ring.c - the request journal and the record of issued tokens off
+ * the request's path: a request copies its row into a bounded ring in
+ * memory and goes on; one thread per store takes everything queued and
+ * writes it in one transaction under the writer's lock. Whatever reads or
+ * empties the journal or the tokens' record calls store_ring_flush() first,
+ * which waits until every row queued before the call is in its table, so
+ * /mock/requests still sees every answered request, in the order they were
+ * queued.
  *
  * The copy is where a row's values are cut (control_store.h says to what),
  * and the ring is bounded in rows and in bytes, so garbage requests cannot
@@ -18,8 +19,8 @@
  * every request cost a thread switch and a write transaction of its own,
  * under the writer's lock that startReport and token writes need too.
  *
- * Owns the ring, its rows' copies and its thread; writes through journal.c.
- * When the thread cannot start, rows are written at once (as before).
+ * Owns the ring, its rows' copies and its thread; writes through journal.c
+ * and clients.c. When the thread cannot start, rows are written at once.
  */
 #include "query.h"
 
@@ -34,11 +35,14 @@
 #define RING_ROWS 1024   /* a request waits only when this many rows are queued */
 #define RING_GATHER_MS 2 /* how long the thread waits for more rows before writing */
 
-/* One queued row: the row with its strings in `text` (one allocation of
- * `bytes` bytes). */
+/* One queued row, a journal row or an issued token's record, with its
+ * strings in `text` (one allocation of `bytes` bytes). */
+enum queued_kind { QUEUED_JOURNAL, QUEUED_TOKEN };
 struct queued {
-    struct store_journal j;
-    size_t max_rows;
+    enum queued_kind kind;
+    struct store_journal j;    /* QUEUED_JOURNAL */
+    size_t max_rows;           /* QUEUED_JOURNAL */
+    struct store_token_row tk; /* QUEUED_TOKEN */
     char *text;
     size_t bytes;
 };
@@ -140,6 +144,7 @@ static int copy_row(struct queued *q, const struct store_journal *in, size_t max
     q->text = malloc(len ? len : 1);
     if (!q->text)
         return -1;
+    q->kind = QUEUED_JOURNAL;
     q->j = *in;
     q->max_rows = max_rows;
     char *p = q->text;
@@ -159,17 +164,44 @@ static int copy_row(struct queued *q, const struct store_journal *in, size_t max
     return 0;
 }
 
+/* A copy of a token's record: its two strings in one allocation; -1 on OOM. */
+static int copy_token(struct queued *q, const struct store_token_row *in)
+{
+    size_t jl = strnlen(in->jti, STORE_JOURNAL_TEXT_MAX),
+           cl = strnlen(in->client_id, STORE_JOURNAL_TEXT_MAX);
+    q->text = malloc(jl + cl + 2);
+    if (!q->text)
+        return -1;
+    memcpy(q->text, in->jti, jl);
+    q->text[jl] = '\0';
+    memcpy(q->text + jl + 1, in->client_id, cl);
+    q->text[jl + 1 + cl] = '\0';
+    q->kind = QUEUED_TOKEN;
+    q->tk = *in;
+    q->tk.jti = q->text;
+    q->tk.client_id = q->text + jl + 1;
+    q->bytes = jl + cl + 2;
+    return 0;
+}
+
 struct batch {
     struct queued *rows;
     size_t n;
 };
 
+/* Writes one queued row under the lock. */
+static int write_row_locked(struct store *s, const struct queued *q)
+{
+    if (q->kind == QUEUED_TOKEN)
+        return store_token_write_locked(s, &q->tk);
+    return store_journal_write_locked(s, &q->j, q->max_rows, (int64_t)q->bytes);
+}
+
 static int write_batch_tx(struct store *s, void *ud)
 {
     const struct batch *b = ud;
     for (size_t i = 0; i < b->n; i++)
-        if (store_journal_write_locked(s, &b->rows[i].j, b->rows[i].max_rows,
-                                       (int64_t)b->rows[i].bytes) == STORE_ERROR)
+        if (write_row_locked(s, &b->rows[i]) == STORE_ERROR)
             return STORE_ERROR;
     return STORE_OK;
 }
@@ -180,7 +212,7 @@ static void write_batch(struct store *s, struct queued *rows, size_t n)
     store_enter(s, STORE_WRITE);
     if (store_tx_locked(s, "journal batch", write_batch_tx, &b) == STORE_ERROR) {
         s->journal_bytes_known = 0; /* rolled back: the total is summed again */
-        log_msg("error", NULL, "store: %zu journal rows could not be written", n);
+        log_msg("error", NULL, "store: %zu journal and token rows could not be written", n);
     }
     store_leave(s);
     for (size_t i = 0; i < n; i++)
@@ -262,28 +294,26 @@ void store_ring_stop(struct store *s)
     ring_free(r);
 }
 
-int store_ring_put(struct store *s, const struct store_journal *j, size_t max_rows)
+/* Queues `q` (its copy made), or writes it at once without a thread. */
+static int ring_put(struct store *s, struct queued *q)
 {
     struct store_ring *r = s->ring;
-    struct queued q;
-    if (copy_row(&q, j, max_rows) != 0)
-        return STORE_ERROR;
     if (!r) {
         store_enter(s, STORE_WRITE);
-        int rc = store_journal_write_locked(s, &q.j, max_rows, (int64_t)q.bytes);
-        if (rc == STORE_ERROR)
+        int rc = write_row_locked(s, q);
+        if (rc == STORE_ERROR && q->kind == QUEUED_JOURNAL)
             s->journal_bytes_known = 0;
         store_leave(s);
-        free(q.text);
+        free(q->text);
         return rc;
     }
     pthread_mutex_lock(&r->m);
-    while (r->n == RING_ROWS || (r->n > 0 && r->bytes + q.bytes > STORE_JOURNAL_QUEUE_BYTES)) {
+    while (r->n == RING_ROWS || (r->n > 0 && r->bytes + q->bytes > STORE_JOURNAL_QUEUE_BYTES)) {
         pthread_cond_signal(&r->hurry);
         pthread_cond_wait(&r->room, &r->m);
     }
-    r->bytes += q.bytes;
-    r->rows[r->n++] = q;
+    r->bytes += q->bytes;
+    r->rows[r->n++] = *q;
     r->queued++;
     if (r->n == 1)
         pthread_cond_signal(&r->wake); /* the thread sleeps only on an empty ring */
@@ -291,6 +321,22 @@ int store_ring_put(struct store *s, const struct store_journal *j, size_t max_ro
         pthread_cond_signal(&r->hurry);
     pthread_mutex_unlock(&r->m);
     return STORE_OK;
+}
+
+int store_ring_put(struct store *s, const struct store_journal *j, size_t max_rows)
+{
+    struct queued q;
+    if (copy_row(&q, j, max_rows) != 0)
+        return STORE_ERROR;
+    return ring_put(s, &q);
+}
+
+int store_ring_put_token(struct store *s, const struct store_token_row *t)
+{
+    struct queued q;
+    if (copy_token(&q, t) != 0)
+        return STORE_ERROR;
+    return ring_put(s, &q);
 }
 
 void store_ring_flush(struct store *s)

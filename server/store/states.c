@@ -216,9 +216,8 @@ int store_state_save(struct store *s, const char *path, const struct store_state
     sqlite3 *db = NULL;
     int rc = STORE_ERROR;
     err[0] = '\0';
-    if (info->journal)
-        store_ring_flush(s); /* queued rows belong in it */
-    unlink(path);            /* VACUUM INTO writes only into an empty file */
+    store_ring_flush(s); /* queued rows (the journal's, the tokens' records) belong in it */
+    unlink(path);        /* VACUUM INTO writes only into an empty file */
     if (copy_live(s, path, err, errlen) != 0)
         goto out;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {

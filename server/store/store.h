@@ -134,7 +134,11 @@ int store_client_each(struct store *s, int (*fn)(void *ud, const struct store_cl
 
 /* Records an issued token (by jti) for the journal of what was handed out.
  * Only the newest STORE_TOKENS_KEPT are kept (trimmed every STORE_TOKENS_TRIM
- * inserts), so minting tokens in a loop cannot grow the database without end. */
+ * inserts), so minting tokens in a loop cannot grow the database without end.
+ * The record goes through the journal's queue (a copy is queued, written in
+ * the next batch within milliseconds); what reads, saves or empties the
+ * tokens table flushes that queue first. The token itself never depends on
+ * its record: it is a JWT checked by its signature. */
 #define STORE_TOKENS_KEPT 10000
 #define STORE_TOKENS_TRIM 1000
 int store_token_record(struct store *s, const char *jti, const char *client_id, int64_t issued_ms,

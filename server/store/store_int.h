@@ -132,7 +132,16 @@ void store_stmts_clear(struct store_conn *c);
 int store_readers_init(struct store *s);
 void store_readers_close(struct store *s);
 
-/* The journal's queue (journal_ring.c). store_ring_start() starts its
+/* An issued token's record (the tokens table). */
+struct store_token_row {
+    const char *jti;
+    const char *client_id;
+    int64_t issued_ms;
+    int64_t expires_ms;
+};
+
+/* The journal's queue (journal_ring.c), which carries the tokens' records
+ * too. store_ring_start() starts its
  * thread (STORE_ERROR: none, rows are then written at once); stop writes
  * what is queued and ends it. put queues a copy of `j` (blocking only while
  * the ring is full); flush returns when every row queued before the call
@@ -140,11 +149,17 @@ void store_readers_close(struct store *s);
 int store_ring_start(struct store *s);
 void store_ring_stop(struct store *s);
 int store_ring_put(struct store *s, const struct store_journal *j, size_t max_rows);
+/* Queues a copy of an issued token's record the same way. */
+int store_ring_put_token(struct store *s, const struct store_token_row *t);
 void store_ring_flush(struct store *s);
 /* Inserts one journal row of `bytes` bytes of text and trims to `max_rows`
  * and STORE_JOURNAL_BYTES (journal.c); under the lock. */
 int store_journal_write_locked(struct store *s, const struct store_journal *j, size_t max_rows,
                                int64_t bytes);
+
+/* Inserts one token record and trims the record to STORE_TOKENS_KEPT
+ * (clients.c); under the lock. */
+int store_token_write_locked(struct store *s, const struct store_token_row *t);
 
 /* Applies every schema step not yet recorded in schema_migrations (store.c);
  * under the lock. STORE_OK, or STORE_ERROR with the reason in err. */

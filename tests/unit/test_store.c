@@ -182,6 +182,35 @@ Test(store, reset_goes_back_to_the_fixtures, .init = make_path, .fini = drop_pat
     store_close(s);
 }
 
+/* Token records go through the journal's queue: each one is in the table
+ * once read (the count flushes), and those still queued at close are written
+ * before the store closes. */
+Test(store, queued_token_records_are_written, .init = make_path, .fini = drop_path)
+{
+    char err[256] = "", jti[32];
+    struct store *s = open_with(embedded_schema_count, err, sizeof(err));
+    cr_assert_not_null(s, "%s", err);
+    int64_t before = 0, n = 0;
+    cr_assert_eq(store_token_count(s, &before), 0);
+    for (int i = 0; i < 50; i++) {
+        snprintf(jti, sizeof(jti), "jti-a-%d", i);
+        cr_assert_eq(store_token_record(s, jti, "demo-app", i, i + 1000), 0);
+    }
+    cr_assert_eq(store_token_count(s, &n), 0);
+    cr_expect_eq(n, before + 50, "%lld records after 50 tokens", (long long)(n - before));
+    for (int i = 0; i < 50; i++) {
+        snprintf(jti, sizeof(jti), "jti-b-%d", i);
+        cr_assert_eq(store_token_record(s, jti, "demo-app", i, i + 1000), 0);
+    }
+    store_close(s); /* no read in between: the close writes what is queued */
+    s = open_with(embedded_schema_count, err, sizeof(err));
+    cr_assert_not_null(s, "%s", err);
+    cr_assert_eq(store_token_count(s, &n), 0);
+    cr_expect_eq(n, before + 100, "%lld records after 100 tokens and a restart",
+                 (long long)(n - before));
+    store_close(s);
+}
+
 Test(store, issued_tokens_stay_bounded)
 {
     char err[256] = "";
