@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "../core/clock.h"
+#include "../core/cond.h"
 #include "../core/hash.h"
 #include "../core/log.h"
 
@@ -304,14 +305,7 @@ static void wait_until(struct conns *cs, int64_t due_us)
     int64_t wait_us = due_us - clock_mono_us();
     if (wait_us <= 0)
         return;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += (time_t)(wait_us / 1000000);
-    ts.tv_nsec += (long)(wait_us % 1000000) * 1000;
-    if (ts.tv_nsec >= 1000000000) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000;
-    }
+    struct timespec ts = cond_deadline_us(wait_us);
     pthread_cond_timedwait(&cs->wake, &cs->lock, &ts);
 }
 
@@ -344,14 +338,7 @@ struct conns *conns_new(const struct conns_limits *lim)
         return NULL;
     cs->lim = *lim;
     pthread_mutex_init(&cs->lock, NULL);
-    /* The reaper's waits are deadlines on CLOCK_MONOTONIC (wait_until): a
-     * condition on the default clock would take them as long past, and the
-     * reaper would spin. */
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&cs->wake, &attr);
-    pthread_condattr_destroy(&attr);
+    cond_init_mono(&cs->wake); /* the reaper's waits are monotonic deadlines */
     if (pthread_create(&cs->reaper, NULL, reaper_main, cs) != 0) {
         pthread_cond_destroy(&cs->wake);
         pthread_mutex_destroy(&cs->lock);

@@ -36,6 +36,7 @@
 #include "../api/app.h"
 #include "../core/buf.h"
 #include "../core/clock.h"
+#include "../core/cond.h"
 #include "../core/log.h"
 #include "conns.h"
 #include "mhd_dl.h"
@@ -103,15 +104,7 @@ static void *timer_main(void *arg)
         if (next == INT64_MAX) {
             pthread_cond_wait(&d->wake, &d->lock);
         } else {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            int64_t wait_us = next - now;
-            ts.tv_sec += wait_us / 1000000;
-            ts.tv_nsec += (wait_us % 1000000) * 1000;
-            if (ts.tv_nsec >= 1000000000) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000;
-            }
+            struct timespec ts = cond_deadline_us(next - now);
             pthread_cond_timedwait(&d->wake, &d->lock, &ts);
         }
     }
@@ -464,14 +457,7 @@ struct http_daemon *http_start(struct app *app, char *err, size_t errlen)
     atomic_init(&d->refusing, 0);
     atomic_init(&d->closing, 0);
     pthread_mutex_init(&d->lock, NULL);
-    /* The timer's waits are deadlines on CLOCK_MONOTONIC: a condition on the
-     * default clock would take them as long past, and the timer would spin
-     * for as long as a request is held. */
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&d->wake, &attr);
-    pthread_condattr_destroy(&attr);
+    cond_init_mono(&d->wake); /* the timer's waits are monotonic deadlines */
     int fd = listen_socket(ai, &app->cfg, err, errlen);
     int family = ai->ai_family;
     if (fd >= 0 && !is_loopback(ai->ai_addr) && !app->cfg.admin_token)

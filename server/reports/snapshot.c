@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "../core/clock.h"
+#include "../core/cond.h"
 #include "../core/log.h"
 #include "../store/store.h"
 #include "lifecycle.h"
@@ -200,20 +201,6 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* A monotonic deadline `ms` from now. */
-static struct timespec deadline_in(int64_t ms)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    t.tv_sec += (time_t)(ms / 1000);
-    t.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    return t;
-}
-
 /* Sleeps (the lock held) until kicked, stopping, or, on the real clock,
  * the next due time; a due time already past is a kick. */
 static void watch_wait_locked(struct snapshot *snap)
@@ -229,7 +216,7 @@ static void watch_wait_locked(struct snapshot *snap)
     }
     if (in > SNAPSHOT_WATCH_MAX_MS)
         in = SNAPSHOT_WATCH_MAX_MS; /* the wall clock may jump */
-    struct timespec until = deadline_in(in);
+    struct timespec until = cond_deadline_us(in * 1000);
     if (pthread_cond_timedwait(&snap->watch, &snap->lock, &until) == ETIMEDOUT)
         snap->kicked = 1;
 }
@@ -280,7 +267,6 @@ struct snapshot *snapshot_new(struct store *s, const struct spool *sp, struct cl
                               int workers)
 {
     struct snapshot *snap = calloc(1, sizeof(*snap));
-    pthread_condattr_t attr;
     if (!snap)
         return NULL;
     snap->store = s;
@@ -291,12 +277,9 @@ struct snapshot *snapshot_new(struct store *s, const struct spool *sp, struct cl
     snap->tail = &snap->jobs;
     pthread_mutex_init(&snap->gate, NULL);
     pthread_mutex_init(&snap->lock, NULL);
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&snap->work, NULL);
-    pthread_cond_init(&snap->done, &attr);
-    pthread_cond_init(&snap->watch, &attr);
-    pthread_condattr_destroy(&attr);
+    cond_init_mono(&snap->done);  /* snapshot_settle()'s deadline */
+    cond_init_mono(&snap->watch); /* the watcher's next due time */
     if (workers < 1)
         workers = 1;
     if (workers > SNAPSHOT_WORKERS)
@@ -408,7 +391,7 @@ void snapshot_due_at(struct snapshot *snap, int64_t due_ms)
 
 int snapshot_settle(struct snapshot *snap, int64_t timeout_ms)
 {
-    struct timespec until = deadline_in(timeout_ms > 0 ? timeout_ms : 0);
+    struct timespec until = cond_deadline_us(timeout_ms * 1000);
     int rc = 0;
     pthread_mutex_lock(&snap->lock);
     snap->kicked = 1;

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../core/cond.h"
 #include "../core/log.h"
 
 #define RING_ROWS 1024   /* a request waits only when this many rows are queued */
@@ -73,13 +74,7 @@ static int hurried_locked(const struct store_ring *r)
 /* Waits up to RING_GATHER_MS (monotonic) for more rows, unless hurried. */
 static void gather_locked(struct store_ring *r)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_nsec += RING_GATHER_MS * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = cond_deadline_us(RING_GATHER_MS * 1000LL);
     while (!hurried_locked(r))
         if (pthread_cond_timedwait(&r->hurry, &r->m, &until) == ETIMEDOUT)
             break;
@@ -261,13 +256,9 @@ int store_ring_start(struct store *s)
     struct store_ring *r = calloc(1, sizeof(*r));
     if (!r)
         return STORE_ERROR;
-    pthread_condattr_t mono;
     pthread_mutex_init(&r->m, NULL);
     pthread_cond_init(&r->wake, NULL);
-    pthread_condattr_init(&mono);
-    pthread_condattr_setclock(&mono, CLOCK_MONOTONIC); /* gather_locked()'s deadline */
-    pthread_cond_init(&r->hurry, &mono);
-    pthread_condattr_destroy(&mono);
+    cond_init_mono(&r->hurry); /* gather_locked()'s deadline */
     pthread_cond_init(&r->room, NULL);
     pthread_cond_init(&r->done, NULL);
     s->ring = r;

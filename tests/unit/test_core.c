@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/cond.h"
 #include "core/base64.h"
 #include "core/buf.h"
 #include "core/clock.h"
@@ -362,4 +363,31 @@ Test(fdio, a_bad_descriptor_is_an_error_with_errno)
     cr_expect_eq(fdio_write_all(-1, "x", 1), -1);
     cr_expect_eq(errno, EBADF);
     cr_expect_eq(fdio_write_all(-1, "", 0), 0, "nothing to write is no error");
+}
+
+/* A timed wait on a cond_init_mono() condition waits until its monotonic
+ * deadline; on a default (real-time) condition it would return at once. */
+Test(cond, a_monotonic_deadline_is_waited_for)
+{
+    pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+    pthread_cond_t c;
+    struct timespec t0, t1;
+    cond_init_mono(&c);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct timespec until = cond_deadline_us(50 * 1000);
+    pthread_mutex_lock(&m);
+    int rc = 0;
+    while (rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&c, &m, &until);
+    pthread_mutex_unlock(&m);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    int64_t waited_us = (t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_nsec - t0.tv_nsec) / 1000;
+    cr_expect_geq(waited_us, 45 * 1000, "waited %lld us for a 50 ms deadline",
+                  (long long)waited_us);
+    pthread_cond_destroy(&c);
+    struct timespec past = cond_deadline_us(-5), now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    cr_expect(past.tv_sec < now.tv_sec ||
+                  (past.tv_sec == now.tv_sec && past.tv_nsec <= now.tv_nsec),
+              "a negative wait is now, not later");
 }
