@@ -142,6 +142,13 @@ case "$cmd" in
     rc=$?
     set -e
     tail -n 15 "$out"
+    # A failure shows why where it is read: the failing cases and the first
+    # sanitizer report, from the error logs meson printed into $out.
+    if [ $rc -ne 0 ]; then
+      echo "== why it failed (from $out) =="
+      grep -E -m 40 -A 12 '^\[FAIL\]|^not ok|WARNING: ThreadSanitizer|ERROR: AddressSanitizer|runtime error:|TIMEOUT' \
+        "$out" | head -n 120 || true
+    fi
     if [ $sanitize -eq 2 ]; then
       tests/count-results.sh "$dir/meson-logs/testlog-tsan.json"
     else
