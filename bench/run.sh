@@ -21,6 +21,8 @@
 # (ours and nginx) is stopped again, also when the script fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib.sh
+. bench/lib.sh
 
 BUILD=${BENCH_BUILD:-build-bench}
 DURATION=${BENCH_DURATION:-10s}
@@ -33,7 +35,6 @@ FILE_TIMEOUT=${BENCH_FILE_TIMEOUT:-600}
 ONLY=${BENCH_ONLY:-startup routes million tenant files downloads}
 PROFILE=${BENCH_PROFILE:-0}
 PIN=${BENCH_PIN:-0}
-SERVER_CPU=()
 WRK_CPU=()
 if [ "$PIN" = 1 ]; then
   SERVER_CPU=(taskset -c 0)
@@ -46,22 +47,9 @@ PACKAGES=(build-essential meson ninja-build pkg-config python3 curl iproute2
   libcairo2-dev fonts-dejavu-core libcriterion-dev libcurl4-openssl-dev
   wrk hyperfine nginx-light)
 
-TMP=$(mktemp -d)
-PID=""      # our server that this script is running now, if any
-NGINX=""    # the nginx master process, if any
 SUMMARY=()  # lines of the final summary
 declare -A OURS NGX # req/s per route key, ours and nginx's
 
-cleanup() {
-  [ -z "$PID" ] || kill -KILL "$PID" 2>/dev/null || true
-  [ -z "$NGINX" ] || kill -TERM "$NGINX" 2>/dev/null || true
-  [ -z "$NGINX" ] || sleep 0.5
-  [ -z "$NGINX" ] || kill -KILL "$NGINX" 2>/dev/null || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-say() { printf '\n== %s\n' "$*"; }
 part() { [[ " $ONLY " == *" $1 "* ]]; }
 # shellcheck disable=SC2059 # sum FORMAT ARGS...: the format is always a literal
 sum() { SUMMARY+=("$(printf "$@")"); }
@@ -84,11 +72,7 @@ install_missing() {
 # The release server and the startup wrapper; the bench-only server without a
 # request journal (bench/no_journal.c) only for the variants.
 build() {
-  if [ ! -f "$BUILD/build.ninja" ]; then
-    meson setup "$BUILD" -Dbuildtype=release -Dsdk_tests=false -Dtests=false >/dev/null
-  fi
-  ninja -C "$BUILD" isc-reports-mock >/dev/null
-  cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -o "$BUILD/first-line" bench/first_line.c
+  build_release
   part variants || return 0
   local libs
   libs=$(pkg-config --libs libmicrohttpd libcjson sqlite3 nettle)
@@ -99,67 +83,6 @@ build() {
 }
 
 BIN=""
-PORT=""
-STARTS=0
-READY_S="" # seconds from start to the first line, of the last start_server
-
-# start_server STDERR_FILE WAIT_S [flags...]: starts $BIN on a free port of
-# 127.0.0.1 and waits (at most WAIT_S seconds) for its first line. Sets PID,
-# PORT and READY_S.
-start_server() {
-  local errfile=$1 wait_s=$2 out t0
-  shift 2
-  STARTS=$((STARTS + 1))
-  out="$TMP/stdout.$STARTS" # a new file each time: never an older server's line
-  t0=$(date +%s.%N)
-  "${SERVER_CPU[@]}" "$BIN" --bind 127.0.0.1 --port 0 --rate-limit 0 "$@" \
-    >"$out" 2>"$errfile" &
-  PID=$!
-  local deadline=$((SECONDS + wait_s))
-  while [ $SECONDS -le $deadline ]; do
-    PORT=$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' "$out")
-    if [ -n "$PORT" ]; then
-      READY_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
-      return 0
-    fi
-    kill -0 "$PID" 2>/dev/null || break
-    sleep 0.02
-  done
-  echo "bench: the server did not start within ${wait_s}s" >&2
-  cat "$errfile" >&2
-  exit 1
-}
-
-# stop_pid PID: SIGTERM, then at most 10 s for a clean exit (SIGKILL after).
-stop_pid() {
-  local p=$1 i
-  if kill -TERM "$p" 2>/dev/null; then
-    for ((i = 0; i < 200; i++)); do
-      kill -0 "$p" 2>/dev/null || break
-      sleep 0.05
-    done
-    kill -KILL "$p" 2>/dev/null || true
-  fi
-  wait "$p" 2>/dev/null || true
-}
-stop_server() {
-  stop_pid "$PID"
-  PID=""
-}
-
-# status_kb FIELD: VmRSS or VmHWM of the running server, in kB.
-status_kb() { awk -v f="$1:" '$1 == f { print $2 }' "/proc/$PID/status"; }
-mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-
-api() { # api METHOD PATH [curl args...]: body on stdout
-  local method=$1 path=$2
-  shift 2
-  curl -sS --fail --max-time 30 -X "$method" "http://127.0.0.1:$PORT$path" "$@"
-}
-# json KEY: the first string member KEY of the compact JSON on stdin (the
-# server's answers name top-level members first). Not python: polling loops
-# must not pay an interpreter start each time.
-json() { grep -o "\"$1\":\"[^\"]*\"" | head -n 1 | cut -d'"' -f4; }
 bearer() { printf 'Authorization: Bearer %s' "$TOKEN"; }
 
 TOKEN_BODY="grant_type=client_credentials&client_id=demo-admin&client_secret=demo-admin-secret"
@@ -243,75 +166,6 @@ load() {
   printf '%-36s %9s req/s %8s MB/s  p50 %7s ms  p99 %7s ms  non-2xx %s  socket errors %s\n' \
     "$name" "$rps" "$mbps" "$p50" "$p99" "$bad" "$sock"
   [ "$bad$sock" = 00 ] || sum '%-36s %s non-2xx, %s socket errors' "  ($name)" "$bad" "$sock"
-}
-
-# free_port: a TCP port nothing listens on (nginx cannot be given port 0).
-free_port() {
-  local p i
-  for ((i = 0; i < 100; i++)); do
-    p=$((20000 + RANDOM % 30000))
-    [ -n "$(ss -Htln "sport = :$p")" ] || { echo "$p" && return 0; }
-  done
-  echo "bench: no free port found" >&2
-  return 1
-}
-
-# nginx_config PORT: a private configuration under $TMP/nginx serving
-# $TMP/nginx/root; POST answers with the file's bytes too (a 405 from the
-# static module becomes a 200 with the same file).
-nginx_config() {
-  local port=$1 dir=$TMP/nginx user=""
-  mkdir -p "$dir/root" "$dir/tmp"
-  # Run as the current user: as root, the workers would otherwise become nobody.
-  [ "$(id -u)" -ne 0 ] || user="user $(id -un);"
-  cat >"$dir/nginx.conf" <<EOF
-daemon off;
-$user
-worker_processes $(nproc);
-pid $dir/tmp/nginx.pid;
-error_log $dir/tmp/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $dir/tmp/body;
-  proxy_temp_path $dir/tmp/proxy;
-  fastcgi_temp_path $dir/tmp/fastcgi;
-  uwsgi_temp_path $dir/tmp/uwsgi;
-  scgi_temp_path $dir/tmp/scgi;
-  keepalive_requests 1000000000;
-  sendfile on;
-  open_file_cache max=64;
-  types { application/json json; application/csv csv; application/zip zip; }
-  server {
-    listen 127.0.0.1:$port;
-    root $dir/root;
-    location / { error_page 405 =200 \$uri; }
-  }
-}
-EOF
-}
-NGINX_CMD=()
-NGINX_PORT=""
-
-nginx_start() {
-  NGINX_PORT=$(free_port)
-  nginx_config "$NGINX_PORT"
-  NGINX_CMD=(nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/tmp/error.log")
-  "${SERVER_CPU[@]}" "${NGINX_CMD[@]}" &
-  NGINX=$!
-  local i
-  for ((i = 0; i < 200; i++)); do
-    curl -s --max-time 1 -o /dev/null "http://127.0.0.1:$NGINX_PORT/" && return 0
-    kill -0 "$NGINX" 2>/dev/null || break
-    sleep 0.05
-  done
-  echo "bench: nginx did not start" >&2
-  cat "$TMP/nginx/tmp/error.log" >&2
-  exit 1
-}
-nginx_stop() {
-  [ -z "$NGINX" ] || stop_pid "$NGINX" # SIGTERM: fast shutdown of master and workers
-  NGINX=""
 }
 
 # Start-up against nginx's, and the generated tenant's costs: bench/tenant.sh.
@@ -488,15 +342,6 @@ print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM tasks").fetchon
 # Report files of a generated tenant: generation time and peak RSS, then per
 # report type the time from startReport to a finished task (the render, where
 # files are made at completion) and each format's download.
-FILE_TYPES=(
-  'IDENTITIES_DETAILS {"correlatedOnly":false}'
-  'IDENTITIES {}'
-  'ACCOUNTS {"application":"2c9180897e7742b2017e781782f705b9","sourceName":"Active Directory"}'
-  'UNCORRELATED_ACCOUNTS {}'
-  'ORPHAN_IDENTITIES {}'
-  'IDENTITY_PROFILE_IDENTITY_ERROR {"authoritativeSource":"2c9180847de347aa017de8ef09167792"}'
-  'SEARCH_EXPORT {"indices":["identities"],"query":"*"}'
-)
 bench_files() {
   say "report files of a generated tenant: $TENANT_SIZE identities (--db file)"
   BIN="$BUILD/isc-reports-mock"
@@ -511,7 +356,7 @@ bench_files() {
     "CSV MB" "CSV s" "MB/s" "PDF MB" "PDF s" "MB/s"
   TOKEN=$(api POST /oauth/token -d "$TOKEN_BODY" | json access_token)
   local spec type args id t0 t1 done_s duration rows fmt line code size secs csv pdf
-  for spec in "${FILE_TYPES[@]}"; do
+  for spec in "${REPORT_TYPES[@]}"; do
     type=${spec%% *}
     args=${spec#* }
     t0=$(date +%s.%N)
@@ -617,8 +462,8 @@ say "build: $BUILD (release)"
 build
 echo "machine: $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
 echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown), load average at start:" \
-  "$(cut -d' ' -f1-3 /proc/loadavg)"
-sum '%-36s %s' "load average at start" "$(cut -d' ' -f1-3 /proc/loadavg)"
+  "$(loadavg)"
+sum '%-36s %s' "load average at start" "$(loadavg)"
 if part startup; then bench_startup; fi
 if part routes; then bench_routes; fi
 if part million; then bench_million; fi
@@ -627,7 +472,7 @@ if part files; then bench_files; fi
 if part downloads; then bench_downloads; fi
 if part variants; then bench_variants; fi
 if [ "$PROFILE" = 1 ]; then bench_profile; fi
-sum '%-36s %s' "load average at the end" "$(cut -d' ' -f1-3 /proc/loadavg)"
+sum '%-36s %s' "load average at the end" "$(loadavg)"
 
 if [ "$PIN" = 1 ]; then
   say "summary ($(nproc) cores; server pinned to CPU 0, wrk to CPU 1)"
