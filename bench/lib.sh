@@ -108,9 +108,10 @@ api() { # api METHOD PATH [curl args...]: body on stdout
   curl -sS --fail --max-time 30 -X "$method" "http://127.0.0.1:$PORT$path" "$@"
 }
 # json KEY: the first string member KEY of the compact JSON on stdin (the
-# server's answers name top-level members first). Not python: polling loops
-# must not pay an interpreter start each time.
-json() { grep -o "\"$1\":\"[^\"]*\"" | head -n 1 | cut -d'"' -f4; }
+# server's answers name top-level members first), or nothing, successfully,
+# when there is none (a task's result has no status before it finishes). Not
+# python: polling loops must not pay an interpreter start each time.
+json() { { grep -o "\"$1\":\"[^\"]*\"" || true; } | head -n 1 | cut -d'"' -f4; }
 
 # Each report type of a generated tenant (--tenant-size N --seed 1) with
 # arguments that match its data: "TYPE ARGUMENTS-JSON".
