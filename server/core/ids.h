@@ -1,7 +1,9 @@
 /*
  * ids.h - random identifiers: 32-hex ids (task ids, trackingIds) and UUIDs
- * (token jti, tenant ids). Output goes into caller-owned arrays; the
- * randomness comes from getrandom(2). Thread-safe.
+ * (token jti, tenant ids) from a ChaCha20 keystream of the calling thread,
+ * keyed from getrandom(2) on its first id; key material (ids_random)
+ * straight from getrandom(2). Output goes into caller-owned arrays.
+ * Thread-safe.
  */
 #ifndef ISC_CORE_IDS_H
 #define ISC_CORE_IDS_H
@@ -11,7 +13,7 @@
 
 void ids_hex32(char out[IDS_HEX32_LEN]);
 void ids_uuid(char out[IDS_UUID_LEN]);
-/* Fills `n` random bytes. */
+/* Fills `n` random bytes from getrandom(2): for keys, not for ids. */
 void ids_random(void *out, unsigned n);
 
 #endif

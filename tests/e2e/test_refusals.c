@@ -5,17 +5,20 @@
  * (detailCode "403 Forbidden") whose text names what is missing, and it
  * changes nothing. Then the error bodies themselves: each of 400, 403, 404,
  * 405, 413 and 500 is an ErrorResponseDto with a fresh trackingId that is
- * also in the server's log line for that request.
+ * also in the server's log line for that request, and trackingIds never
+ * repeat across connections served at once.
  *
  * (test_auth.c covers the 401s and one 403 of each kind; this file covers
  * the whole grid.)
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <curl/curl.h>
 
 #include "harness.h"
 
@@ -454,4 +457,112 @@ E2E_TEST(refusals, json_log_has_the_tracking_id)
     }
     cr_expect(found, "no JSON log line with trackingId %s", id);
     http_res_free(&r);
+}
+
+/* ---- trackingIds from many connections at once ---- */
+
+#define ID_CLIENTS 4
+#define ID_REQUESTS 150 /* per client, on one keep-alive connection */
+
+struct id_client {
+    const char *base;
+    char ids[ID_REQUESTS][33];
+    struct buf_sink {
+        char data[2048];
+        size_t len;
+    } body;
+    const char *fail; /* NULL, or a static reason */
+};
+
+static size_t sink_write(char *p, size_t size, size_t n, void *ud)
+{
+    struct buf_sink *b = ud;
+    size_t len = size * n;
+    if (len >= sizeof(b->data) - b->len)
+        return 0; /* an error body is far smaller: fail the transfer */
+    memcpy(b->data + b->len, p, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return len;
+}
+
+/* One client: ID_REQUESTS requests of an unknown route, each answer's trackingId kept. */
+static void *collect_ids(void *arg)
+{
+    struct id_client *c = arg;
+    char url[512];
+    snprintf(url, sizeof url, "%s/v2024/no-such-route", c->base);
+    CURL *h = curl_easy_init();
+    if (!h) {
+        c->fail = "out of memory";
+        return NULL;
+    }
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)(30 * test_timeout_scale()));
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink_write);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &c->body);
+    for (int i = 0; i < ID_REQUESTS && !c->fail; i++) {
+        c->body.len = 0;
+        long status = 0;
+        if (curl_easy_perform(h) != CURLE_OK) {
+            c->fail = "a request failed";
+            break;
+        }
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        cJSON *j = status == 404 ? cJSON_Parse(c->body.data) : NULL;
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "trackingId");
+        if (cJSON_IsString(t) && strlen(t->valuestring) == 32)
+            memcpy(c->ids[i], t->valuestring, 33);
+        else
+            c->fail = "an answer without a 32-character trackingId";
+        cJSON_Delete(j);
+    }
+    curl_easy_cleanup(h);
+    return NULL;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    return memcmp(a, b, 33);
+}
+
+/* Every answer's trackingId is 32 hex digits and none repeats, across all
+ * the server's threads; and the digits are not biased (each of the 128 bits
+ * is set in about half of them). */
+E2E_TEST(refusals, tracking_ids_are_unique_across_concurrent_connections)
+{
+    static struct id_client clients[ID_CLIENTS];
+    pthread_t t[ID_CLIENTS];
+    for (int i = 0; i < ID_CLIENTS; i++) {
+        memset(&clients[i], 0, sizeof clients[i]);
+        clients[i].base = e2e_srv.url;
+        cr_assert_eq(pthread_create(&t[i], NULL, collect_ids, &clients[i]), 0);
+    }
+    for (int i = 0; i < ID_CLIENTS; i++) {
+        pthread_join(t[i], NULL);
+        cr_assert_null(clients[i].fail, "client %d: %s", i, clients[i].fail);
+    }
+    enum { N = ID_CLIENTS * ID_REQUESTS };
+    static char all[N][33];
+    int ones[128] = {0};
+    for (int i = 0; i < ID_CLIENTS; i++)
+        memcpy(all[i * ID_REQUESTS], clients[i].ids, sizeof clients[i].ids);
+    for (int k = 0; k < N; k++) {
+        cr_assert_eq(strspn(all[k], "0123456789abcdef"), 32, "trackingId %s", all[k]);
+        for (int d = 0; d < 32; d++) {
+            int v = all[k][d] <= '9' ? all[k][d] - '0' : all[k][d] - 'a' + 10;
+            for (int b = 0; b < 4; b++)
+                ones[d * 4 + b] += (v >> b) & 1;
+        }
+    }
+    qsort(all, N, sizeof all[0], cmp_id);
+    for (int k = 1; k < N; k++)
+        cr_expect_neq(memcmp(all[k - 1], all[k], 33), 0, "trackingId %s repeated", all[k]);
+    /* 600 fair bits: a mean of 300 and a deviation of about 12; 200 and 400
+     * are more than 8 deviations away, so only a broken generator gets there. */
+    for (int b = 0; b < 128; b++)
+        cr_expect(ones[b] > N / 3 && ones[b] < 2 * N / 3, "bit %d set in %d of %d trackingIds", b,
+                  ones[b], N);
 }

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/cond.h"
@@ -145,8 +146,39 @@ Test(ids, hex32_and_uuid_shapes)
     cr_assert_str_neq(a, b);
     ids_uuid(u);
     cr_assert_eq(strlen(u), 36);
-    cr_assert_eq(u[8], '-');
-    cr_assert_eq(u[14], '4');
+    for (int i = 0; i < 36; i++) {
+        int dash = i == 8 || i == 13 || i == 18 || i == 23;
+        cr_assert(dash ? u[i] == '-' : strchr("0123456789abcdef", u[i]) != NULL, "%s", u);
+    }
+    cr_assert_eq(u[14], '4', "%s: version 4", u);
+    cr_assert(strchr("89ab", u[19]) != NULL, "%s: the RFC 4122 variant", u);
+}
+
+/* A forked child does not go on with its parent's keystream: its next id is
+ * not the one the parent makes next. */
+Test(ids, a_forked_child_draws_its_own)
+{
+    char before[IDS_HEX32_LEN], parent[IDS_HEX32_LEN], child[IDS_HEX32_LEN] = "";
+    ids_hex32(before); /* this thread's generator is keyed before the fork */
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        char id[IDS_HEX32_LEN];
+        ids_hex32(id);
+        _exit(write(fds[1], id, sizeof(id)) == (ssize_t)sizeof(id) ? 0 : 1);
+    }
+    close(fds[1]);
+    ids_hex32(parent);
+    cr_assert_eq(read(fds[0], child, sizeof(child)), (ssize_t)sizeof(child));
+    close(fds[0]);
+    int status = 0;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    cr_assert_eq(strlen(child), 32);
+    cr_assert_str_neq(parent, child, "the child repeated its parent's next id %s", child);
+    cr_assert_str_neq(before, child);
 }
 
 Test(err, table_statuses)
