@@ -16,10 +16,20 @@ struct http_daemon;
 
 #define HTTP_BODY_MAX ((size_t)1 << 20) /* 1 MiB: larger bodies get 413 */
 #define HTTP_QUERY_MAX 100              /* query parameters; more get 414 */
-/* libmicrohttpd's memory per connection: the request line and headers (up
- * to half of it), then a record for each header and query parameter. Well
- * above HTTP_QUERY_MAX parameters, so that refusal can always be sent. */
-#define HTTP_CONN_MEMORY ((size_t)256 * 1024)
+/*
+ * libmicrohttpd's memory per connection. It holds the request line and
+ * headers (read into up to half of it), then a record of about 56 bytes for
+ * each header and each query parameter, then the answer's headers. Its size
+ * is paid on every request: libmicrohttpd 0.9.75 zeroes the whole pool
+ * between the requests of a keep-alive connection, which at 256 KiB was a
+ * sixth of a poll's CPU time. 160 KiB holds what must fit, with room: the
+ * JSON 414 for 2,000 query parameters (about 70 bytes of pool each with
+ * their text; measured limit about 2,300, where 256 KiB reached about 3,500
+ * and 128 KiB 1,800), and a request head of 90 KB (the journal's cut is
+ * tested with one). Past those libmicrohttpd refuses or drops the request
+ * itself.
+ */
+#define HTTP_CONN_MEMORY ((size_t)160 * 1024)
 
 /* Starts listening on app->cfg.bind:app->cfg.port. NULL with a reason in err on failure. */
 struct http_daemon *http_start(struct app *app, char *err, size_t errlen);

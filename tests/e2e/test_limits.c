@@ -351,7 +351,7 @@ Test(limits, tasks_older_than_the_age_go_when_a_task_starts, .fini = e2e_fini, .
 #define GARBAGE_REQUESTS 150 /* per thread */
 #define GARBAGE_PART 30000   /* bytes of path, of query, and of headers per request */
 /* The server's peak resident memory may pass its idle figure by this much:
- * the journal's queue holds 4 MB at most, a connection 256 KB, and the
+ * the journal's queue holds 4 MB at most, a connection 160 KB, and the
  * allocator keeps some slack (measured: 3.5 MB). Uncut, each queued row of
  * these requests held 60 KB and a queue of 1024 rows up to 60 MB. */
 #define GARBAGE_GROWTH_KB (12L * 1024)
