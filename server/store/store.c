@@ -9,6 +9,7 @@
 #include "query.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,6 +277,21 @@ struct store *store_open(const char *path, const struct store_file *schema, size
     return store_open_image(path, schema, nschema, NULL, fixtures, nfixtures, err, errlen);
 }
 
+/*
+ * SQLite's process-wide settings, before its first use. Without memory
+ * statistics: with them (Debian's default) every allocation SQLite makes
+ * takes one mutex shared by all connections, and Debian's build has no
+ * lookaside, so every statement allocates. Nothing here reads the
+ * statistics. It fails harmlessly (SQLITE_MISUSE) when SQLite was already
+ * initialised, for example by a test that opened a database first.
+ */
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+static void sqlite_setup(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct store *store_open_image(const char *path, const struct store_file *schema, size_t nschema,
                                const struct store_image *image, const struct store_file *fixtures,
                                size_t nfixtures, char *err, size_t errlen)
@@ -285,6 +301,7 @@ struct store *store_open_image(const char *path, const struct store_file *schema
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    pthread_once(&sqlite_once, sqlite_setup);
     pthread_mutex_init(&s->lock, NULL);
     s->fixtures = fixtures;
     s->nfixtures = nfixtures;
