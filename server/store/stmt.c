@@ -22,15 +22,28 @@
 int store_prepare(struct store *s, const char *sql, sqlite3_stmt **out)
 {
     struct store_conn *c = store_conn(s);
+    *out = NULL;
+    /* Callers pass the same literal each time: a slot last taken for that
+     * very pointer, with that text still, matches without hashing it. */
+    for (int i = 0; i < STORE_STMT_CACHE; i++) {
+        struct store_stmt *slot = &c->stmts[i];
+        if (slot->st && !slot->in_use && slot->text == sql &&
+            strcmp(sqlite3_sql(slot->st), sql) == 0) {
+            slot->in_use = 1;
+            slot->used = ++c->stmt_tick;
+            *out = slot->st;
+            return SQLITE_OK;
+        }
+    }
     uint64_t h = hash_bytes(sql, strlen(sql));
     struct store_stmt *victim = NULL;
-    *out = NULL;
     for (int i = 0; i < STORE_STMT_CACHE; i++) {
         struct store_stmt *slot = &c->stmts[i];
         if (slot->st && !slot->in_use && slot->hash == h &&
             strcmp(sqlite3_sql(slot->st), sql) == 0) {
             slot->in_use = 1;
             slot->used = ++c->stmt_tick;
+            slot->text = sql;
             *out = slot->st;
             return SQLITE_OK;
         }
@@ -43,6 +56,7 @@ int store_prepare(struct store *s, const char *sql, sqlite3_stmt **out)
     sqlite3_finalize(victim->st);
     victim->st = *out;
     victim->hash = h;
+    victim->text = sql;
     victim->in_use = 1;
     victim->used = ++c->stmt_tick;
     return SQLITE_OK;

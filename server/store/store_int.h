@@ -29,6 +29,7 @@
 struct store_stmt {
     sqlite3_stmt *st; /* NULL: free slot */
     uint64_t hash;    /* of its SQL text */
+    const char *text; /* the caller's SQL it was last taken for (see stmt.c) */
     uint64_t used;    /* tick of the last prepare, for LRU reuse */
     int in_use;
 };
