@@ -260,7 +260,8 @@ static void release_freed_memory(void)
 }
 
 /* Retention hook (store_task_retention): a removed task's stored files go
- * with it, at once. It runs under the store's writer, so it only unlinks: a
+ * with it, once its removal is committed (a failed commit keeps the task and
+ * so its files). It runs under the store's writer, so it only unlinks: a
  * render of that task still in progress finds the task gone when it ends
  * and removes what it wrote (snapshot.c). */
 static void task_files_gone(void *ud, const char *id)

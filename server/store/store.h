@@ -190,8 +190,9 @@ int store_task_start(struct store *s, struct store_task *t, int64_t now_ms, int 
  * STORE_TASK_BATCH(max_tasks), so the table holds at most max_tasks +
  * STORE_TASK_BATCH(max_tasks) - 1 tasks (max_tasks after this call).
  * A task is removed whatever its state, running or not. removed(ud, id),
- * when not NULL, is told each removed task's id while the store holds its
- * writer: it must not call into the store. Call it before serving requests
+ * when not NULL, is told each removed task's id once the transaction that
+ * removed it has committed (never one that a failed commit kept), while the
+ * store still holds its writer: it must not call into the store. Call it before serving requests
  * (not thread-safe against store_task_start()). STORE_OK or STORE_ERROR.
  */
 #define STORE_TASK_BATCH(max_tasks)                                                                \

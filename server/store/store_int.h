@@ -73,6 +73,10 @@ struct store {
     int64_t task_max_age_ms;
     void (*task_removed)(void *ud, const char *id);
     void *task_removed_ud;
+    /* The ids the retention removed in the open transaction (tasks.c): the
+     * hook hears of them only once it commits. Under `lock`. */
+    char (*gone)[STORE_ID_LEN];
+    size_t ngone, gone_cap;
     /* The bytes of text the journal table holds (journal.c), under `lock`;
      * journal_bytes_known 0: to be summed from the table first. */
     int64_t journal_bytes;

@@ -6,6 +6,7 @@
  */
 #include "query.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,15 +78,37 @@ static int task_insert_locked(struct store *s, const struct store_task *t)
                    STORE_TEXT_OR_NULL(t->progress)));
 }
 
-/* Row callback of the retention's DELETE ... RETURNING id: tells the store's
- * task_removed hook. */
+/* Row callback of the retention's DELETE ... RETURNING id: notes the id for
+ * the store's task_removed hook, which hears of it once the transaction
+ * commits (a hook that removes files must not act on a removal that a failed
+ * commit undoes). STORE_ERROR on OOM: the transaction then rolls back. */
 static int task_removed_row(void *ud, sqlite3_stmt *st)
 {
     struct store *s = ud;
     const char *id = (const char *)sqlite3_column_text(st, 0);
-    if (s->task_removed && id)
-        s->task_removed(s->task_removed_ud, id);
+    if (!s->task_removed || !id)
+        return STORE_ROW_NEXT;
+    if (s->ngone == s->gone_cap) {
+        size_t cap = s->gone_cap ? s->gone_cap * 2 : 64;
+        char(*grown)[STORE_ID_LEN] = realloc(s->gone, cap * sizeof(*grown));
+        if (!grown)
+            return STORE_ERROR;
+        s->gone = grown;
+        s->gone_cap = cap;
+    }
+    snprintf(s->gone[s->ngone++], STORE_ID_LEN, "%s", id);
     return STORE_ROW_NEXT;
+}
+
+/* After the retention's transaction: tells the hook each removed id when it
+ * committed (rc not STORE_ERROR), and forgets them either way. */
+static void tell_removed_locked(struct store *s, int rc)
+{
+    for (size_t i = 0; rc != STORE_ERROR && i < s->ngone; i++)
+        s->task_removed(s->task_removed_ud, s->gone[i]);
+    free(s->gone);
+    s->gone = NULL;
+    s->ngone = s->gone_cap = 0;
 }
 
 /*
@@ -143,6 +166,7 @@ int store_task_retention(struct store *s, int64_t max_tasks, int64_t max_age_ms,
                                store_row_int64, &n);
     if (rc != STORE_ERROR && ((s->task_max > 0 && n > s->task_max) || s->task_max_age_ms > 0))
         rc = store_tx_locked(s, "task retention", task_retain_tx, &now_ms);
+    tell_removed_locked(s, rc);
     store_leave(s);
     return rc == STORE_ERROR ? STORE_ERROR : STORE_OK;
 }
@@ -192,6 +216,7 @@ int store_task_start(struct store *s, struct store_task *t, int64_t now_ms, int 
     *existing = 0;
     store_enter(s, STORE_WRITE);
     int rc = store_tx_locked(s, "task start", task_start_tx, &ts);
+    tell_removed_locked(s, rc);
     store_leave(s);
     return rc;
 }

@@ -26,9 +26,11 @@ static struct store *open_empty(void)
 }
 
 /* Starts a task of IDENTITIES with `args` at now_ms, due at finish_at_ms
- * (by polls when finish_at_ms is 0). Gives whether a running twin answered,
- * and the id of the task that did in id (STORE_ID_LEN bytes). */
-static int start(struct store *s, const char *args, int64_t now_ms, int64_t finish_at_ms, char *id)
+ * (by polls when finish_at_ms is 0): store_task_start()'s result. *existing
+ * gets whether a running twin answered, and id (STORE_ID_LEN bytes, may be
+ * NULL) the id of the task that did. */
+static int try_start(struct store *s, const char *args, int64_t now_ms, int64_t finish_at_ms,
+                     char *id, int *existing)
 {
     static unsigned serial;
     struct store_task t;
@@ -43,12 +45,20 @@ static int start(struct store *s, const char *args, int64_t now_ms, int64_t fini
     t.created_ms = t.launched_ms = now_ms;
     t.finish_at_ms = finish_at_ms;
     t.polls_left = finish_at_ms ? -1 : 3;
-    int existing = -1;
-    cr_assert_eq(store_task_start(s, &t, now_ms, &existing), STORE_OK);
-    cr_assert(existing == 0 || existing == 1);
+    *existing = -1;
+    int rc = store_task_start(s, &t, now_ms, existing);
     if (id)
         memcpy(id, t.id, STORE_ID_LEN);
     store_task_clear(&t);
+    return rc;
+}
+
+/* try_start() that must succeed; gives whether a running twin answered. */
+static int start(struct store *s, const char *args, int64_t now_ms, int64_t finish_at_ms, char *id)
+{
+    int existing = -1;
+    cr_assert_eq(try_start(s, args, now_ms, finish_at_ms, id, &existing), STORE_OK);
+    cr_assert(existing == 0 || existing == 1);
     return existing;
 }
 
@@ -265,5 +275,56 @@ Test(task_store, past_the_cap_tasks_go_in_batches)
     /* Applying the policy again trims to the cap exactly. */
     cr_assert_eq(store_task_retention(s, max, 0, 5000, NULL, NULL), STORE_OK);
     cr_expect_eq(task_count(s), max);
+    store_close(s);
+}
+
+/* Makes the commit of any transaction that removes task `id` fail: a row
+ * that needs it, checked only at COMMIT (a deferred foreign key). */
+static void pin(struct store *s, const char *id)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "CREATE TABLE IF NOT EXISTS pin (task TEXT REFERENCES tasks (id)"
+             " DEFERRABLE INITIALLY DEFERRED); INSERT INTO pin VALUES ('%s')",
+             id);
+    cr_assert_eq(sqlite3_exec(s->db, sql, NULL, NULL, NULL), SQLITE_OK, "%s",
+                 sqlite3_errmsg(s->db));
+}
+
+static void unpin(struct store *s)
+{
+    cr_assert_eq(sqlite3_exec(s->db, "DELETE FROM pin", NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* The hook removes a task's files: it must hear only of removals that were
+ * committed, or a failed commit would leave tasks whose files are gone. */
+Test(task_store, a_failed_commit_removes_no_task_and_tells_the_hook_nothing)
+{
+    struct store *s = open_empty();
+    char ids[4][STORE_ID_LEN];
+    struct removed r = {.n = 0};
+    int existing;
+    cr_assert_eq(store_task_retention(s, 2, 0, 1000, on_removed, &r), STORE_OK);
+    start(s, "{\"n\":0}", 1000, 900000, ids[0]);
+    start(s, "{\"n\":1}", 1001, 900000, ids[1]);
+    pin(s, ids[0]);
+    /* The third start removes the first task, then its commit fails. */
+    cr_assert_eq(try_start(s, "{\"n\":2}", 1002, 900000, ids[2], &existing), STORE_ERROR);
+    cr_expect_eq(r.n, 0, "the hook was told of %d removals that were rolled back", r.n);
+    cr_expect_eq(task_count(s), 2);
+    struct store_task t;
+    cr_assert_eq(store_task_get(s, ids[0], &t), STORE_OK);
+    store_task_clear(&t);
+    /* Applying the policy at once fails the same way. */
+    cr_assert_eq(store_task_retention(s, 1, 0, 2000, on_removed, &r), STORE_ERROR);
+    cr_expect_eq(r.n, 0);
+    cr_expect_eq(task_count(s), 2);
+    /* Once the commit can succeed, the same removals are told, once each. */
+    unpin(s);
+    cr_assert_eq(store_task_retention(s, 2, 0, 2000, on_removed, &r), STORE_OK);
+    start(s, "{\"n\":3}", 1003, 900000, ids[3]);
+    cr_assert_eq(r.n, 1);
+    cr_expect_str_eq(r.ids[0], ids[0]);
+    cr_expect_eq(task_count(s), 2);
     store_close(s);
 }
