@@ -177,6 +177,23 @@ static int put_files(sqlite3 *db, const char *dir, int64_t *count, char *err, si
     return rc;
 }
 
+/*
+ * The journal's rows, deleted from the copy, left their pages free; the
+ * report files written after reused what they could. A VACUUM would give
+ * the rest back, but it rewrites the whole copy again (as long as VACUUM
+ * INTO took, for a large tenant seconds): it runs only when the free pages
+ * are more than a tenth of the file, so a snapshot is at most that much
+ * bigger than the compacted state it holds.
+ */
+static int give_back(sqlite3 *db, char *err, size_t errlen)
+{
+    int64_t free_pages = query_int(db, "PRAGMA freelist_count", NULL);
+    int64_t pages = query_int(db, "PRAGMA page_count", NULL);
+    if (free_pages < 0 || pages < 0 || free_pages * 10 <= pages)
+        return 0;
+    return run(db, "VACUUM", err, errlen);
+}
+
 /* Turns the copy into a snapshot: its tables, its info, its files. */
 static int fill_copy(sqlite3 *db, const struct store_state_info *info, const char *files_dir,
                      char *err, size_t errlen)
@@ -206,8 +223,7 @@ static int fill_copy(sqlite3 *db, const struct store_state_info *info, const cha
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return -1;
     }
-    /* The journal's pages were freed: give them back so the file stays small. */
-    return info->journal ? 0 : run(db, "VACUUM", err, errlen);
+    return info->journal ? 0 : give_back(db, err, errlen);
 }
 
 int store_state_save(struct store *s, const char *path, const struct store_state_info *info,

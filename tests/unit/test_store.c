@@ -845,3 +845,69 @@ Test(store, a_restored_snapshot_brings_its_plans_to_the_next_start)
     unlink(snap);
     store_close(s);
 }
+
+/* ---- snapshots: what a save leaves in the file ---- */
+
+/* One integer of snapshot file `file`. */
+static int64_t file_scalar(const char *file, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int64_t v = -1;
+    cr_assert_eq(sqlite3_open_v2(file, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    cr_assert_geq(v, 0, "%s on %s", sql, file);
+    return v;
+}
+
+/* Adds `rows` request journal rows of about 2,000 bytes each. */
+static void journal_fill(struct store *s, int rows)
+{
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)"
+             " INSERT INTO journal (at_ms, method, path, status, request_body)"
+             " SELECT i, 'GET', '/mock/health', 200, hex(zeroblob(1000)) FROM n",
+             rows);
+    cr_assert_eq(sqlite3_exec(s->db, sql, NULL, NULL, NULL), SQLITE_OK, "%s",
+                 sqlite3_errmsg(s->db));
+}
+
+/* A save without the journal deletes its rows from the copy VACUUM INTO
+ * made. Compacting again rewrites the whole copy (most of a large tenant's
+ * save time), so it happens only when the room they leave is more than a
+ * tenth of the file; a small journal's room is left. */
+Test(store, a_save_compacts_again_only_for_a_large_left_out_journal)
+{
+    struct store *s = open_memory();
+    char snap[sizeof(s->path) + 16], err[256] = "";
+    snprintf(snap, sizeof(snap), "%s.snap", s->path);
+    /* About 100 pages of 16 KiB that the snapshot holds. */
+    cr_assert_eq(sqlite3_exec(s->db,
+                              "CREATE TABLE filler (b BLOB);"
+                              "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                              " WHERE i < 100) INSERT INTO filler SELECT zeroblob(12000) FROM n",
+                              NULL, NULL, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(s->db));
+    struct store_state_info info = {.name = "small"};
+    journal_fill(s, 60); /* a few pages */
+    cr_assert_eq(store_state_save(s, snap, &info, NULL, err, sizeof(err)), STORE_OK, "%s", err);
+    int64_t pages = file_scalar(snap, "PRAGMA page_count");
+    int64_t free_pages = file_scalar(snap, "PRAGMA freelist_count");
+    cr_expect_eq(file_scalar(snap, "SELECT count(*) FROM journal"), 0);
+    cr_expect_gt(free_pages, 0, "a small journal's pages were compacted away (%lld of %lld)",
+                 (long long)free_pages, (long long)pages);
+    cr_expect_leq(free_pages * 10, pages, "%lld free pages of %lld", (long long)free_pages,
+                  (long long)pages);
+    journal_fill(s, 400); /* about half as much again as the rest */
+    snprintf(info.name, sizeof(info.name), "large");
+    cr_assert_eq(store_state_save(s, snap, &info, NULL, err, sizeof(err)), STORE_OK, "%s", err);
+    cr_expect_eq(file_scalar(snap, "SELECT count(*) FROM journal"), 0);
+    cr_expect_eq(file_scalar(snap, "PRAGMA freelist_count"), 0, "a large journal's room stayed");
+    cr_expect_leq(file_scalar(snap, "PRAGMA page_count"), pages);
+    unlink(snap);
+    store_close(s);
+}
