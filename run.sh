@@ -19,7 +19,7 @@ cd "$(dirname "$0")"
 # and fonts-dejavu-core at run time; poppler-utils (pdftotext) for the tests.
 # chromium: the browser the ui suite drives (tests/ui).
 PACKAGES=(build-essential meson ninja-build pkg-config python3
-  libmicrohttpd-dev libcjson-dev libsqlite3-dev nettle-dev libssl-dev libarchive-dev
+  libmicrohttpd-dev libgnutls28-dev libcjson-dev libsqlite3-dev nettle-dev libssl-dev libarchive-dev
   libcairo2-dev fonts-dejavu-core
   libcriterion-dev libcurl4-openssl-dev clang-format poppler-utils nodejs npm chromium)
 

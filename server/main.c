@@ -18,7 +18,6 @@
 #include "api/options.h"
 #include "core/log.h"
 #include "http/daemon.h"
-#include "http/mhd_dl.h"
 
 #ifndef ISC_VERSION
 #define ISC_VERSION "dev"
@@ -88,8 +87,6 @@ int main(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
-    /* The HTTP library loads on its own thread while the database opens. */
-    mhd_dl_prefetch();
 
     app = app_open(&cfg, ISC_VERSION, err, sizeof(err), &why);
     if (!app) {
@@ -121,7 +118,6 @@ int main(int argc, char **argv)
     return 0;
 fail:
     fprintf(stderr, "isc-reports-mock: %s\n", err);
-    mhd_dl_join(); /* a start that failed early: its loading thread ends first */
     app_close(app);
     options_release(&cfg);
     return code;

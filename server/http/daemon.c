@@ -39,7 +39,6 @@
 #include "../core/cond.h"
 #include "../core/log.h"
 #include "conns.h"
-#include "mhd_dl.h"
 #include "pipeline.h"
 #include "uri.h"
 
@@ -75,7 +74,7 @@ struct conn_req {
 
 static const char *lookup(struct MHD_Connection *c, enum MHD_ValueKind kind, const char *key)
 {
-    return mhd_dl()->MHD_lookup_connection_value(c, kind, key);
+    return MHD_lookup_connection_value(c, kind, key);
 }
 
 /* ---- delays: suspend now, resume from the timer thread ---- */
@@ -91,7 +90,7 @@ static void *timer_main(void *arg)
             struct delayed *it = *pp;
             if (it->due_us <= now || d->stopping) {
                 *pp = it->next;
-                mhd_dl()->MHD_resume_connection(it->conn);
+                MHD_resume_connection(it->conn);
                 free(it);
             } else {
                 if (it->due_us < next)
@@ -126,7 +125,7 @@ static int delay_connection(struct http_daemon *d, struct MHD_Connection *conn, 
         free(it);
         return -1;
     }
-    mhd_dl()->MHD_suspend_connection(conn);
+    MHD_suspend_connection(conn);
     it->next = d->delays;
     d->delays = it;
     pthread_cond_signal(&d->wake);
@@ -138,7 +137,7 @@ static int delay_connection(struct http_daemon *d, struct MHD_Connection *conn, 
 static struct conn_slot *slot_of(struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *ci =
-        mhd_dl()->MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     return ci ? ci->socket_context : NULL;
 }
 
@@ -251,9 +250,9 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         return;
     }
     const union MHD_ConnectionInfo *fd =
-        mhd_dl()->MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     const union MHD_ConnectionInfo *addr =
-        mhd_dl()->MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     struct conn_slot *slot = NULL;
     if (fd)
         conns_open(d->conns, fd->connect_fd, addr ? addr->client_addr : NULL, &slot);
@@ -427,7 +426,7 @@ static struct MHD_Daemon *mhd_start(struct http_daemon *d, int fd, int family, u
         {MHD_OPTION_END, 0, NULL},
     };
     /* clang-format off */
-    return mhd_dl()->MHD_start_daemon(flags, 0, NULL, NULL, on_request, d,
+    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, d,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, /* first, so MHD logs nothing itself */
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
@@ -469,12 +468,6 @@ struct http_daemon *http_start(struct app *app, char *err, size_t errlen)
     if (fd < 0)
         goto fail;
     d->port = bound_port(fd, app->cfg.port);
-    char why[300];
-    if (!mhd_dl_get(why, sizeof(why))) {
-        close(fd);
-        snprintf(err, errlen, "%s", why);
-        goto fail;
-    }
     unsigned room = connection_room(thread_count(app));
     d->conns = bounds_start(&app->cfg, room);
     d->mhd = d->conns ? mhd_start(d, fd, family, room) : NULL;
@@ -486,7 +479,7 @@ struct http_daemon *http_start(struct app *app, char *err, size_t errlen)
     }
     if (pthread_create(&d->timer, NULL, timer_main, d) != 0) {
         snprintf(err, errlen, "cannot start the timer thread");
-        mhd_dl()->MHD_stop_daemon(d->mhd);
+        MHD_stop_daemon(d->mhd);
         goto fail;
     }
     d->timer_running = 1;
@@ -510,7 +503,7 @@ void http_quiesce(struct http_daemon *d)
         return;
     d->quiesced = 1;
     atomic_store(&d->closing, 1);
-    MHD_socket listener = mhd_dl()->MHD_quiesce_daemon(d->mhd); /* ours to close from here */
+    MHD_socket listener = MHD_quiesce_daemon(d->mhd); /* ours to close from here */
     if (listener != MHD_INVALID_SOCKET)
         close(listener);
 }
@@ -539,7 +532,7 @@ void http_stop(struct http_daemon *d)
     for (int waited = 0; atomic_load(&d->in_flight) > 0 && waited < HTTP_STOP_DRAIN_MS;
          waited += 10)
         nanosleep(&tick, NULL);
-    mhd_dl()->MHD_stop_daemon(d->mhd);
+    MHD_stop_daemon(d->mhd);
     conns_free(d->conns);
     pthread_cond_destroy(&d->wake);
     pthread_mutex_destroy(&d->lock);

@@ -29,7 +29,6 @@
 #include "../core/clock.h"
 #include "../core/log.h"
 #include "daemon.h"
-#include "mhd_dl.h"
 #include "respond.h"
 #include "router.h"
 
@@ -60,7 +59,7 @@ typedef int (*stage_fn)(struct pipe *p);
 
 static const char *req_query(const struct api_req *rq, const char *key)
 {
-    return mhd_dl()->MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
+    return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
 /* Walks the query arguments to the i-th one. */
@@ -84,13 +83,13 @@ static enum MHD_Result find_nth(void *cls, enum MHD_ValueKind kind, const char *
 static const char *req_query_key(const struct api_req *rq, unsigned i)
 {
     struct nth_key n = {i, NULL};
-    mhd_dl()->MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, find_nth, &n);
+    MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, find_nth, &n);
     return n.key;
 }
 
 static const char *req_header(const struct api_req *rq, const char *key)
 {
-    return mhd_dl()->MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, key);
+    return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, key);
 }
 
 /* ---- the stages ---- */
@@ -154,7 +153,7 @@ static int stage_query_values(struct pipe *p)
 /* A client that sends more parameters than any route reads gets a JSON 414. */
 static int stage_query(struct pipe *p)
 {
-    int n = mhd_dl()->MHD_get_connection_values(p->conn, MHD_GET_ARGUMENT_KIND, NULL, NULL);
+    int n = MHD_get_connection_values(p->conn, MHD_GET_ARGUMENT_KIND, NULL, NULL);
     if (n <= HTTP_QUERY_MAX)
         return ERR_OK;
     return api_fail(&p->rs, ERR_URI_TOO_LONG,
@@ -385,9 +384,9 @@ static void journal(struct pipe *p, const char *client_id, int status, int64_t d
      * leave out whole pairs without saying so. */
     buf_init(&q, HTTP_CONN_MEMORY);
     buf_init(&body, 0);
-    mhd_dl()->MHD_get_connection_values(p->conn, MHD_GET_ARGUMENT_KIND, add_query_pair, &q);
+    MHD_get_connection_values(p->conn, MHD_GET_ARGUMENT_KIND, add_query_pair, &q);
     struct evidence_headers *h = evidence_headers_new();
-    mhd_dl()->MHD_get_connection_values(p->conn, MHD_HEADER_KIND, add_request_header, h);
+    MHD_get_connection_values(p->conn, MHD_HEADER_KIND, add_request_header, h);
     char *req_headers = evidence_headers_text(h), *resp_headers = response_headers(p, status);
     int has_body = p->pr->body_len > 0 && evidence_body(p->pr->body, p->pr->body_len, &body) == 0;
     struct journal_entry e = {

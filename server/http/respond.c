@@ -15,7 +15,6 @@
 
 #include "../core/log.h"
 #include "../core/utf8.h"
-#include "mhd_dl.h"
 
 static cJSON *error_dto(enum err e, const char *text, const char *tracking_id)
 {
@@ -118,9 +117,8 @@ static void stream_done(void *cls)
 static struct MHD_Response *from_owned(char *data, size_t len)
 {
     if (!data)
-        return mhd_dl()->MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-    struct MHD_Response *r =
-        mhd_dl()->MHD_create_response_from_buffer_with_free_callback(len, data, free);
+        return MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(len, data, free);
     if (!r)
         free(data);
     return r;
@@ -133,15 +131,14 @@ static struct MHD_Response *success_response(struct api_res *rs)
     if (rs->file.fd >= 0) {
         /* libmicrohttpd closes the descriptor with the response, and sends
          * it with sendfile() where it can. */
-        struct MHD_Response *r =
-            mhd_dl()->MHD_create_response_from_fd64(rs->file.size, rs->file.fd);
+        struct MHD_Response *r = MHD_create_response_from_fd64(rs->file.size, rs->file.fd);
         if (r)
             rs->file.fd = -1;
         return r;
     }
     if (rs->static_body && !rs->stream.read && rs->status != 204)
-        return mhd_dl()->MHD_create_response_from_buffer(rs->static_len, (void *)rs->static_body,
-                                                         MHD_RESPMEM_PERSISTENT);
+        return MHD_create_response_from_buffer(rs->static_len, (void *)rs->static_body,
+                                               MHD_RESPMEM_PERSISTENT);
     if (!rs->stream.read) {
         size_t len = 0;
         char *body = buf_steal(&rs->body, &len);
@@ -155,8 +152,8 @@ static struct MHD_Response *success_response(struct api_res *rs)
     if (!st)
         return NULL;
     *st = rs->stream;
-    struct MHD_Response *r = mhd_dl()->MHD_create_response_from_callback(
-        MHD_SIZE_UNKNOWN, 64 * 1024, stream_reader, st, stream_done);
+    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
+                                                               stream_reader, st, stream_done);
     if (!r) {
         free(st);
         return NULL;
@@ -235,10 +232,10 @@ enum MHD_Result respond_queue(struct MHD_Connection *conn, enum err e, struct ap
     if (!resp)
         return MHD_NO;
     if (code != 204)
-        mhd_dl()->MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     for (int i = 0; i < rs->nheaders; i++)
-        mhd_dl()->MHD_add_response_header(resp, rs->headers[i].name, rs->headers[i].value);
-    enum MHD_Result r = mhd_dl()->MHD_queue_response(conn, (unsigned)code, resp);
-    mhd_dl()->MHD_destroy_response(resp);
+        MHD_add_response_header(resp, rs->headers[i].name, rs->headers[i].value);
+    enum MHD_Result r = MHD_queue_response(conn, (unsigned)code, resp);
+    MHD_destroy_response(resp);
     return r;
 }

@@ -100,6 +100,9 @@ static void download(const char *token, const char *body, const char *format)
 E2E_TEST(footprint, libraries_load_on_first_use)
 {
     pid_t pid = e2e_srv.pid;
+    /* libmicrohttpd is linked without the GnuTLS of its shared library. */
+    cr_expect_not(maps_library(pid, "libgnutls.so"), "GnuTLS is loaded");
+    cr_expect_not(maps_library(pid, "libmicrohttpd.so"), "libmicrohttpd is a shared library");
     cr_expect_not(maps_library(pid, "libcrypto.so"), "OpenSSL is loaded");
     cr_expect_not(maps_library(pid, "libarchive.so"), "libarchive is loaded before any zip");
     cr_expect_not(maps_library(pid, "libcairo.so"), "cairo is loaded before any PDF");
@@ -118,6 +121,7 @@ E2E_TEST(footprint, libraries_load_on_first_use)
              "csv");
     cr_expect(maps_library(pid, "libarchive.so"), "a zip did not load libarchive");
     cr_expect_not(maps_library(pid, "libcrypto.so"), "OpenSSL is loaded after the downloads");
+    cr_expect_not(maps_library(pid, "libgnutls.so"), "GnuTLS is loaded after the downloads");
     free(tok);
 }
 
