@@ -8,7 +8,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -20,6 +19,7 @@
 
 #include "../auth/limiter.h"
 #include "../core/clock.h"
+#include "../core/fdio.h"
 #include "../core/log.h"
 #include "../reports/lifecycle.h"
 #include "../reports/snapshot.h"
@@ -206,16 +206,6 @@ static size_t count(const struct states *st, const char *name, int *exists)
     return n;
 }
 
-/* Flushes file `path` to the disk; 0, or -1 with errno set. */
-static int file_sync(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    int rc = fd >= 0 ? fsync(fd) : -1;
-    if (fd >= 0)
-        close(fd);
-    return rc;
-}
-
 /* What the store's save needs, through snapshot_exclusive(). */
 struct save {
     struct app *app;
@@ -259,10 +249,16 @@ static int save_locked(struct app *app, const char *name, int journal, struct st
     struct save save = {app, tmp, &info, err, errlen};
     if (snapshot_exclusive(app->snap, save_files_locked, &save) != 0)
         return STATES_ERROR;
-    /* Written without syncs; beside a database it must outlive a crash as the database does. */
-    if ((!st->private_dir && file_sync(tmp) != 0) || rename(tmp, path) != 0) {
+    /* Written without syncs; beside a database it must outlive a crash as
+     * the database does: its bytes, then its name in the folder. A private
+     * folder goes with the server, so nothing there is synced. */
+    if ((!st->private_dir && fdio_sync_path(tmp) != 0) || rename(tmp, path) != 0) {
         snprintf(err, errlen, "cannot store snapshot %s: %s", name, strerror(errno));
         unlink(tmp);
+        return STATES_ERROR;
+    }
+    if (!st->private_dir && fdio_sync_path(st->dir) != 0) {
+        snprintf(err, errlen, "cannot store snapshot %s: %s", name, strerror(errno));
         return STATES_ERROR;
     }
     return states_get(app, name, out) == STATES_OK ? STATES_OK : STATES_ERROR;

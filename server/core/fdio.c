@@ -1,9 +1,10 @@
 /*
- * fdio.c - whole writes to a file descriptor (see fdio.h).
+ * fdio.c - whole writes to a file descriptor, and syncs by name (see fdio.h).
  */
 #include "fdio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 int fdio_write_all(int fd, const void *buf, size_t n)
@@ -22,4 +23,16 @@ int fdio_write_all(int fd, const void *buf, size_t n)
         n -= (size_t)w;
     }
     return 0;
+}
+
+int fdio_sync_path(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
 }

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "../core/buf.h"
+#include "../core/fdio.h"
 #include "../core/err.h"
 #include "report.h"
 
@@ -183,8 +184,19 @@ int spool_commit(const struct spool *sp, const char *id, const char *file_format
         return -1;
     char name[80];
     snprintf(name, sizeof(name), "%s.%s", id, file_format);
-    int rc = rename(from, to);
+    /* Beside a database the file must outlive a crash as its task does: its
+     * bytes before the rename, its name in the folder after. A private
+     * folder goes with the server, so nothing there is synced. */
+    int rc = sp->private_dir ? 0 : fdio_sync_path(from);
+    if (rc == 0)
+        rc = rename(from, to);
     cache_drop(sp, name); /* after the rename: a copy read before it is not kept */
+    if (rc == 0 && !sp->private_dir && fdio_sync_path(sp->dir) != 0) {
+        int saved = errno; /* in place, but maybe not after a crash: not stored */
+        unlink(to);
+        errno = saved;
+        return -1;
+    }
     if (rc == 0)
         return 0;
     int saved = errno;

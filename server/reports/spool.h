@@ -48,7 +48,10 @@ const char *spool_dir(const struct spool *sp);
  * spool_discard() removes it.
  */
 int spool_create(const struct spool *sp, const char *id, const char *file_format, unsigned tag);
-/* 0, or -1 with errno set (the temporary file is then gone). */
+/* 0, or -1 with errno set (the temporary file is then gone, and nothing is
+ * stored). With a database file the file's bytes and its name are synced to
+ * the disk first, so a stored file outlives a crash as its task does; in a
+ * private folder nothing is synced. */
 int spool_commit(const struct spool *sp, const char *id, const char *file_format, unsigned tag);
 void spool_discard(const struct spool *sp, const char *id, const char *file_format, unsigned tag);
 

@@ -7,6 +7,7 @@
 #include <criterion/parameterized.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -395,6 +396,27 @@ Test(fdio, a_bad_descriptor_is_an_error_with_errno)
     cr_expect_eq(fdio_write_all(-1, "x", 1), -1);
     cr_expect_eq(errno, EBADF);
     cr_expect_eq(fdio_write_all(-1, "", 0), 0, "nothing to write is no error");
+}
+
+/* A folder syncs like a file (a rename into it is then on the disk); a
+ * missing one is an error that says so. */
+Test(fdio, syncs_a_folder_and_a_file_by_name)
+{
+    const char *tmp = getenv("TMPDIR");
+    char dir[512], file[600];
+    snprintf(dir, sizeof(dir), "%s/isc-fdio-XXXXXX", tmp && *tmp ? tmp : P_tmpdir);
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(file, sizeof(file), "%s/f", dir);
+    FILE *f = fopen(file, "w");
+    cr_assert_not_null(f);
+    fclose(f);
+    cr_expect_eq(fdio_sync_path(dir), 0, "%s", strerror(errno));
+    cr_expect_eq(fdio_sync_path(file), 0, "%s", strerror(errno));
+    unlink(file);
+    rmdir(dir);
+    errno = 0;
+    cr_expect_eq(fdio_sync_path(dir), -1);
+    cr_expect_eq(errno, ENOENT);
 }
 
 /* A timed wait on a cond_init_mono() condition waits until its monotonic
