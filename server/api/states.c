@@ -21,6 +21,7 @@
 #include "../core/clock.h"
 #include "../core/fdio.h"
 #include "../core/log.h"
+#include "../core/tmpdir.h"
 #include "../reports/lifecycle.h"
 #include "../reports/snapshot.h"
 #include "../reports/spool.h"
@@ -52,29 +53,12 @@ struct states *states_new(const char *db)
     return st;
 }
 
-/* Removes every file of the private folder, then the folder. */
-static void remove_private(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        char path[DIR_MAX + 300];
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-}
-
 void states_free(struct states *st)
 {
     if (!st)
         return;
     if (st->private_dir && st->made)
-        remove_private(st->dir);
+        tmpdir_remove(st->dir);
     pthread_mutex_destroy(&st->lock);
     free(st);
 }
@@ -105,10 +89,7 @@ static int dir_make(struct states *st, char *err, size_t errlen)
     if (st->made)
         return 0;
     if (st->private_dir) {
-        const char *tmp = getenv("TMPDIR");
-        snprintf(st->dir, sizeof(st->dir), "%s/isc-reports-mock-snapshots-XXXXXX",
-                 tmp && tmp[0] ? tmp : "/tmp");
-        if (!mkdtemp(st->dir)) {
+        if (tmpdir_make("isc-reports-mock-snapshots-", st->dir, sizeof(st->dir)) != 0) {
             snprintf(err, errlen, "cannot make a folder for snapshots: %s", strerror(errno));
             st->dir[0] = '\0';
             return -1;

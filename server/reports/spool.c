@@ -27,6 +27,7 @@
 
 #include "../core/buf.h"
 #include "../core/fdio.h"
+#include "../core/tmpdir.h"
 #include "../core/err.h"
 #include "report.h"
 
@@ -92,13 +93,11 @@ static int file_path(const struct spool *sp, const char *id, const char *fmt, in
 /* The private folder: "$TMPDIR/isc-reports-mock-XXXXXX". */
 static int make_private(struct spool *sp, char *err, size_t errlen)
 {
-    const char *tmp = getenv("TMPDIR");
-    if (!tmp || !*tmp)
-        tmp = P_tmpdir;
-    int n = snprintf(sp->dir, sizeof(sp->dir), "%s/isc-reports-mock-XXXXXX", tmp);
-    if (n < 0 || (size_t)n >= sizeof(sp->dir) || !mkdtemp(sp->dir)) {
-        err_why(err, errlen, "cannot create a folder for report files in %.256s: %s", tmp,
-                n < 0 || (size_t)n >= sizeof(sp->dir) ? "path too long" : strerror(errno));
+    if (tmpdir_make("isc-reports-mock-", sp->dir, sizeof(sp->dir)) != 0) {
+        const char *tmp = getenv("TMPDIR");
+        err_why(err, errlen, "cannot create a folder for report files in %.256s: %s",
+                tmp && *tmp ? tmp : "/tmp",
+                errno == ENAMETOOLONG ? "path too long" : strerror(errno));
         return -1;
     }
     sp->private_dir = 1;
@@ -153,10 +152,8 @@ void spool_close(struct spool *sp)
 {
     if (!sp)
         return;
-    if (sp->private_dir) {
-        spool_sweep(sp, NULL, NULL, 1);
-        rmdir(sp->dir);
-    }
+    if (sp->private_dir)
+        tmpdir_remove(sp->dir);
     cache_drop(sp, NULL);
     pthread_mutex_destroy(&sp->cache->lock);
     free(sp->cache);

@@ -19,6 +19,7 @@
 #include "../core/fdio.h"
 #include "../core/buf.h"
 #include "../core/log.h"
+#include "../core/tmpdir.h"
 
 /* Row callback: 1 when called (the row exists). */
 static int row_seen(void *ud, sqlite3_stmt *st)
@@ -214,15 +215,7 @@ static int image_load_locked(struct store *s, const struct store_image *image, c
  * start). 0, or -1 with errno set (and no file left). */
 static int temp_path(char *out, size_t outlen, const struct store_image *image)
 {
-    const char *dir = getenv("TMPDIR");
-    if (!dir || !dir[0])
-        dir = "/tmp";
-    int n = snprintf(out, outlen, "%s/isc-reports-mock-XXXXXX", dir);
-    if (n < 0 || (size_t)n >= outlen) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    int fd = mkstemp(out);
+    int fd = tmpdir_file("isc-reports-mock-", out, outlen);
     if (fd < 0)
         return -1;
     int rc = image ? fdio_write_all(fd, image->data, image->size) : 0;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "core/err.h"
 #include "core/fdio.h"
 #include "core/ids.h"
+#include "core/tmpdir.h"
 #include "core/utf8.h"
 
 Test(buf, appends_and_terminates)
@@ -417,6 +419,45 @@ Test(fdio, syncs_a_folder_and_a_file_by_name)
     errno = 0;
     cr_expect_eq(fdio_sync_path(dir), -1);
     cr_expect_eq(errno, ENOENT);
+}
+
+/* Private places under $TMPDIR: a new folder and file each time, the
+ * user's only, and a folder removed with its files. */
+Test(tmpdir, makes_private_places_under_tmpdir_and_removes_a_folder_whole)
+{
+    const char *tmp = getenv("TMPDIR");
+    char base[512], a[600], b[600], file[600], inside[700];
+    snprintf(base, sizeof(base), "%s/isc-tmpdir-XXXXXX", tmp && *tmp ? tmp : P_tmpdir);
+    cr_assert_not_null(mkdtemp(base));
+    cr_assert_eq(setenv("TMPDIR", base, 1), 0);
+    cr_assert_eq(tmpdir_make("t-", a, sizeof(a)), 0, "%s", strerror(errno));
+    cr_assert_eq(tmpdir_make("t-", b, sizeof(b)), 0, "%s", strerror(errno));
+    cr_expect_str_neq(a, b);
+    cr_expect_eq(strncmp(a, base, strlen(base)), 0, "%s is not under %s", a, base);
+    struct stat sb;
+    cr_assert_eq(stat(a, &sb), 0);
+    cr_expect(S_ISDIR(sb.st_mode));
+    cr_expect_eq(sb.st_mode & 0777, 0700);
+    int fd = tmpdir_file("f-", file, sizeof(file));
+    cr_assert_geq(fd, 0, "%s", strerror(errno));
+    cr_assert_eq(fstat(fd, &sb), 0);
+    cr_expect_eq(sb.st_mode & 0777, 0600);
+    close(fd);
+    snprintf(inside, sizeof(inside), "%s/x", a);
+    FILE *f = fopen(inside, "w");
+    cr_assert_not_null(f);
+    fclose(f);
+    tmpdir_remove(a);
+    cr_expect_neq(stat(a, &sb), 0, "%s is still there", a);
+    tmpdir_remove(b);
+    tmpdir_remove(NULL);
+    /* A path that does not fit makes nothing and says why. */
+    char small[16];
+    errno = 0;
+    cr_expect_eq(tmpdir_make("a-long-prefix-", small, sizeof(small)), -1);
+    cr_expect_eq(errno, ENAMETOOLONG);
+    unlink(file);
+    cr_expect_eq(rmdir(base), 0, "%s holds more than was removed", base);
 }
 
 /* A timed wait on a cond_init_mono() condition waits until its monotonic
