@@ -2,10 +2,11 @@
  * states.c - snapshots of the whole state (see states.h). Saving is
  * VACUUM INTO (a consistent, compacted copy taken under the writer's lock),
  * then the snapshot's own two tables filled on the copy's own connection.
- * Restoring is SQLite's backup API from the snapshot into the live database:
- * one write transaction, so readers over WAL see the old state or the new
- * one. Report files travel as BLOBs, read and written a chunk at a time.
- * Nothing here knows HTTP or what a report file holds.
+ * Restoring makes the snapshot ready in a private copy (its own tables
+ * dropped, the kept meta rows put in), then SQLite's backup API copies that
+ * into the live database: one write transaction, so readers over WAL see
+ * the old state or the new one, and a failure before it changes nothing. Report files travel as
+ * BLOBs, read and written a chunk at a time. Nothing here knows HTTP or what a report file holds.
  */
 #include "states.h"
 
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "../core/fdio.h"
+#include "../core/tmpdir.h"
 #include "query.h"
 
 #define CHUNK (64 * 1024)       /* bytes of a report file copied at a time */
@@ -445,18 +447,53 @@ static int kept_read(struct store *s, const char *const *keep, struct kept *k)
     return 0;
 }
 
-/* After the copy: its own tables go, the kept meta rows come back. */
-static int tidy_locked(struct store *s, const struct kept *k, char *err, size_t errlen)
+/*
+ * The snapshot made ready in a private copy before the live database is
+ * touched: VACUUM INTO a new temporary file (`tmp`, which the caller
+ * removes), and the snapshot's own two tables dropped there. The copy
+ * stays open in *out. 0, or -1 with err.
+ */
+static int private_copy(sqlite3 *src, char *tmp, size_t tmplen, sqlite3 **out, char *err,
+                        size_t errlen)
 {
-    if (run(s->db, "BEGIN IMMEDIATE", err, errlen))
+    sqlite3_stmt *st = NULL;
+    int fd = tmpdir_file("isc-reports-mock-restore-", tmp, tmplen);
+    if (fd < 0) {
+        snprintf(err, errlen, "a temporary file: %s", strerror(errno));
+        tmp[0] = '\0';
         return -1;
-    int rc = run(s->db, "DROP TABLE IF EXISTS snapshot_info; DROP TABLE IF EXISTS snapshot_files;",
-                 err, errlen);
+    }
+    close(fd); /* VACUUM INTO writes into an empty file */
+    int rc = sqlite3_prepare_v2(src, "VACUUM INTO ?1", -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_bind_text(st, 1, tmp, -1, SQLITE_STATIC)) == SQLITE_OK)
+        rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "copy: %s", sqlite3_errmsg(src));
+        return -1;
+    }
+    if (sqlite3_open_v2(tmp, out, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s", *out ? sqlite3_errmsg(*out) : "out of memory");
+        return -1;
+    }
+    return run(*out,
+               "PRAGMA synchronous = OFF;"
+               "DROP TABLE IF EXISTS snapshot_info; DROP TABLE IF EXISTS snapshot_files;",
+               err, errlen);
+}
+
+/* The kept meta rows of the live database written into the private copy,
+ * in one transaction. 0, or -1 with err. */
+static int put_kept(sqlite3 *db, const struct kept *k, char *err, size_t errlen)
+{
+    if (run(db, "BEGIN IMMEDIATE", err, errlen))
+        return -1;
+    int rc = 0;
     for (size_t i = 0; rc == 0 && i < k->n; i++) {
         sqlite3_stmt *st = NULL;
         const char *sql = k->present[i] ? "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)"
                                         : "DELETE FROM meta WHERE key = ?1";
-        rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK &&
+        rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
                      sqlite3_bind_text(st, 1, k->key[i], -1, SQLITE_STATIC) == SQLITE_OK &&
                      (!k->present[i] ||
                       sqlite3_bind_text(st, 2, k->value[i], -1, SQLITE_STATIC) == SQLITE_OK) &&
@@ -464,12 +501,12 @@ static int tidy_locked(struct store *s, const struct kept *k, char *err, size_t 
                  ? 0
                  : -1;
         if (rc)
-            snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+            snprintf(err, errlen, "%s", sqlite3_errmsg(db));
         sqlite3_finalize(st);
     }
-    if (rc == 0 && run(s->db, "COMMIT", err, errlen) == 0)
-        return store_migrate_locked(s, err, errlen) == STORE_OK ? 0 : -1;
-    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    if (rc == 0 && run(db, "COMMIT", err, errlen) == 0)
+        return 0;
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     return -1;
 }
 
@@ -501,7 +538,8 @@ int store_state_restore(struct store *s, const char *path, const char *const *ke
                         size_t errlen)
 {
     struct store_state_info mine;
-    sqlite3 *src = NULL;
+    sqlite3 *src = NULL, *copy = NULL;
+    char tmp[FILE_PATH_MAX] = "";
     struct kept *k = calloc(1, sizeof(*k));
     int rc = STORE_ERROR, files = 0;
     if (!k) {
@@ -512,13 +550,18 @@ int store_state_restore(struct store *s, const char *path, const char *const *ke
         open_snapshot(path, &src, err, errlen) != 0)
         goto out;
     files = files_dir != NULL; /* from here on, out: removes what files_out wrote */
-    if (files_dir && files_out(src, files_dir, err, errlen) != 0)
+    if ((files_dir && files_out(src, files_dir, err, errlen) != 0) ||
+        private_copy(src, tmp, sizeof(tmp), &copy, err, errlen) != 0)
         goto out;
     store_ring_flush(s); /* rows queued before the restore go with the old state */
     store_enter(s, STORE_WRITE);
+    /* Everything that can fail on the copy fails before the live database
+     * changes; the backup then brings the whole final state in one
+     * transaction. Only a schema step the snapshot lacks runs after it. */
     if (kept_read(s, keep, k) != 0)
         snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
-    else if (copy_back_locked(s, src, err, errlen) == 0 && tidy_locked(s, k, err, errlen) == 0)
+    else if (put_kept(copy, k, err, errlen) == 0 && copy_back_locked(s, copy, err, errlen) == 0 &&
+             store_migrate_locked(s, err, errlen) == STORE_OK)
         rc = STORE_OK;
     atomic_store(&s->fault_hint, 0); /* the faults are another set now */
     atomic_store(&s->plan_hint, 0);  /* and the behaviours and queued plans */
@@ -527,6 +570,9 @@ int store_state_restore(struct store *s, const char *path, const char *const *ke
 out:
     if (files)
         files_finish(src, files_dir, rc == STORE_OK);
+    sqlite3_close(copy);
+    if (tmp[0])
+        unlink(tmp);
     sqlite3_close(src);
     free(k);
     return rc;

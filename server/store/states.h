@@ -62,16 +62,19 @@ int store_state_check(struct store *s, const char *path, struct store_state_info
 
 /*
  * Replaces the whole state of `s` with snapshot `path` (checked as
- * store_state_check() does): every table at once through SQLite's backup
- * API, so a reader sees the old state or the new one, never a mix. The
- * rows of `meta` named in `keep` (NULL-terminated, may be NULL) keep their
- * current values; schema steps the snapshot lacks are applied after. The
+ * store_state_check() does): the snapshot is made ready in a private copy
+ * under $TMPDIR first (removed before returning), then every table goes in
+ * at once through SQLite's backup API, so a reader sees the old state or
+ * the new one, never a mix. The rows of `meta` named in `keep`
+ * (NULL-terminated, may be NULL) keep their current values; schema steps
+ * the snapshot lacks are applied after. The
  * snapshot's report files are written into `files_dir` (NULL: not
  * written), each under a temporary name first and renamed into place once
  * the database is restored; files already there are left to the caller.
  * Queued journal rows are written first. `info` (may be NULL) gets the
  * snapshot's info. STORE_OK, or STORE_ERROR with a one-line reason in err;
- * the database is then unchanged.
+ * the database is then unchanged, unless a schema step the snapshot lacked
+ * failed after the copy (the snapshot's state then stays, without it).
  */
 int store_state_restore(struct store *s, const char *path, const char *const *keep,
                         const char *files_dir, struct store_state_info *info, char *err,

@@ -846,6 +846,60 @@ Test(store, a_restored_snapshot_brings_its_plans_to_the_next_start)
     store_close(s);
 }
 
+/* One text value of `db` (a query of one row, one column) into out. */
+static void scalar_text(sqlite3 *db, const char *sql, char *out, size_t outlen)
+{
+    sqlite3_stmt *st = NULL;
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+        sqlite3_column_text(st, 0))
+        snprintf(out, outlen, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+}
+
+/* A restore that fails after it began leaves the live database as it was:
+ * not the snapshot's tables, not its meta rows, not its tasks. The snapshot
+ * here refuses new meta rows (a trigger), so putting the kept rows back
+ * fails, which before happened after the pages were already copied in. */
+Test(store, a_restore_that_fails_changes_nothing)
+{
+    struct store *s = open_memory();
+    char snap[sizeof(s->path) + 16], err[256] = "", v[64];
+    snprintf(snap, sizeof(snap), "%s.snap", s->path);
+    cr_assert_eq(sqlite3_exec(s->db,
+                              "INSERT OR REPLACE INTO meta (key, value) VALUES ('probe', 'snap')",
+                              NULL, NULL, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(s->db));
+    struct store_state_info info = {.name = "frozen"};
+    cr_assert_eq(store_state_save(s, snap, &info, NULL, err, sizeof(err)), STORE_OK, "%s", err);
+    sqlite3 *f = NULL;
+    cr_assert_eq(sqlite3_open(snap, &f), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(f,
+                              "CREATE TRIGGER frozen BEFORE INSERT ON meta"
+                              " BEGIN SELECT RAISE(ABORT, 'frozen'); END",
+                              NULL, NULL, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(f));
+    sqlite3_close(f);
+    cr_assert_eq(
+        sqlite3_exec(s->db, "UPDATE meta SET value = 'live' WHERE key = 'probe'", NULL, NULL, NULL),
+        SQLITE_OK);
+    insert_task(s, "0123456789abcdef0123456789abcdef"); /* after the save: the snapshot lacks it */
+    const char *keep[] = {"probe", NULL};
+    cr_expect_eq(store_state_restore(s, snap, keep, NULL, NULL, err, sizeof(err)), STORE_ERROR);
+    cr_expect(strstr(err, "frozen") != NULL, "the reason: %s", err);
+    scalar_text(s->db, "SELECT value FROM meta WHERE key = 'probe'", v, sizeof(v));
+    cr_expect_str_eq(v, "live");
+    scalar_text(s->db,
+                "SELECT count(*) FROM sqlite_master WHERE name LIKE 'snapshot%' OR name = 'frozen'",
+                v, sizeof(v));
+    cr_expect_str_eq(v, "0", "the snapshot's own tables or trigger came in");
+    scalar_text(s->db, "SELECT count(*) FROM tasks WHERE id = '0123456789abcdef0123456789abcdef'",
+                v, sizeof(v));
+    cr_expect_str_eq(v, "1", "the task made after the save is gone");
+    unlink(snap);
+    store_close(s);
+}
+
 /* ---- snapshots: what a save leaves in the file ---- */
 
 /* One integer of snapshot file `file`. */
