@@ -449,36 +449,39 @@ static int kept_read(struct store *s, const char *const *keep, struct kept *k)
 
 /*
  * The snapshot made ready in a private copy before the live database is
- * touched: VACUUM INTO a new temporary file (`tmp`, which the caller
- * removes), and the snapshot's own two tables dropped there. The copy
+ * touched: its pages copied by SQLite's backup API into a new temporary
+ * file (`tmp`, which the caller removes; pages, not rows, so no index is
+ * built again), and the snapshot's own two tables dropped there. The copy
  * stays open in *out. 0, or -1 with err.
  */
 static int private_copy(sqlite3 *src, char *tmp, size_t tmplen, sqlite3 **out, char *err,
                         size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
     int fd = tmpdir_file("isc-reports-mock-restore-", tmp, tmplen);
     if (fd < 0) {
         snprintf(err, errlen, "a temporary file: %s", strerror(errno));
         tmp[0] = '\0';
         return -1;
     }
-    close(fd); /* VACUUM INTO writes into an empty file */
-    int rc = sqlite3_prepare_v2(src, "VACUUM INTO ?1", -1, &st, NULL);
-    if (rc == SQLITE_OK && (rc = sqlite3_bind_text(st, 1, tmp, -1, SQLITE_STATIC)) == SQLITE_OK)
-        rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        snprintf(err, errlen, "copy: %s", sqlite3_errmsg(src));
-        return -1;
-    }
+    close(fd);
     if (sqlite3_open_v2(tmp, out, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s", *out ? sqlite3_errmsg(*out) : "out of memory");
         return -1;
     }
-    return run(*out,
-               "PRAGMA synchronous = OFF;"
-               "DROP TABLE IF EXISTS snapshot_info; DROP TABLE IF EXISTS snapshot_files;",
+    /* A copy that is not complete is removed: it needs no syncs. */
+    if (run(*out, "PRAGMA synchronous = OFF; PRAGMA journal_mode = OFF", err, errlen))
+        return -1;
+    sqlite3_backup *b = sqlite3_backup_init(*out, "main", src, "main");
+    if (!b) {
+        snprintf(err, errlen, "copy: %s", sqlite3_errmsg(*out));
+        return -1;
+    }
+    int rc = sqlite3_backup_step(b, -1);
+    if (sqlite3_backup_finish(b) != SQLITE_OK || rc != SQLITE_DONE) {
+        snprintf(err, errlen, "copy: %s", sqlite3_errmsg(*out));
+        return -1;
+    }
+    return run(*out, "DROP TABLE IF EXISTS snapshot_info; DROP TABLE IF EXISTS snapshot_files;",
                err, errlen);
 }
 
