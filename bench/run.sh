@@ -143,12 +143,20 @@ field() {
 
 # load NAME URL [VAR=value...]: one wrk run against 127.0.0.1; prints a
 # line, stores req/s in LAST_RPS.
+# When our server runs ($PID), also the CPU time it spent per request
+# (user and system, all threads, from /proc) in LAST_CPU_US: on a shared
+# machine that is steadier than the rate.
 LAST_RPS=0
+LAST_CPU_US=
+TICK=$(getconf CLK_TCK)
+server_ticks() { [ -n "${PID:-}" ] && awk '{ print $14 + $15 }' "/proc/$PID/stat" 2>/dev/null; }
 load() {
-  local name=$1 url=$2 out line
+  local name=$1 url=$2 out line c0 c1
   shift 2
+  c0=$(server_ticks || true)
   out=$(env "$@" "${WRK_CPU[@]}" wrk -t "$WRK_THREADS" -c "$CONNS" -d "$DURATION" --timeout 10s \
     -s bench/wrk.lua "$url")
+  c1=$(server_ticks || true)
   line=$(grep '^BENCH ' <<<"$out" || true)
   if [ -z "$line" ]; then
     echo "$out" >&2
@@ -163,8 +171,13 @@ load() {
   bad=$(field bad_status "$line")
   sock=$(field socket_errors "$line")
   LAST_RPS=$rps
-  printf '%-36s %9s req/s %8s MB/s  p50 %7s ms  p99 %7s ms  non-2xx %s  socket errors %s\n' \
-    "$name" "$rps" "$mbps" "$p50" "$p99" "$bad" "$sock"
+  LAST_CPU_US=
+  if [ -n "$c0" ] && [ -n "$c1" ]; then
+    LAST_CPU_US=$(awk -v a="$c0" -v b="$c1" -v n="$(field requests "$line")" -v t="$TICK" \
+      'BEGIN { if (n > 0) printf "%.1f", (b - a) * 1e6 / t / n }')
+  fi
+  printf '%-36s %9s req/s %8s MB/s  p50 %7s ms  p99 %7s ms  non-2xx %s  socket errors %s%s\n' \
+    "$name" "$rps" "$mbps" "$p50" "$p99" "$bad" "$sock" "${LAST_CPU_US:+  CPU $LAST_CPU_US us/req}"
   [ "$bad$sock" = 00 ] || sum '%-36s %s non-2xx, %s socket errors' "  ($name)" "$bad" "$sock"
 }
 
@@ -286,35 +299,37 @@ bench_routes() {
 
 # The result and run rates again with $TASKS finished tasks stored: a database
 # file filled by bench/clone_tasks.py while the server is stopped, and kept
-# whole (--task-max 0: the default would keep the newest 10,000).
+# whole (--task-max 0: the default would keep the newest 10,000). Each figure
+# is compared with the same route on the same file before the clone: the
+# comparison is then the number of stored tasks, not the default database
+# against a file (the routes part's figures are the default database's).
 bench_million() {
   say "with $TASKS stored tasks (--db file, cloned by bench/clone_tasks.py)"
   BIN="$BUILD/isc-reports-mock"
-  local db=$TMP/million.db base r=/v2024/reports t0 t1
+  local db=$TMP/million.db few_db=$TMP/few.db base r=/v2024/reports t0 t1 few f
+  declare -A FEW FEWCPU MCPU
   start_server "$TMP/million.err" 10 --quiet --clock virtual --report-duration 0 --db "$db" \
     --task-max 0
   sum '%-36s RSS %s MB' "memory: idle with --db FILE" "$(mb "$(status_kb VmRSS)")"
   prepare
-  # The same three loads on the same file before the clone: the comparison
-  # is then the number of stored tasks, not the default database against a
-  # file (the routes part's figures are the default database's).
   base="http://127.0.0.1:$PORT"
-  declare -A FEW
   # Each side starts with a short warm-up run that does not count: a server
   # just started on a large file is still filling its caches.
   DURATION=1s load "(warm-up, not counted)" "$base$r/$REPORT/result" BENCH_TOKEN="$TOKEN"
   load "GET result, few tasks (file)" "$base$r/$REPORT/result" BENCH_TOKEN="$TOKEN"
   FEW[result]=$LAST_RPS
-  load "POST run, few tasks (file)" "$base$r/run" BENCH_METHOD=POST BENCH_TOKEN="$TOKEN" \
-    BENCH_BODY="$RUN_BODY" BENCH_CTYPE=application/json
-  FEW[run]=$LAST_RPS
-  load "POST run (new arguments), few (file)" "$base$r/run" BENCH_METHOD=POST \
-    BENCH_TOKEN="$TOKEN" BENCH_BODY="$RUN_VARY_BODY" BENCH_CTYPE=application/json BENCH_VARY=1
-  FEW[runvary]=$LAST_RPS
-  local few
+  FEWCPU[result]=$LAST_CPU_US
   few=$(python3 -c 'import sqlite3, sys
 print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM tasks").fetchone()[0])' "$db")
   stop_server
+  # The run loads start tasks faster than their files are written, and a
+  # server restarted on that file writes the rest while the next route is
+  # measured (its CPU counted too). So the few-task side of the run loads is
+  # measured last, on a copy of this file made now, before any run load.
+  for f in "$db" "$db-wal"; do
+    if [ -f "$f" ]; then cp "$f" "$few_db${f#"$db"}"; fi
+  done
+  if [ -d "$db.files" ]; then cp -r "$db.files" "$few_db.files"; fi
   t0=$SECONDS
   python3 bench/clone_tasks.py "$db" "$REPORT" "$TASKS"
   t1=$SECONDS
@@ -327,12 +342,29 @@ print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM tasks").fetchon
   DURATION=1s load "(warm-up, not counted)" "$base$r/$REPORT/result" BENCH_TOKEN="$TOKEN"
   load "GET result, $TASKS tasks" "$base$r/$REPORT/result" BENCH_TOKEN="$TOKEN"
   local result=$LAST_RPS
+  MCPU[result]=$LAST_CPU_US
   load "POST run, $TASKS tasks" "$base$r/run" BENCH_METHOD=POST BENCH_TOKEN="$TOKEN" \
     BENCH_BODY="$RUN_BODY" BENCH_CTYPE=application/json
   local run=$LAST_RPS
+  MCPU[run]=$LAST_CPU_US
   load "POST run (new arguments), $TASKS tasks" "$base$r/run" BENCH_METHOD=POST \
     BENCH_TOKEN="$TOKEN" BENCH_BODY="$RUN_VARY_BODY" BENCH_CTYPE=application/json BENCH_VARY=1
   local runvary=$LAST_RPS
+  MCPU[runvary]=$LAST_CPU_US
+  stop_server
+  start_server "$TMP/million.err" 10 --quiet --clock virtual --report-duration 0 --db "$few_db" \
+    --task-max 0
+  base="http://127.0.0.1:$PORT"
+  TOKEN=$(api POST /oauth/token -d "$TOKEN_BODY" | json access_token)
+  DURATION=1s load "(warm-up, not counted)" "$base$r/$REPORT/result" BENCH_TOKEN="$TOKEN"
+  load "POST run, few tasks (file)" "$base$r/run" BENCH_METHOD=POST BENCH_TOKEN="$TOKEN" \
+    BENCH_BODY="$RUN_BODY" BENCH_CTYPE=application/json
+  FEW[run]=$LAST_RPS
+  FEWCPU[run]=$LAST_CPU_US
+  load "POST run (new arguments), few (file)" "$base$r/run" BENCH_METHOD=POST \
+    BENCH_TOKEN="$TOKEN" BENCH_BODY="$RUN_VARY_BODY" BENCH_CTYPE=application/json BENCH_VARY=1
+  FEW[runvary]=$LAST_RPS
+  FEWCPU[runvary]=$LAST_CPU_US
   stop_server
   local k v
   for k in result run runvary; do
@@ -340,6 +372,9 @@ print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM tasks").fetchon
     sum '%-36s %10s req/s; same file at %s tasks %s: %s (target: within 10 %%)' \
       "  $k with $TASKS tasks" "$v" "$few" "${FEW[$k]}" \
       "$(awk -v a="$v" -v b="${FEW[$k]:-0}" 'BEGIN { if (b > 0) printf "%+.1f %%", (a / b - 1) * 100 }')"
+    sum '%-36s %10s us CPU/req; at %s tasks %s: %s' "" "${MCPU[$k]:--}" "$few" \
+      "${FEWCPU[$k]:--}" \
+      "$(awk -v a="${MCPU[$k]:-0}" -v b="${FEWCPU[$k]:-0}" 'BEGIN { if (a > 0 && b > 0) printf "%+.1f %%", (a / b - 1) * 100 }')"
   done
 }
 
