@@ -19,6 +19,17 @@
 #include "../core/hash.h"
 #include "store_int.h"
 
+/* Marks `slot` in use by the caller of `sql` (its pointer is what the next
+ * prepare of the same literal looks for first) and hands its statement out. */
+static int take(struct store_conn *c, struct store_stmt *slot, const char *sql, sqlite3_stmt **out)
+{
+    slot->in_use = 1;
+    slot->used = ++c->stmt_tick;
+    slot->text = sql;
+    *out = slot->st;
+    return SQLITE_OK;
+}
+
 int store_prepare(struct store *s, const char *sql, sqlite3_stmt **out)
 {
     struct store_conn *c = store_conn(s);
@@ -28,25 +39,15 @@ int store_prepare(struct store *s, const char *sql, sqlite3_stmt **out)
     for (int i = 0; i < STORE_STMT_CACHE; i++) {
         struct store_stmt *slot = &c->stmts[i];
         if (slot->st && !slot->in_use && slot->text == sql &&
-            strcmp(sqlite3_sql(slot->st), sql) == 0) {
-            slot->in_use = 1;
-            slot->used = ++c->stmt_tick;
-            *out = slot->st;
-            return SQLITE_OK;
-        }
+            strcmp(sqlite3_sql(slot->st), sql) == 0)
+            return take(c, slot, sql, out);
     }
     uint64_t h = hash_bytes(sql, strlen(sql));
     struct store_stmt *victim = NULL;
     for (int i = 0; i < STORE_STMT_CACHE; i++) {
         struct store_stmt *slot = &c->stmts[i];
-        if (slot->st && !slot->in_use && slot->hash == h &&
-            strcmp(sqlite3_sql(slot->st), sql) == 0) {
-            slot->in_use = 1;
-            slot->used = ++c->stmt_tick;
-            slot->text = sql;
-            *out = slot->st;
-            return SQLITE_OK;
-        }
+        if (slot->st && !slot->in_use && slot->hash == h && strcmp(sqlite3_sql(slot->st), sql) == 0)
+            return take(c, slot, sql, out);
         if (!slot->in_use && (!victim || !slot->st || (victim->st && slot->used < victim->used)))
             victim = slot;
     }
@@ -56,10 +57,7 @@ int store_prepare(struct store *s, const char *sql, sqlite3_stmt **out)
     sqlite3_finalize(victim->st);
     victim->st = *out;
     victim->hash = h;
-    victim->text = sql;
-    victim->in_use = 1;
-    victim->used = ++c->stmt_tick;
-    return SQLITE_OK;
+    return take(c, victim, sql, out);
 }
 
 void store_release(struct store *s, sqlite3_stmt *st)
