@@ -468,7 +468,12 @@ static int private_copy(sqlite3 *src, char *tmp, size_t tmplen, sqlite3 **out, c
         snprintf(err, errlen, "%s", *out ? sqlite3_errmsg(*out) : "out of memory");
         return -1;
     }
-    /* A copy that is not complete is removed: it needs no syncs. */
+    /* A copy that is not complete is removed: it needs no syncs, and no
+     * journal. Without a journal a ROLLBACK on this copy (put_kept()'s, after
+     * a failed statement) cannot undo anything (SQLite leaves what it does
+     * undefined), and it need not: a copy that anything failed on is never
+     * copied back, the restore fails and the file goes. A journal here would
+     * only write each changed page twice. */
     if (run(*out, "PRAGMA synchronous = OFF; PRAGMA journal_mode = OFF", err, errlen))
         return -1;
     sqlite3_backup *b = sqlite3_backup_init(*out, "main", src, "main");
@@ -486,7 +491,8 @@ static int private_copy(sqlite3 *src, char *tmp, size_t tmplen, sqlite3 **out, c
 }
 
 /* The kept meta rows of the live database written into the private copy,
- * in one transaction. 0, or -1 with err. */
+ * in one transaction. 0, or -1 with err (the copy is then half written:
+ * its ROLLBACK is moot, see private_copy(), and the caller discards it). */
 static int put_kept(sqlite3 *db, const struct kept *k, char *err, size_t errlen)
 {
     if (run(db, "BEGIN IMMEDIATE", err, errlen))
