@@ -90,7 +90,8 @@ static int dir_make(struct states *st, char *err, size_t errlen)
         return 0;
     if (st->private_dir) {
         if (tmpdir_make("isc-reports-mock-snapshots-", st->dir, sizeof(st->dir)) != 0) {
-            snprintf(err, errlen, "cannot make a folder for snapshots: %s", strerror(errno));
+            snprintf(err, errlen, "cannot make a folder for snapshots in %.256s: %s", st->dir,
+                     strerror(errno));
             st->dir[0] = '\0';
             return -1;
         }

@@ -12,34 +12,47 @@
 #include <string.h>
 #include <unistd.h>
 
-/* "<tmp>/<prefix>XXXXXX" into out; 0, or -1 with errno ENAMETOOLONG. */
-static int name_template(const char *prefix, char *out, size_t outlen)
+/* The folder new places go in: $TMPDIR, or /tmp when it is unset or empty. */
+static const char *base(void)
 {
     const char *tmp = getenv("TMPDIR");
-    if (!tmp || !*tmp)
-        tmp = "/tmp";
+    return tmp && *tmp ? tmp : "/tmp";
+}
+
+/* "<tmp>/<prefix>XXXXXX" into out; 0, or -1 with errno ENAMETOOLONG. */
+static int name_template(const char *tmp, const char *prefix, char *out, size_t outlen)
+{
     int n = snprintf(out, outlen, "%s/%sXXXXXX", tmp, prefix);
     if (n < 0 || (size_t)n >= outlen) {
-        if (outlen)
-            out[0] = '\0';
         errno = ENAMETOOLONG;
         return -1;
     }
     return 0;
 }
 
+/* After a failure: folder `tmp` into out ("" when it does not fit), errno kept. */
+static int failed(const char *tmp, char *out, size_t outlen)
+{
+    int saved = errno;
+    if (outlen && (size_t)snprintf(out, outlen, "%s", tmp) >= outlen)
+        out[0] = '\0';
+    errno = saved;
+    return -1;
+}
+
 int tmpdir_make(const char *prefix, char *out, size_t outlen)
 {
-    if (name_template(prefix, out, outlen) != 0)
-        return -1;
-    return mkdtemp(out) ? 0 : -1;
+    const char *tmp = base();
+    if (name_template(tmp, prefix, out, outlen) != 0 || !mkdtemp(out))
+        return failed(tmp, out, outlen);
+    return 0;
 }
 
 int tmpdir_file(const char *prefix, char *out, size_t outlen)
 {
-    if (name_template(prefix, out, outlen) != 0)
-        return -1;
-    return mkstemp(out);
+    const char *tmp = base();
+    int fd = name_template(tmp, prefix, out, outlen) == 0 ? mkstemp(out) : -1;
+    return fd >= 0 ? fd : failed(tmp, out, outlen);
 }
 
 void tmpdir_remove(const char *dir)

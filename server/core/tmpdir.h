@@ -13,14 +13,16 @@
 /*
  * Makes the folder "<tmp>/<prefix>XXXXXX" (the X's made unique) and writes
  * its path into out[outlen]: 0, or -1 with errno set (ENAMETOOLONG: the
- * path does not fit) and nothing made.
+ * path does not fit) and nothing made; out then holds the folder <tmp> it
+ * tried to make it in, for the caller's message ("" when even that does
+ * not fit).
  */
 int tmpdir_make(const char *prefix, char *out, size_t outlen);
 
 /*
  * Makes the empty file "<tmp>/<prefix>XXXXXX" likewise: its descriptor,
- * open for reading and writing (the caller closes it), or -1 with errno set
- * and nothing made.
+ * open for reading and writing (the caller closes it), or -1 with errno set,
+ * nothing made and out holding <tmp> as above.
  */
 int tmpdir_file(const char *prefix, char *out, size_t outlen);
 

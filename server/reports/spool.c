@@ -94,9 +94,7 @@ static int file_path(const struct spool *sp, const char *id, const char *fmt, in
 static int make_private(struct spool *sp, char *err, size_t errlen)
 {
     if (tmpdir_make("isc-reports-mock-", sp->dir, sizeof(sp->dir)) != 0) {
-        const char *tmp = getenv("TMPDIR");
-        err_why(err, errlen, "cannot create a folder for report files in %.256s: %s",
-                tmp && *tmp ? tmp : "/tmp",
+        err_why(err, errlen, "cannot create a folder for report files in %.256s: %s", sp->dir,
                 errno == ENAMETOOLONG ? "path too long" : strerror(errno));
         return -1;
     }

@@ -459,7 +459,7 @@ static int private_copy(sqlite3 *src, char *tmp, size_t tmplen, sqlite3 **out, c
 {
     int fd = tmpdir_file("isc-reports-mock-restore-", tmp, tmplen);
     if (fd < 0) {
-        snprintf(err, errlen, "a temporary file: %s", strerror(errno));
+        snprintf(err, errlen, "a temporary file in %.256s: %s", tmp, strerror(errno));
         tmp[0] = '\0';
         return -1;
     }

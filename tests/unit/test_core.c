@@ -456,8 +456,34 @@ Test(tmpdir, makes_private_places_under_tmpdir_and_removes_a_folder_whole)
     errno = 0;
     cr_expect_eq(tmpdir_make("a-long-prefix-", small, sizeof(small)), -1);
     cr_expect_eq(errno, ENAMETOOLONG);
+    cr_expect_str_empty(small, "the folder does not fit either: %s", small);
     unlink(file);
     cr_expect_eq(rmdir(base), 0, "%s holds more than was removed", base);
+}
+
+/* A place that cannot be made leaves the folder it was tried in, for the
+ * caller's message, and errno says why. */
+Test(tmpdir, a_failure_names_the_folder_it_tried)
+{
+    const char *tmp = getenv("TMPDIR");
+    char missing[512], out[600];
+    snprintf(missing, sizeof(missing), "%s/isc-tmpdir-missing-%ld", tmp && *tmp ? tmp : P_tmpdir,
+             (long)getpid());
+    cr_assert_eq(setenv("TMPDIR", missing, 1), 0);
+    errno = 0;
+    cr_expect_eq(tmpdir_make("t-", out, sizeof(out)), -1);
+    cr_expect_eq(errno, ENOENT);
+    cr_expect_str_eq(out, missing);
+    errno = 0;
+    cr_expect_eq(tmpdir_file("f-", out, sizeof(out)), -1);
+    cr_expect_eq(errno, ENOENT);
+    cr_expect_str_eq(out, missing);
+    cr_assert_eq(unsetenv("TMPDIR"), 0);
+    cr_expect_eq(tmpdir_make("t-", out, 4), -1, "/tmp/t-XXXXXX does not fit in 4 bytes");
+    cr_expect_eq(errno, ENAMETOOLONG);
+    cr_expect_str_empty(out, "nor /tmp: %s", out);
+    cr_expect_eq(tmpdir_make("t-", out, 6), -1);
+    cr_expect_str_eq(out, "/tmp", "an unset TMPDIR is /tmp");
 }
 
 /* A timed wait on a cond_init_mono() condition waits until its monotonic

@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -400,4 +401,18 @@ Test(snapshot, sweep_and_close, .init = open_all, .fini = close_all)
     spool_close(sp);
     sp = NULL;
     cr_assert_neq(stat(dir, &st), 0, "%s is still there", dir);
+}
+
+/* A private folder that cannot be made: the message names the folder the
+ * spool tried to make it in. */
+Test(spool, a_private_folder_that_cannot_be_made_names_where)
+{
+    const char *tmp = getenv("TMPDIR");
+    char missing[512], err[512] = "";
+    snprintf(missing, sizeof(missing), "%s/isc-spool-missing-%ld", tmp && *tmp ? tmp : P_tmpdir,
+             (long)getpid());
+    cr_assert_eq(setenv("TMPDIR", missing, 1), 0);
+    cr_expect_null(spool_open(":memory:", err, sizeof(err)));
+    cr_expect_not_null(strstr(err, missing), "%s does not name %s", err, missing);
+    cr_expect_not_null(strstr(err, strerror(ENOENT)), "%s", err);
 }
