@@ -312,6 +312,7 @@ static void wait_until(struct conns *cs, int64_t due_us)
 static void *reaper_main(void *arg)
 {
     struct conns *cs = arg;
+    pthread_setname_np(pthread_self(), "reaper"); /* for ps, top and perf */
     pthread_mutex_lock(&cs->lock);
     while (!cs->stopping) {
         int64_t now = clock_mono_us();

@@ -82,6 +82,7 @@ static const char *lookup(struct MHD_Connection *c, enum MHD_ValueKind kind, con
 static void *timer_main(void *arg)
 {
     struct http_daemon *d = arg;
+    pthread_setname_np(pthread_self(), "delay-timer"); /* for ps, top and perf */
     pthread_mutex_lock(&d->lock);
     for (;;) {
         int64_t now = clock_mono_us(), next = INT64_MAX;

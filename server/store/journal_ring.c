@@ -218,6 +218,7 @@ static void *ring_main(void *arg)
 {
     struct store *s = arg;
     struct store_ring *r = s->ring;
+    pthread_setname_np(pthread_self(), "journal"); /* for ps, top and perf */
     pthread_mutex_lock(&r->m);
     for (;;) {
         while (r->n == 0 && !r->stop)
