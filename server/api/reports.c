@@ -78,8 +78,8 @@ enum err api_report_run(struct api_req *rq, struct api_res *rs)
     free(args);
     if (e != ERR_OK)
         return e;
-    if (!existing && t.polls_left < 0)
-        snapshot_due_at(rq->app->snap, t.finish_at_ms); /* its files are written then */
+    if (!existing)
+        lifecycle_started(rq->app->snap, &t, now);
     cJSON *json = lifecycle_task_json(&t, rq->app->org, now);
     store_task_clear(&t);
     return api_json(rs, 200, json);

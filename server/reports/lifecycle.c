@@ -121,6 +121,18 @@ enum err lifecycle_start(struct store *s, int64_t now_ms, const struct report_ty
     return ERR_OK;
 }
 
+void lifecycle_started(struct snapshot *snap, const struct store_task *t, int64_t now_ms)
+{
+    if (t->polls_left >= 0)
+        return;
+    const struct report_outcome *o = report_outcome_find(t->outcome);
+    /* A full queue leaves it due: the watcher queues it once there is room. */
+    if (t->finish_at_ms <= now_ms && o && o->has_file &&
+        snapshot_request(snap, t->id, t->finish_at_ms) == 0)
+        return;
+    snapshot_due_at(snap, t->finish_at_ms); /* its files are written then */
+}
+
 int lifecycle_end(struct store *s, const struct store_task *t, int64_t completed_ms, int64_t rows,
                   const char *error)
 {

@@ -78,6 +78,14 @@ int lifecycle_end(struct store *s, const struct store_task *t, int64_t completed
                   const char *error);
 
 /*
+ * Tells the render queue `snap` about `t`, a task lifecycle_start() just
+ * made (not one it found running), at `now_ms`: a task due at once that
+ * makes files has its render queued now, with no look of the watcher; one
+ * due later by time wakes the watcher then; one due by polls waits for them.
+ */
+void lifecycle_started(struct snapshot *snap, const struct store_task *t, int64_t now_ms);
+
+/*
  * Ends or queues (as lifecycle_get() does) the tasks due by time at `now_ms`
  * that have not ended, oldest first, at most LIFECYCLE_DUE_BATCH of them:
  * *more is 1 when there may be more. What the render queue's watcher runs.

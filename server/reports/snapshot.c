@@ -19,11 +19,14 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../core/clock.h"
 #include "../core/cond.h"
@@ -34,6 +37,10 @@
 #include "spool.h"
 
 #define SNAPSHOT_WATCH_MAX_MS 60000 /* the longest the watcher sleeps on the real clock */
+/* The watcher looks again only once the queue is down to this: a look lists
+ * the oldest due tasks, which are the queued ones, so a look into a fuller
+ * queue would mostly read again what is queued already. */
+#define SNAPSHOT_QUEUE_LOW (SNAPSHOT_QUEUE_MAX / 2)
 
 struct job {
     struct job *next;
@@ -91,10 +98,13 @@ static void drop_locked(struct snapshot *snap, struct job *job)
                 snap->tail = p;
             snap->pending--;
             free(job);
-            if (snap->pending == 0 && snap->more) {
-                snap->kicked = 1; /* the due tasks the last look left */
+            /* The watcher waits for room (see watcher_main), and for this
+             * kick when its last look left due tasks for later. */
+            int room = snap->pending == SNAPSHOT_QUEUE_LOW;
+            if (snap->pending <= SNAPSHOT_QUEUE_LOW && snap->more)
+                snap->kicked = room = 1;
+            if (room)
                 pthread_cond_signal(&snap->watch);
-            }
             pthread_cond_broadcast(&snap->done);
             return;
         }
@@ -177,9 +187,25 @@ static int more_threads_locked(const struct snapshot *snap)
     return snap->nthreads < snap->max_threads && waiting > snap->nthreads - rendering;
 }
 
+/* Renders are background work: the calling thread becomes SCHED_BATCH at
+ * nice 19, the least CPU share a normal thread has, so a busy server answers
+ * requests first and renders with what is left. Not SCHED_IDLE, which runs
+ * only when nothing else wants the CPU: on a machine kept busy by others a
+ * render could then wait for as long as the load lasts, and a clock move or
+ * a reset waits for the renders it made due. Where the system refuses
+ * (seccomp), renders run at the server's own priority. */
+static void render_priority(void)
+{
+    struct sched_param none = {0};
+    pthread_setschedparam(pthread_self(), SCHED_BATCH, &none);
+    setpriority(PRIO_PROCESS, (id_t)gettid(), 19);
+}
+
 static void *worker_main(void *arg)
 {
     struct snapshot *snap = arg;
+    pthread_setname_np(pthread_self(), "render"); /* for ps, top and perf */
+    render_priority();
     pthread_mutex_lock(&snap->lock);
     for (;;) {
         struct job *job = snap->jobs;
@@ -224,8 +250,13 @@ static void watch_wait_locked(struct snapshot *snap)
 static void *watcher_main(void *arg)
 {
     struct snapshot *snap = arg;
+    pthread_setname_np(pthread_self(), "watcher"); /* for ps, top and perf */
     pthread_mutex_lock(&snap->lock);
     while (!snap->stopping) {
+        if (snap->pending > SNAPSHOT_QUEUE_LOW) {
+            pthread_cond_wait(&snap->watch, &snap->lock); /* drop_locked() wakes it */
+            continue;
+        }
         if (!snap->kicked) {
             watch_wait_locked(snap);
             continue;

@@ -11,11 +11,13 @@
  * fall due by time with nobody polling, at their due time on the real
  * clock and after each snapshot_kick() (a start, a clock move, a reset).
  * Workers read the tenant through the store's read connections and hold no
- * lock a request needs while they render. A task's files and its end are
- * published together under a gate that snapshot_reset() and
- * snapshot_exclusive() also hold, so a reset never leaves a finished task
- * without its files and a state save sees files and ends that agree; the
- * queue itself stays open to polls and starts meanwhile.
+ * lock a request needs while they render, at the lowest share of the CPU a
+ * normal thread has (SCHED_BATCH, nice 19): a busy server answers first.
+ * A task's files and its end are published together under a gate that
+ * snapshot_reset() and snapshot_exclusive() also hold, so a reset never
+ * leaves a finished task without its files and a state save sees files and
+ * ends that agree; the queue itself stays open to polls and starts
+ * meanwhile.
  *
  * Locks: the gate, then the queue's mutex, then the store's, never in
  * another order; the watcher and the workers call into the store without

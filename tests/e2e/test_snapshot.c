@@ -409,3 +409,92 @@ Test(snapshot, polls_answer_while_heavy_reports_render, .fini = e2e_fini, .timeo
     free(tok);
     e2e_finish();
 }
+
+/* One thread of the server: its name, nice value and scheduling policy
+ * from /proc/PID/task/TID/{comm,stat}. 0, or -1 when it is gone. */
+struct thread_sched {
+    char name[32];
+    int nice;
+    int policy;
+};
+
+static int thread_sched_read(pid_t pid, const char *tid, struct thread_sched *out)
+{
+    char path[400], stat[1024];
+    snprintf(path, sizeof path, "/proc/%d/task/%s/comm", (int)pid, tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int ok = fgets(out->name, sizeof out->name, f) != NULL;
+    fclose(f);
+    out->name[strcspn(out->name, "\n")] = '\0';
+    snprintf(path, sizeof path, "/proc/%d/task/%s/stat", (int)pid, tid);
+    f = fopen(path, "r");
+    if (!f)
+        return -1;
+    ok = ok && fgets(stat, sizeof stat, f) != NULL;
+    fclose(f);
+    char *p = ok ? strrchr(stat, ')') : NULL; /* the name may hold spaces */
+    if (!p)
+        return -1;
+    /* After the name: field 3 (state) on; nice is field 19, policy field 41. */
+    char *save = NULL;
+    int field = 3;
+    out->nice = out->policy = -100;
+    for (char *tok = strtok_r(p + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save), field++) {
+        if (field == 19)
+            out->nice = atoi(tok);
+        else if (field == 41)
+            out->policy = atoi(tok);
+    }
+    return 0;
+}
+
+/* Renders are background work: the render threads run SCHED_BATCH at nice
+ * 19, the threads that answer requests and the watcher at the normal
+ * priority; the threads have names (ps, top and perf show them). */
+E2E_TEST(snapshot, renders_run_at_the_lowest_priority)
+{
+    char *tok = e2e_token("demo-admin");
+    cJSON *task = e2e_run("v2024", tok,
+                          "{\"reportType\":\"IDENTITY_PROFILE_IDENTITY_ERROR\",\"arguments\":"
+                          "{\"authoritativeSource\":\"2c9180847de347aa017de8ef09167792\"}}");
+    e2e_clock_advance(60000); /* due: rendered before the clock move answers */
+    cJSON *res = e2e_result_done("v2024", tok, jstr(task, "id"), 60);
+    cr_assert_str_eq(jstr(res, "status"), "SUCCESS");
+    cJSON_Delete(res);
+    cJSON_Delete(task);
+    free(tok);
+
+    /* The server's own priority is whatever it was started with (a test
+     * run may be niced): the main thread has it. */
+    char dir[64], main_tid[32];
+    struct thread_sched main_thread;
+    snprintf(main_tid, sizeof main_tid, "%d", (int)e2e_srv.pid);
+    cr_assert_eq(thread_sched_read(e2e_srv.pid, main_tid, &main_thread), 0);
+    snprintf(dir, sizeof dir, "/proc/%d/task", (int)e2e_srv.pid);
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d, "%s", dir);
+    int renders = 0, workers = 0, watchers = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        struct thread_sched t;
+        if (e->d_name[0] == '.' || thread_sched_read(e2e_srv.pid, e->d_name, &t) != 0)
+            continue;
+        if (strcmp(t.name, "render") == 0) {
+            renders++;
+            cr_expect_eq(t.policy, 3, "render thread %s: policy %d, not SCHED_BATCH", e->d_name,
+                         t.policy);
+            cr_expect_eq(t.nice, 19, "render thread %s: nice %d", e->d_name, t.nice);
+            continue;
+        }
+        workers += strcmp(t.name, "MHD-worker") == 0;
+        watchers += strcmp(t.name, "watcher") == 0;
+        cr_expect_eq(t.policy, 0, "%s (%s): policy %d", t.name, e->d_name, t.policy);
+        cr_expect_eq(t.nice, main_thread.nice, "%s (%s): nice %d, the server's %d", t.name,
+                     e->d_name, t.nice, main_thread.nice);
+    }
+    closedir(d);
+    cr_expect_gt(renders, 0, "no render thread");
+    cr_expect_gt(workers, 0, "no request thread");
+    cr_expect_eq(watchers, 1, "%d threads named watcher", watchers);
+}

@@ -248,6 +248,48 @@ Test(snapshot, the_watcher_ends_every_batch_of_due_tasks, .init = open_all, .fin
     cr_expect_eq(running, 0, "%d of %d due tasks still running after 10 s", running, N);
 }
 
+/* More due tasks with files than the render queue holds
+ * (SNAPSHOT_QUEUE_MAX): the rest stay due in the store, and the watcher
+ * queues them once the queue has room again, so every one ends with its
+ * files. */
+Test(snapshot, due_tasks_past_a_full_queue_all_end, .init = open_all, .fini = close_all,
+     .timeout = 240)
+{
+    enum { N = SNAPSHOT_QUEUE_MAX + 20 };
+    static char ids[N][STORE_ID_LEN];
+    for (int i = 0; i < N; i++) {
+        struct store_task t;
+        char args[128];
+        snprintf(args, sizeof args,
+                 "{\"authoritativeSource\":\"2c9180847de347aa017de8ef09167792\","
+                 "\"n\":%d}",
+                 i);
+        start_for("IDENTITY_PROFILE_IDENTITY_ERROR", args, 5000, &t);
+        snprintf(ids[i], STORE_ID_LEN, "%s", t.id);
+        store_task_clear(&t);
+    }
+    cr_assert_eq(clock_advance(clk, 5000), 0);
+    snapshot_kick(snap);
+    /* Oldest first, however long the renders take (the test's timeout
+     * bounds it): the first task still running, until none is. */
+    for (int first = 0; first < N;) {
+        struct store_task got;
+        cr_assert_eq(store_task_get(db, ids[first], &got), STORE_OK);
+        int done = lifecycle_done(&got);
+        if (done)
+            cr_assert_str_eq(got.completion_status, "SUCCESS", "%s", ids[first]);
+        store_task_clear(&got);
+        if (done)
+            first++;
+        else
+            usleep(100 * 1000);
+    }
+    size_t len = 0;
+    char *csv = stored(ids[N - 1], "csv", &len);
+    cr_assert_gt(len, 0, "the last task has its file");
+    free(csv);
+}
+
 static int entries(void)
 {
     DIR *d = opendir(spool_dir(sp));
