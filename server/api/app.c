@@ -219,6 +219,8 @@ static int open_store(struct app *app, char *err, size_t errlen)
                                   fixtures, nfixtures, err, errlen);
     if (!app->store)
         return -1;
+    /* This thread only assembles the app and then waits for a signal. */
+    store_reads_on_writer(app->store);
     if (app->cfg.tenant_size && app_tenant_startup(app) != 0) {
         err_why(err, errlen, "cannot generate the tenant in %s", app->cfg.db);
         return -1;

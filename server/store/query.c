@@ -94,6 +94,15 @@ void store_readers_close(struct store *s)
     s->reader_key_made = 0;
 }
 
+/* The store whose reads the calling thread makes through the writer
+ * (store_reads_on_writer()), else NULL. */
+static _Thread_local const struct store *reads_on_writer;
+
+void store_reads_on_writer(struct store *s)
+{
+    reads_on_writer = s;
+}
+
 /* The calling thread's reader while it is in use, else NULL. */
 static struct store_reader *active_reader(struct store *s)
 {
@@ -107,7 +116,7 @@ void store_enter(struct store *s, enum store_mode mode)
      * would read or write on this thread's read connection, or end its read
      * early: stop here instead. */
     assert(!active_reader(s) && "the store was entered from a read callback");
-    if (mode == STORE_READ && s->wal) {
+    if (mode == STORE_READ && s->wal && reads_on_writer != s) {
         struct store_reader *r = pthread_getspecific(s->reader_key);
         if (!r)
             r = reader_open(s);

@@ -102,6 +102,16 @@ void store_close(struct store *s);
  */
 void store_release_memory(struct store *s);
 
+/*
+ * The calling thread reads through the writer from now on (taking its lock)
+ * instead of opening a read connection of its own: for a thread that reads
+ * a few times and then never again, like the one that assembles the server
+ * and then waits for a signal, a connection of its own (which reads and
+ * parses the schema again) costs more than its reads. Reads of every other
+ * thread are unchanged.
+ */
+void store_reads_on_writer(struct store *s);
+
 /* Drops every task, token, audit event, journal row and tenant row and
  * loads the fixtures again, in one transaction. */
 int store_reset(struct store *s);

@@ -555,6 +555,19 @@ static void *read_meta(void *arg)
     return store_meta_get(arg, "k", v, sizeof(v)) == 0 ? NULL : arg;
 }
 
+/* Reads, then says whether it had a reader of its own while it read. */
+static void *hold_reader(void *arg)
+{
+    struct store *s = arg;
+    char v[16] = "";
+    if (store_meta_get(s, "k", v, sizeof(v)) != 0)
+        return arg;
+    pthread_mutex_lock(&s->readers_lock);
+    int own = s->readers != NULL;
+    pthread_mutex_unlock(&s->readers_lock);
+    return own ? NULL : arg;
+}
+
 Test(store, a_reader_sees_each_commit_at_once)
 {
     struct store *s = open_memory();
@@ -592,6 +605,25 @@ Test(store, readers_close_when_their_thread_ends)
     cr_assert_eq(store_meta_get(s, "k", v, sizeof(v)), 0);
     cr_assert_not_null(s->readers, "this thread's reader is open");
     store_close(s); /* closes it (valgrind and ASan see a leak otherwise) */
+}
+
+Test(store, a_thread_that_reads_on_the_writer_opens_no_reader)
+{
+    struct store *s = open_memory();
+    cr_assert(s->wal);
+    store_reads_on_writer(s);
+    cr_assert_eq(store_meta_set(s, "k", "v"), 0);
+    char v[16] = "";
+    cr_assert_eq(store_meta_get(s, "k", v, sizeof(v)), 0);
+    cr_assert_str_eq(v, "v");
+    cr_assert_null(s->readers, "the read went through the writer");
+    /* Other threads still read on their own connections. */
+    pthread_t t;
+    void *bad = s;
+    cr_assert_eq(pthread_create(&t, NULL, hold_reader, s), 0);
+    pthread_join(t, &bad);
+    cr_assert_null(bad);
+    store_close(s);
 }
 
 Test(store, the_temporary_database_is_deleted_at_close)
