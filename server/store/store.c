@@ -53,27 +53,52 @@ static int migrate_step_locked(struct store *s, const struct store_file *step, c
     return STORE_OK;
 }
 
+/* The schema steps and which of them the database has applied. */
+struct applied {
+    const struct store_file *schema;
+    size_t n;
+    unsigned char *done; /* n flags */
+};
+
+/* Row callback: flags the step named in column 0 (a name no step has is a
+ * step of a newer version, and is left alone). */
+static int mark_applied(void *ud, sqlite3_stmt *st)
+{
+    struct applied *a = ud;
+    const char *name = (const char *)sqlite3_column_text(st, 0);
+    for (size_t i = 0; name && i < a->n; i++)
+        if (strcmp(a->schema[i].name, name) == 0)
+            a->done[i] = 1;
+    return STORE_ROW_NEXT;
+}
+
+/* Which steps are applied is one read of schema_migrations (a start makes
+ * it on every open), then the missing steps run in order. */
 int store_migrate_locked(struct store *s, char *err, size_t errlen)
 {
-    const struct store_file *schema = s->schema;
-    size_t n = s->nschema;
+    struct applied a = {s->schema, s->nschema, calloc(s->nschema ? s->nschema : 1, 1)};
+    int rc = STORE_ERROR;
+    if (!a.done) {
+        snprintf(err, errlen, "out of memory");
+        return STORE_ERROR;
+    }
     if (store_script_locked(s, "schema",
                             "CREATE TABLE IF NOT EXISTS schema_migrations ("
                             " name TEXT PRIMARY KEY, applied_ms INTEGER NOT NULL)",
                             err, errlen) != STORE_OK)
-        return STORE_ERROR;
-    for (size_t i = 0; i < n; i++) {
-        int done = 0;
-        if (store_read_locked(s, "schema", "SELECT 1 FROM schema_migrations WHERE name = ?",
-                              STORE_ARGS(STORE_TEXT(schema[i].name)), row_seen,
-                              &done) == STORE_ERROR) {
-            snprintf(err, errlen, "schema: %s", sqlite3_errmsg(s->db));
-            return STORE_ERROR;
-        }
-        if (!done && migrate_step_locked(s, &schema[i], err, errlen) != STORE_OK)
-            return STORE_ERROR;
+        goto out;
+    if (store_read_locked(s, "schema", "SELECT name FROM schema_migrations", STORE_NO_ARGS,
+                          mark_applied, &a) == STORE_ERROR) {
+        snprintf(err, errlen, "schema: %s", sqlite3_errmsg(s->db));
+        goto out;
     }
-    return STORE_OK;
+    for (size_t i = 0; i < a.n; i++)
+        if (!a.done[i] && migrate_step_locked(s, &a.schema[i], err, errlen) != STORE_OK)
+            goto out;
+    rc = STORE_OK;
+out:
+    free(a.done);
+    return rc;
 }
 
 /* The source and native identity of a pair of accounts that share them. */

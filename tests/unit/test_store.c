@@ -121,6 +121,47 @@ Test(store, older_database_is_upgraded_not_recreated, .init = make_path, .fini =
     store_close(s);
 }
 
+static int count_row(void *ud, sqlite3_stmt *st)
+{
+    (void)st;
+    (*(int *)ud)++;
+    return STORE_ROW_NEXT;
+}
+
+static int migrations(struct store *s)
+{
+    int n = 0;
+    cr_assert_eq(
+        store_read(s, "test", "SELECT name FROM schema_migrations", STORE_NO_ARGS, count_row, &n),
+        STORE_OK);
+    return n;
+}
+
+Test(store, each_step_is_applied_once_and_a_newer_one_is_left_alone, .init = make_path,
+     .fini = drop_path)
+{
+    char err[256] = "";
+    /* A database of a version that knew only the first step (no fixtures:
+     * the tenant's need later steps). */
+    struct store *s = store_open(path, embedded_schema, 1, NULL, 0, err, sizeof(err));
+    cr_assert_not_null(s, "%s", err);
+    cr_assert_eq(migrations(s), 1);
+    /* A step that a newer version applied, which this one does not know. */
+    cr_assert_eq(
+        store_write(s, "test",
+                    "INSERT INTO schema_migrations (name, applied_ms) VALUES ('999_newer.sql', 0)",
+                    STORE_NO_ARGS),
+        STORE_OK);
+    store_close(s);
+    for (int round = 0; round < 2; round++) {
+        s = open_with(embedded_schema_count, err, sizeof(err));
+        cr_assert_not_null(s, "round %d: %s", round, err);
+        cr_assert_eq(migrations(s), (int)embedded_schema_count + 1,
+                     "round %d: every known step once, the newer one kept", round);
+        store_close(s);
+    }
+}
+
 Test(store, failing_step_is_rolled_back_with_a_reason, .init = make_path, .fini = drop_path)
 {
     struct store_file broken[] = {
