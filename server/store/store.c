@@ -371,7 +371,7 @@ struct store *store_open_image(const char *path, const struct store_file *schema
         goto fail;
     }
     if (store_ring_start(s) != STORE_OK)
-        log_msg("warn", NULL, "store: no journal thread: requests write their journal rows");
+        log_msg("warn", NULL, "store: no journal queue: requests write their journal rows");
     return s;
 fail:
     store_close(s);
@@ -428,7 +428,12 @@ void store_close(struct store *s)
     store_readers_close(s);
     if (s->db) {
         store_stmts_clear(&s->writer);
-        sqlite3_exec(s->db, "PRAGMA optimize", NULL, NULL, NULL);
+        /* A temporary database is deleted next: no statistics for a later
+         * open, and no checkpoint copying the WAL into the file. */
+        if (s->temporary)
+            sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+        else
+            sqlite3_exec(s->db, "PRAGMA optimize", NULL, NULL, NULL);
         sqlite3_close_v2(s->db);
     }
     if (s->temporary)

@@ -89,8 +89,9 @@ int store_image_make(struct store *s, struct store_image *out);
 void store_image_release(const struct store_image *image);
 /* Frees what store_image_make() gave; NULL data is a no-op. */
 void store_image_free(struct store_image *img);
-/* Closes every connection (checkpointing WAL) and deletes a temporary
- * database. No other thread may use the store any more. NULL is a no-op. */
+/* Closes every connection (checkpointing WAL into a database file) and
+ * deletes a temporary database (without a checkpoint). No other thread may
+ * use the store any more. NULL is a no-op. */
 void store_close(struct store *s);
 
 /*
