@@ -19,6 +19,10 @@
  * every request cost a thread switch and a write transaction of its own,
  * under the writer's lock that startReport and token writes need too.
  *
+ * The thread starts with the first row queued, not with the store: a
+ * server is ready sooner with one thread fewer to start, and a store that
+ * never journals (a build step, most tests) never starts it.
+ *
  * Owns the ring, its rows' copies and its thread; writes through journal.c
  * and clients.c. When the thread cannot start, rows are written at once.
  */
@@ -62,6 +66,8 @@ struct store_ring {
     uint64_t queued, written; /* rows ever queued / ever written (or dropped) */
     int flushing;             /* callers waiting in store_ring_flush() */
     int stop;
+    int running; /* the thread was started (by the first row) */
+    int failed;  /* it could not be: rows are written at once */
 };
 
 /* 1 when the thread must write what it has now rather than gather more. */
@@ -263,11 +269,6 @@ int store_ring_start(struct store *s)
     pthread_cond_init(&r->room, NULL);
     pthread_cond_init(&r->done, NULL);
     s->ring = r;
-    if (pthread_create(&r->thread, NULL, ring_main, s) != 0) {
-        s->ring = NULL;
-        ring_free(r);
-        return STORE_ERROR;
-    }
     return STORE_OK;
 }
 
@@ -278,28 +279,53 @@ void store_ring_stop(struct store *s)
         return;
     pthread_mutex_lock(&r->m);
     r->stop = 1;
+    int running = r->running;
     pthread_cond_signal(&r->wake);
     pthread_cond_signal(&r->hurry);
     pthread_mutex_unlock(&r->m);
-    pthread_join(r->thread, NULL);
+    if (running)
+        pthread_join(r->thread, NULL);
     s->ring = NULL;
     ring_free(r);
+}
+
+/* Writes `q` at once, on the caller's thread. */
+static int write_now(struct store *s, struct queued *q)
+{
+    store_enter(s, STORE_WRITE);
+    int rc = write_row_locked(s, q);
+    if (rc == STORE_ERROR && q->kind == QUEUED_JOURNAL)
+        s->journal_bytes_known = 0;
+    store_leave(s);
+    free(q->text);
+    return rc;
+}
+
+/* Starts the thread for the first row; 0 when it runs, -1 when it cannot. */
+static int thread_locked(struct store *s, struct store_ring *r)
+{
+    if (r->running || r->failed)
+        return r->running ? 0 : -1;
+    if (pthread_create(&r->thread, NULL, ring_main, s) != 0) {
+        r->failed = 1;
+        log_msg("warn", NULL, "store: no journal thread: requests write their journal rows");
+        return -1;
+    }
+    r->running = 1;
+    return 0;
 }
 
 /* Queues `q` (its copy made), or writes it at once without a thread. */
 static int ring_put(struct store *s, struct queued *q)
 {
     struct store_ring *r = s->ring;
-    if (!r) {
-        store_enter(s, STORE_WRITE);
-        int rc = write_row_locked(s, q);
-        if (rc == STORE_ERROR && q->kind == QUEUED_JOURNAL)
-            s->journal_bytes_known = 0;
-        store_leave(s);
-        free(q->text);
-        return rc;
-    }
+    if (!r)
+        return write_now(s, q);
     pthread_mutex_lock(&r->m);
+    if (thread_locked(s, r) != 0) {
+        pthread_mutex_unlock(&r->m);
+        return write_now(s, q);
+    }
     while (r->n == RING_ROWS || (r->n > 0 && r->bytes + q->bytes > STORE_JOURNAL_QUEUE_BYTES)) {
         pthread_cond_signal(&r->hurry);
         pthread_cond_wait(&r->room, &r->m);
@@ -329,6 +355,17 @@ int store_ring_put_token(struct store *s, const struct store_token_row *t)
     if (copy_token(&q, t) != 0)
         return STORE_ERROR;
     return ring_put(s, &q);
+}
+
+int store_ring_thread_running(struct store *s)
+{
+    struct store_ring *r = s->ring;
+    if (!r)
+        return 0;
+    pthread_mutex_lock(&r->m);
+    int running = r->running;
+    pthread_mutex_unlock(&r->m);
+    return running;
 }
 
 void store_ring_flush(struct store *s)

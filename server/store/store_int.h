@@ -146,9 +146,9 @@ struct store_token_row {
 };
 
 /* The journal's queue (journal_ring.c), which carries the tokens' records
- * too. store_ring_start() starts its
- * thread (STORE_ERROR: none, rows are then written at once); stop writes
- * what is queued and ends it. put queues a copy of `j` (blocking only while
+ * too. store_ring_start() sets it up (STORE_ERROR: none, rows are then
+ * written at once) and its thread starts with the first row; stop writes
+ * what is queued and ends the thread. put queues a copy of `j` (blocking only while
  * the ring is full); flush returns when every row queued before the call
  * is written. Neither may run under the writer's lock. */
 int store_ring_start(struct store *s);
@@ -157,6 +157,8 @@ int store_ring_put(struct store *s, const struct store_journal *j, size_t max_ro
 /* Queues a copy of an issued token's record the same way. */
 int store_ring_put_token(struct store *s, const struct store_token_row *t);
 void store_ring_flush(struct store *s);
+/* 1 when the queue's thread was started (by a row), else 0. */
+int store_ring_thread_running(struct store *s);
 /* Inserts one journal row of `bytes` bytes of text and trims to `max_rows`
  * and STORE_JOURNAL_BYTES (journal.c); under the lock. */
 int store_journal_write_locked(struct store *s, const struct store_journal *j, size_t max_rows,

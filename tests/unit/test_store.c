@@ -706,6 +706,22 @@ static int count_rows(void *ud, const struct store_journal *j)
     return 0;
 }
 
+Test(store, the_journal_thread_starts_with_the_first_row)
+{
+    struct store *s = open_memory();
+    cr_assert_not_null(s->ring);
+    cr_assert_eq(store_ring_thread_running(s), 0, "a store that journals nothing has no thread");
+    store_ring_flush(s); /* nothing queued: returns at once */
+    cr_assert_null(journal_rows(s), "rows are queued");
+    cr_assert_eq(store_ring_thread_running(s), 1);
+    struct store_journal_filter f = {.since_ms = INT64_MIN, .limit = 1};
+    int64_t count = 0;
+    int seen = 0;
+    cr_assert_eq(store_journal_find(s, &f, &count, count_rows, &seen), 0);
+    cr_assert_eq(count, JOURNAL_ROWS, "every row is written");
+    store_close(s);
+}
+
 Test(store, the_journal_shows_every_row_added_before_a_read)
 {
     struct store *s = open_memory();
