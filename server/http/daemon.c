@@ -56,7 +56,7 @@ struct http_daemon {
     atomic_int in_flight;
     int port;
     pthread_t timer;
-    int timer_running;
+    int timer_running;    /* started by the first delay (guarded by lock) */
     pthread_mutex_t lock; /* guards delays and stopping */
     pthread_cond_t wake;
     struct delayed *delays;
@@ -121,7 +121,10 @@ static int delay_connection(struct http_daemon *d, struct MHD_Connection *conn, 
     it->conn = conn;
     it->due_us = clock_mono_us() + delay_ms * 1000;
     pthread_mutex_lock(&d->lock);
-    if (d->stopping) {
+    /* The timer starts with the first delay: most servers never delay. */
+    if (!d->stopping && !d->timer_running && pthread_create(&d->timer, NULL, timer_main, d) == 0)
+        d->timer_running = 1;
+    if (d->stopping || !d->timer_running) {
         pthread_mutex_unlock(&d->lock);
         free(it);
         return -1;
@@ -478,12 +481,6 @@ struct http_daemon *http_start(struct app *app, char *err, size_t errlen)
         snprintf(err, errlen, "cannot serve on %s port %d", app->cfg.bind, app->cfg.port);
         goto fail;
     }
-    if (pthread_create(&d->timer, NULL, timer_main, d) != 0) {
-        snprintf(err, errlen, "cannot start the timer thread");
-        MHD_stop_daemon(d->mhd);
-        goto fail;
-    }
-    d->timer_running = 1;
     return d;
 fail:
     conns_free(d->conns);
@@ -522,13 +519,13 @@ void http_stop(struct http_daemon *d)
     /* From here every request is answered 503, held ones too: the timer
      * resumes them all and ends. Then they get a moment to be sent. */
     atomic_store(&d->refusing, 1);
-    if (d->timer_running) {
-        pthread_mutex_lock(&d->lock);
-        d->stopping = 1;
-        pthread_cond_signal(&d->wake);
-        pthread_mutex_unlock(&d->lock);
+    pthread_mutex_lock(&d->lock);
+    d->stopping = 1; /* no timer starts from here */
+    int timer = d->timer_running;
+    pthread_cond_signal(&d->wake);
+    pthread_mutex_unlock(&d->lock);
+    if (timer)
         pthread_join(d->timer, NULL);
-    }
     struct timespec tick = {0, 10 * 1000 * 1000};
     for (int waited = 0; atomic_load(&d->in_flight) > 0 && waited < HTTP_STOP_DRAIN_MS;
          waited += 10)
