@@ -59,10 +59,18 @@ static int stored(const struct spool *sp, const char *id, const char *fmt)
 static int write_file(const struct spool *sp, const struct builtin_file *f)
 {
     int fd = spool_create(sp, f->task_id, f->file_format, BUILTIN_TAG);
-    int bad = fd < 0 || fdio_write_all(fd, f->data, f->size) != 0;
-    if (fd >= 0 && close(fd) != 0)
-        bad = 1;
-    if (bad || spool_commit(sp, f->task_id, f->file_format, BUILTIN_TAG) != 0) {
+    int rc = fd < 0 || fdio_write_all(fd, f->data, f->size) != 0 ? -1 : 0;
+    if (fd >= 0 && spool_close_file(sp, fd) != 0)
+        rc = -1;
+    if (rc == 0)
+        rc = spool_commit(sp, f->task_id, f->file_format, BUILTIN_TAG);
+    if (rc == 0 && spool_sync(sp) != 0) {
+        int saved = errno;
+        spool_remove(sp, f->task_id); /* not surely on the disk: written again when asked for */
+        errno = saved;
+        rc = -1;
+    }
+    if (rc != 0) {
         int saved = errno;
         log_msg("error", NULL, "report %s: its %s file cannot be stored: %s", f->task_id,
                 f->file_format, strerror(saved));

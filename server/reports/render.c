@@ -75,7 +75,7 @@ static enum render_rc render_one(struct store *s, const struct spool *sp,
         err_why(why, whylen, "the report file could not be stored (%s)", strerror(errno));
     else
         rc = copy_stream(st, fd, chunk, stop, rows, why, whylen);
-    if (fd >= 0 && close(fd) != 0 && rc == RENDER_OK) {
+    if (fd >= 0 && spool_close_file(sp, fd) != 0 && rc == RENDER_OK) {
         err_why(why, whylen, "the report file could not be stored (%s)", strerror(errno));
         rc = RENDER_FAILED;
     }
@@ -140,14 +140,15 @@ enum render_rc render_files(struct store *s, const struct spool *sp, const struc
 int render_commit(const struct spool *sp, const struct store_task *t, unsigned tag)
 {
     const struct report_format *f;
-    for (size_t i = 0; (f = report_format_at(i)) != NULL; i++)
-        if (report_formats_has(t->formats, f->name) &&
-            spool_commit(sp, t->id, f->file_format, tag) != 0) {
-            render_discard(sp, t, tag);
-            spool_remove(sp, t->id);
-            return -1;
-        }
-    return 0;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && (f = report_format_at(i)) != NULL; i++)
+        if (report_formats_has(t->formats, f->name))
+            rc = spool_commit(sp, t->id, f->file_format, tag);
+    if (rc == 0 && spool_sync(sp) == 0) /* the folder once for all of the task's files */
+        return 0;
+    render_discard(sp, t, tag);
+    spool_remove(sp, t->id);
+    return -1;
 }
 
 void render_discard(const struct spool *sp, const struct store_task *t, unsigned tag)

@@ -31,16 +31,18 @@ enum render_rc {
  * `tag` (see spool_create), dated `stamp_ms` (the PDF's completion time
  * and creation date, the zip entries' times). The row count is taken first
  * and each file must hold exactly that many rows (a tenant that changes
- * under the render is rendered again, a few times at most). *stop is
- * checked before each row. On anything but RENDER_OK no temporary file is
- * left behind.
+ * under the render is rendered again, a few times at most). Each file is
+ * closed with spool_close_file(), so where the folder is kept its bytes are
+ * on the disk before render_files() returns. *stop is checked before each
+ * row. On anything but RENDER_OK no temporary file is left behind.
  */
 enum render_rc render_files(struct store *s, const struct spool *sp, const struct store_task *t,
                             int64_t stamp_ms, unsigned tag, const atomic_int *stop, int64_t *rows,
                             char *why, size_t whylen);
 
-/* Renames the files render_files(.., tag, ..) wrote into place: 0, or -1
- * (then none of them is left, stored or temporary). */
+/* Renames the files render_files(.., tag, ..) wrote into place and syncs
+ * the folder once for all of them (spool_sync()): 0, or -1 (then none of
+ * them is left, stored or temporary). */
 int render_commit(const struct spool *sp, const struct store_task *t, unsigned tag);
 /* Removes the temporary files render_files(.., tag, ..) wrote. */
 void render_discard(const struct spool *sp, const struct store_task *t, unsigned tag);

@@ -171,6 +171,19 @@ int spool_create(const struct spool *sp, const char *id, const char *file_format
     return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 }
 
+int spool_close_file(const struct spool *sp, int fd)
+{
+    /* Beside a database the bytes must outlive a crash as the task does: they
+     * are synced through the writer's own descriptor, before the rename. A
+     * private folder goes with the server, so nothing there is synced. */
+    int rc = sp->private_dir ? 0 : fsync(fd);
+    int saved = errno;
+    if (close(fd) != 0 && rc == 0)
+        return -1;
+    errno = saved;
+    return rc;
+}
+
 int spool_commit(const struct spool *sp, const char *id, const char *file_format, unsigned tag)
 {
     char from[SPOOL_PATH_MAX], to[SPOOL_PATH_MAX];
@@ -179,25 +192,19 @@ int spool_commit(const struct spool *sp, const char *id, const char *file_format
         return -1;
     char name[80];
     snprintf(name, sizeof(name), "%s.%s", id, file_format);
-    /* Beside a database the file must outlive a crash as its task does: its
-     * bytes before the rename, its name in the folder after. A private
-     * folder goes with the server, so nothing there is synced. */
-    int rc = sp->private_dir ? 0 : fdio_sync_path(from);
-    if (rc == 0)
-        rc = rename(from, to);
+    int rc = rename(from, to);
     cache_drop(sp, name); /* after the rename: a copy read before it is not kept */
-    if (rc == 0 && !sp->private_dir && fdio_sync_path(sp->dir) != 0) {
-        int saved = errno; /* in place, but maybe not after a crash: not stored */
-        unlink(to);
-        errno = saved;
-        return -1;
-    }
     if (rc == 0)
         return 0;
     int saved = errno;
     unlink(from);
     errno = saved;
     return -1;
+}
+
+int spool_sync(const struct spool *sp)
+{
+    return sp->private_dir ? 0 : fdio_sync_path(sp->dir);
 }
 
 void spool_discard(const struct spool *sp, const char *id, const char *file_format, unsigned tag)

@@ -43,16 +43,30 @@ const char *spool_dir(const struct spool *sp);
 /*
  * Creates the temporary file for task `id` in `file_format` ("csv",
  * "pdf"), write-only; `tag` tells apart writers of the same task (a render
- * being stopped and its successor). Returns its descriptor (the caller
- * closes it) or -1 with errno set. spool_commit() renames it into place;
- * spool_discard() removes it.
+ * being stopped and its successor). Returns its descriptor, which the
+ * caller closes with spool_close_file(), or -1 with errno set.
+ * spool_commit() renames it into place; spool_discard() removes it.
+ *
+ * Durability, with a database file (in a private folder nothing is synced):
+ * spool_close_file() syncs a file's bytes, spool_sync() the names that
+ * spool_commit() renamed into the folder, once for all the files of a
+ * batch (one task's), so a stored file outlives a crash as its task does
+ * when its task ends after both.
  */
 int spool_create(const struct spool *sp, const char *id, const char *file_format, unsigned tag);
-/* 0, or -1 with errno set (the temporary file is then gone, and nothing is
- * stored). With a database file the file's bytes and its name are synced to
- * the disk first, so a stored file outlives a crash as its task does; in a
- * private folder nothing is synced. */
+/* Closes descriptor fd of spool_create(), its bytes synced to the disk
+ * first where the folder is kept: 0, or -1 with errno set (a file that may
+ * not be whole on the disk: discard it). fd is closed either way. */
+int spool_close_file(const struct spool *sp, int fd);
+/* Renames the temporary file into place: 0, or -1 with errno set (the
+ * temporary file is then gone, and nothing is stored). Its name reaches the
+ * disk with the next spool_sync(). */
 int spool_commit(const struct spool *sp, const char *id, const char *file_format, unsigned tag);
+/* Syncs the folder, and with it the names committed so far, to the disk
+ * where the folder is kept (a private folder: nothing to do): 0, or -1 with
+ * errno set (the files committed since the last sync may not survive a
+ * crash: the caller removes them). */
+int spool_sync(const struct spool *sp);
 void spool_discard(const struct spool *sp, const char *id, const char *file_format, unsigned tag);
 
 /*

@@ -19,7 +19,9 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/tmpdir.h"
 #include "reports/lifecycle.h"
+#include "reports/render.h"
 #include "reports/report.h"
 #include "reports/snapshot.h"
 #include "reports/spool.h"
@@ -457,4 +459,146 @@ Test(spool, a_private_folder_that_cannot_be_made_names_where)
     cr_expect_null(spool_open(":memory:", err, sizeof(err)));
     cr_expect_not_null(strstr(err, missing), "%s does not name %s", err, missing);
     cr_expect_not_null(strstr(err, strerror(ENOENT)), "%s", err);
+}
+
+/* The fsync(2) calls of the code under test, seen through the link-time
+ * seam -Wl,--wrap=fsync (tests/unit/meson.build): what each synced (the
+ * descriptor's path), whether through a descriptor open for writing only (a
+ * writer's own, as opposed to one opened again by name), and for a folder
+ * which of task `id`'s stored files were in it then. `fail_folder` makes a
+ * folder's sync fail with EIO. */
+#define SYNCS_MAX 16
+static struct {
+    int on, n, fail_folder;
+    const char *id;
+    char path[SYNCS_MAX][SPOOL_PATH_MAX];
+    int writer[SYNCS_MAX], folder[SYNCS_MAX], csv_in[SYNCS_MAX], pdf_in[SYNCS_MAX];
+} syncs;
+
+int __real_fsync(int fd);
+int __wrap_fsync(int fd);
+int __wrap_fsync(int fd)
+{
+    struct stat st;
+    if (!syncs.on || fstat(fd, &st) != 0)
+        return __real_fsync(fd);
+    int i = syncs.n < SYNCS_MAX ? syncs.n : SYNCS_MAX - 1;
+    char link[64], name[SPOOL_PATH_MAX + 80];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    ssize_t len = readlink(link, syncs.path[i], SPOOL_PATH_MAX - 1);
+    syncs.path[i][len > 0 ? len : 0] = '\0';
+    syncs.writer[i] = (fcntl(fd, F_GETFL) & O_ACCMODE) == O_WRONLY;
+    syncs.folder[i] = S_ISDIR(st.st_mode);
+    if (syncs.folder[i]) {
+        snprintf(name, sizeof(name), "%s/%s.csv", syncs.path[i], syncs.id);
+        syncs.csv_in[i] = access(name, F_OK) == 0;
+        snprintf(name, sizeof(name), "%s/%s.pdf", syncs.path[i], syncs.id);
+        syncs.pdf_in[i] = access(name, F_OK) == 0;
+    }
+    syncs.n++;
+    if (syncs.folder[i] && syncs.fail_folder) {
+        errno = EIO;
+        return -1;
+    }
+    return __real_fsync(fd);
+}
+
+static char kept_dir[SPOOL_PATH_MAX]; /* holds the database path of a kept spool */
+
+/* A spool kept beside a database path in a new private folder. */
+static struct spool *kept_spool(void)
+{
+    char db_path[SPOOL_PATH_MAX + 8], err[256] = "";
+    cr_assert_eq(tmpdir_make("isc-spool-kept-", kept_dir, sizeof(kept_dir)), 0, "%s",
+                 strerror(errno));
+    snprintf(db_path, sizeof(db_path), "%s/db", kept_dir);
+    struct spool *kept = spool_open(db_path, err, sizeof(err));
+    cr_assert_not_null(kept, "%s", err);
+    return kept;
+}
+
+static void kept_spool_close(struct spool *kept)
+{
+    char files[SPOOL_PATH_MAX];
+    snprintf(files, sizeof(files), "%s", spool_dir(kept));
+    spool_close(kept);
+    tmpdir_remove(files);
+    tmpdir_remove(kept_dir);
+}
+
+/* Task t's CSV and PDF rendered into `into` and committed, with the
+ * fsync calls recorded; render_commit()'s result. */
+static int render_recorded(struct spool *into, struct store_task *t)
+{
+    int64_t rows = 0;
+    char why[256] = "";
+    start_for("IDENTITIES", "{}", 1000000000, t); /* not due: no render of the snapshot's */
+    syncs.id = t->id;
+    syncs.on = 1;
+    cr_assert_eq(render_files(db, into, t, 1000000, 1, NULL, &rows, why, sizeof(why)), RENDER_OK,
+                 "%s", why);
+    int rc = render_commit(into, t, 1);
+    syncs.on = 0;
+    return rc;
+}
+
+/* Beside a database a task's files outlive a crash: each file's bytes are
+ * synced through its writer's descriptor before its rename, then the folder
+ * once, when both names are in it. */
+Test(spool, a_kept_folder_syncs_each_file_then_the_folder_once, .init = open_all, .fini = close_all)
+{
+    struct spool *kept = kept_spool();
+    struct store_task t;
+    cr_assert_eq(render_recorded(kept, &t), 0);
+    cr_assert_eq(syncs.n, 3, "%d syncs for two files: each file, then the folder once", syncs.n);
+    const char *fmts[] = {".csv.1.tmp", ".pdf.1.tmp"};
+    for (int i = 0; i < 2; i++) {
+        size_t len = strlen(syncs.path[i]), sfx = strlen(fmts[i]);
+        cr_expect(len > sfx && strcmp(syncs.path[i] + len - sfx, fmts[i]) == 0,
+                  "sync %d is of %s, not of the temporary %s file", i, syncs.path[i], fmts[i]);
+        cr_expect(syncs.writer[i], "sync %d (%s) is not through the writer's descriptor", i,
+                  syncs.path[i]);
+        cr_expect_not(syncs.folder[i]);
+    }
+    cr_expect(syncs.folder[2], "the last sync is of %s, not the folder", syncs.path[2]);
+    cr_expect(syncs.csv_in[2] && syncs.pdf_in[2], "the folder was synced before both renames");
+    uint64_t size;
+    int fd = spool_open_file(kept, t.id, "pdf", &size);
+    cr_expect(fd >= 0 && size > 0, "no PDF stored");
+    if (fd >= 0)
+        close(fd);
+    store_task_clear(&t);
+    kept_spool_close(kept);
+}
+
+/* A private folder goes with the server: nothing in it is synced. */
+Test(spool, a_private_folder_syncs_nothing, .init = open_all, .fini = close_all)
+{
+    struct store_task t;
+    cr_assert_eq(render_recorded(sp, &t), 0);
+    cr_expect_eq(syncs.n, 0, "%d syncs, the first of %s", syncs.n, syncs.path[0]);
+    store_task_clear(&t);
+}
+
+/* A folder that cannot be synced: the task's files are not stored, and
+ * nothing of them is left, stored or temporary. */
+Test(spool, a_folder_sync_that_fails_stores_nothing, .init = open_all, .fini = close_all)
+{
+    struct spool *kept = kept_spool();
+    struct store_task t;
+    uint64_t size;
+    syncs.fail_folder = 1;
+    cr_assert_eq(render_recorded(kept, &t), -1);
+    cr_expect_eq(spool_open_file(kept, t.id, "csv", &size), -1);
+    cr_expect_eq(spool_open_file(kept, t.id, "pdf", &size), -1);
+    DIR *d = opendir(spool_dir(kept));
+    cr_assert_not_null(d);
+    struct dirent *e;
+    int left = 0;
+    while ((e = readdir(d)) != NULL)
+        left += e->d_name[0] != '.';
+    closedir(d);
+    cr_expect_eq(left, 0, "%d files left in the folder", left);
+    store_task_clear(&t);
+    kept_spool_close(kept);
 }
