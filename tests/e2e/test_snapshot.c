@@ -498,3 +498,47 @@ E2E_TEST(snapshot, renders_run_at_the_lowest_priority)
     cr_expect_gt(workers, 0, "no request thread");
     cr_expect_eq(watchers, 1, "%d threads named watcher", watchers);
 }
+
+/* With --report-duration 0 a task is due when it starts, and it ends with
+ * its files by itself, while the clock stands still: its files appear
+ * beside the database with no poll, clock move or reset to set them off.
+ * Starts and polls answer meanwhile. */
+Test(snapshot, a_task_due_at_its_start_ends_by_itself, .fini = e2e_fini, .timeout = 240.)
+{
+    char db[600], dir[640], name[64];
+    snprintf(db, sizeof(db), "%s/due.db", e2e_tmpdir());
+    snprintf(dir, sizeof(dir), "%s.files", db);
+    e2e_start((const char *[]){"--db", db, "--report-duration", "0", NULL}, NULL, 1);
+    enum { N = 20 };
+    char *tok = e2e_token("demo-admin");
+    char ids[N][64];
+    for (int i = 0; i < N; i++) {
+        char body[256];
+        snprintf(body, sizeof body,
+                 "{\"reportType\":\"IDENTITY_PROFILE_IDENTITY_ERROR\",\"arguments\":"
+                 "{\"authoritativeSource\":\"2c9180847de347aa017de8ef09167792\",\"n\":%d}}",
+                 i);
+        cJSON *task = e2e_run("v2024", tok, body);
+        snprintf(ids[i], sizeof ids[i], "%s", jstr(task, "id"));
+        cJSON_Delete(task);
+    }
+    int64_t clock = e2e_clock_now();
+    /* No request to the server until every PDF is there (the test's
+     * timeout bounds the wait). */
+    for (int i = 0; i < N;) {
+        snprintf(name, sizeof(name), "%s.pdf", ids[i]);
+        if (file_exists(dir, name))
+            i++;
+        else
+            usleep(50 * 1000);
+    }
+    for (int i = 0; i < N; i++) {
+        cJSON *res = e2e_result_done("v2024", tok, ids[i], 60);
+        cr_expect_str_eq(jstr(res, "status"), "SUCCESS", "%s", ids[i]);
+        cr_expect_eq(jnum(res, "rows"), 8, "%s", ids[i]);
+        cJSON_Delete(res);
+    }
+    cr_expect_eq(e2e_clock_now(), clock, "the virtual clock did not move");
+    free(tok);
+    e2e_finish();
+}
