@@ -49,8 +49,9 @@ struct snapshot *snapshot_new(struct store *s, const struct spool *sp, struct cl
 /* Stops every render, joins the threads and frees the queue. NULL is a no-op. */
 void snapshot_free(struct snapshot *snap);
 
-/* Renders queued at most: a task due beyond that stays due (running) and is
- * queued later, by the watcher or its next poll. */
+/* Renders queued at most: a task due beyond that stays due (running) in the
+ * store and is queued later, by its next poll or by the watcher, which looks
+ * again once the queue is down to half. */
 #define SNAPSHOT_QUEUE_MAX 1024
 
 /*
