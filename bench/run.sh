@@ -11,8 +11,9 @@
 #   BENCH_PROFILE=1 bench/run.sh        also profile the result route with perf
 #   BENCH_PIN=1 bench/run.sh            server on CPU 0, wrk (1 thread) on CPU 1
 #
-# Parts (BENCH_ONLY): startup routes million tenant files downloads variants;
-# all but variants by default (startup and tenant run bench/tenant.sh). Other
+# Parts (BENCH_ONLY): startup routes million tenant states files downloads
+# variants; all but variants by default (startup, tenant and states run
+# bench/tenant.sh). Other
 # knobs: BENCH_CONNECTIONS (32), BENCH_WRK_THREADS
 # (2), BENCH_STARTUP_RUNS (50), BENCH_TASKS (1000000), BENCH_TENANT_SIZE
 # (1000000), BENCH_FILE_TIMEOUT (seconds per file, 600), BENCH_BUILD
@@ -32,7 +33,7 @@ STARTUP_RUNS=${BENCH_STARTUP_RUNS:-50}
 TASKS=${BENCH_TASKS:-1000000}
 TENANT_SIZE=${BENCH_TENANT_SIZE:-1000000}
 FILE_TIMEOUT=${BENCH_FILE_TIMEOUT:-600}
-ONLY=${BENCH_ONLY:-startup routes million tenant files downloads}
+ONLY=${BENCH_ONLY:-startup routes million tenant states files downloads}
 PROFILE=${BENCH_PROFILE:-0}
 PIN=${BENCH_PIN:-0}
 WRK_CPU=()
@@ -195,6 +196,13 @@ bench_tenant() {
   BENCH_BUILD="$BUILD" BENCH_TENANT_SIZE="$TENANT_SIZE" BENCH_FILE_TIMEOUT="$FILE_TIMEOUT" \
     bench/tenant.sh generate render | tee "$TMP/tenant.txt"
   sum '%-36s %s' "tenant: generation" "$(grep ' identities: ' "$TMP/tenant.txt")"
+}
+# State snapshots of a 100,000-identity tenant: bench/tenant.sh states.
+bench_states() {
+  BENCH_BUILD="$BUILD" BENCH_FILE_TIMEOUT="$FILE_TIMEOUT" bench/tenant.sh states |
+    tee "$TMP/states.txt"
+  sum '%-36s %s' "states: save" "$(grep '^save 2: ' "$TMP/states.txt" | cut -d' ' -f3-)"
+  sum '%-36s %s' "  restore" "$(grep '^restore 2: ' "$TMP/states.txt" | cut -d' ' -f3-)"
 }
 
 # Our server and nginx side by side: each route of ours, then nginx serving
@@ -507,6 +515,7 @@ if part startup; then bench_startup; fi
 if part routes; then bench_routes; fi
 if part million; then bench_million; fi
 if part tenant; then bench_tenant; fi
+if part states; then bench_states; fi
 if part files; then bench_files; fi
 if part downloads; then bench_downloads; fi
 if part variants; then bench_variants; fi

@@ -2,15 +2,18 @@
 # bench/tenant.sh - the tenant's own costs: start-up to the first line against
 # nginx's start-up to its first accepted connection, the generation of a
 # tenant of BENCH_TENANT_SIZE identities (time, CPU time, peak RSS, size on
-# disk), and the time each report type takes to render on it. bench/run.sh
-# runs it (parts `startup` and `tenant`); it also runs alone. Run by hand only.
+# disk), the time each report type takes to render on it, and a state
+# snapshot's save and restore on a tenant of BENCH_STATES_SIZE. bench/run.sh
+# runs it (parts `startup`, `tenant` and `states`); it also runs alone. Run by
+# hand only.
 #
-#   bench/tenant.sh                       all three parts
-#   bench/tenant.sh startup               some parts only: startup generate render
+#   bench/tenant.sh                       all four parts
+#   bench/tenant.sh startup               some parts only: startup generate render states
 #   BENCH_TENANT_SIZE=100000 bench/tenant.sh generate render
 #
 # Settings: BENCH_BUILD (build-bench, made by bench/run.sh or here),
-# BENCH_STARTUP_RUNS (50), BENCH_TENANT_SIZE (1000000), BENCH_FILE_TIMEOUT
+# BENCH_STARTUP_RUNS (50), BENCH_TENANT_SIZE (1000000), BENCH_STATES_SIZE
+# (100000), BENCH_FILE_TIMEOUT
 # (seconds per report, 600), BENCH_GEN_TIMEOUT (seconds for the generation,
 # 1800). Needs nginx (nginx-light) for the start-up comparison. Every server
 # started here is stopped again, also when the script fails.
@@ -24,7 +27,7 @@ RUNS=${BENCH_STARTUP_RUNS:-50}
 SIZE=${BENCH_TENANT_SIZE:-1000000}
 FILE_TIMEOUT=${BENCH_FILE_TIMEOUT:-600}
 GEN_TIMEOUT=${BENCH_GEN_TIMEOUT:-1800}
-PARTS=${*:-startup generate render}
+PARTS=${*:-startup generate render states}
 BIN=$BUILD/isc-reports-mock
 
 part() { [[ " $PARTS " == *" $1 "* ]]; }
@@ -119,7 +122,41 @@ bench_render() {
   stop_server
 }
 
+# A state snapshot of a generated tenant of BENCH_STATES_SIZE identities
+# (100000) in a --db file: the save (POST /mock/snapshots) and the restore
+# (POST /mock/snapshots/NAME/restore), each timed by curl with the server's
+# CPU time meanwhile, twice; the snapshot's and the database's sizes, and
+# the database's pages and free pages (PRAGMA freelist_count) before and
+# after each restore.
+bench_states() {
+  local size=${BENCH_STATES_SIZE:-100000} db=$TMP/states.db i c0 out
+  [ -z "$PID" ] || stop_server
+  rm -f "$db"*
+  start_server "$TMP/stderr" "$GEN_TIMEOUT" --quiet --tenant-size "$size" --seed 1 --db "$db"
+  say "state snapshots, $size identities, --db FILE (load average $(loadavg))"
+  pages() { sqlite3 "$db" 'PRAGMA page_size; PRAGMA page_count; PRAGMA freelist_count' |
+    paste -sd' ' | awk '{ printf "%.1f MB, %d pages, %d free", $1 * $2 / 1e6, $2, $3 }'; }
+  echo "database at start: $(pages)"
+  for i in 1 2; do
+    c0=$(cpu_s)
+    out=$(curl -sS --fail --max-time "$FILE_TIMEOUT" -o /dev/null -w '%{time_total}' -X POST \
+      -H 'Content-Type: application/json' -d '{"name":"bench"}' \
+      "http://127.0.0.1:$PORT/mock/snapshots")
+    printf 'save %d: %s s, CPU %s s, snapshot %s MB\n' "$i" "$out" \
+      "$(awk -v a="$c0" -v b="$(cpu_s)" 'BEGIN { printf "%.2f", b - a }')" \
+      "$(du -m --apparent-size "$db.snapshots/bench.sqlite" | cut -f1)"
+    c0=$(cpu_s)
+    out=$(curl -sS --fail --max-time "$FILE_TIMEOUT" -o /dev/null -w '%{time_total}' -X POST \
+      "http://127.0.0.1:$PORT/mock/snapshots/bench/restore")
+    printf 'restore %d: %s s, CPU %s s; database after: %s\n' "$i" "$out" \
+      "$(awk -v a="$c0" -v b="$(cpu_s)" 'BEGIN { printf "%.2f", b - a }')" "$(pages)"
+  done
+  echo "load average at the end: $(loadavg)"
+  stop_server
+}
+
 if part startup; then bench_startup; fi
 if part generate; then bench_generate; fi
 if part render; then bench_render; fi
+if part states; then bench_states; fi
 [ -z "$PID" ] || stop_server
