@@ -134,8 +134,13 @@ bench_states() {
   rm -f "$db"*
   start_server "$TMP/stderr" "$GEN_TIMEOUT" --quiet --tenant-size "$size" --seed 1 --db "$db"
   say "state snapshots, $size identities, --db FILE (load average $(loadavg))"
-  pages() { sqlite3 "$db" 'PRAGMA page_size; PRAGMA page_count; PRAGMA freelist_count' |
-    paste -sd' ' | awk '{ printf "%.1f MB, %d pages, %d free", $1 * $2 / 1e6, $2, $3 }'; }
+  pages() { # python3's sqlite3 module, which run.sh's packages bring (no sqlite3 shell)
+    python3 -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+size, count, free = (db.execute("PRAGMA " + p).fetchone()[0]
+                     for p in ("page_size", "page_count", "freelist_count"))
+print("%.1f MB, %d pages, %d free" % (size * count / 1e6, count, free))' "$db"
+  }
   echo "database at start: $(pages)"
   for i in 1 2; do
     c0=$(cpu_s)
