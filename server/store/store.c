@@ -237,7 +237,8 @@ static int image_load_locked(struct store *s, const struct store_image *image, c
 /* A new file for the default database, under $TMPDIR or /tmp: empty, or
  * with image the image's bytes, written in one go (a copy through SQLite
  * would allocate and fill its page cache first: half the page faults of a
- * start). 0, or -1 with errno set (and no file left). */
+ * start). 0, or -1 with errno set, no file left and out holding the folder
+ * it was tried in (for the caller's message). */
 static int temp_path(char *out, size_t outlen, const struct store_image *image)
 {
     int fd = tmpdir_file("isc-reports-mock-", out, outlen);
@@ -253,6 +254,9 @@ static int temp_path(char *out, size_t outlen, const struct store_image *image)
     }
     if (rc != 0) {
         unlink(out);
+        char *slash = strrchr(out, '/');
+        if (slash)
+            *slash = '\0'; /* the folder, as when the file cannot be made */
         errno = saved;
     }
     return rc;
@@ -335,8 +339,11 @@ struct store *store_open_image(const char *path, const struct store_file *schema
         copy = NULL; /* temp_path() writes it */
     if (s->temporary ? temp_path(s->path, sizeof(s->path), image) != 0
                      : (size_t)snprintf(s->path, sizeof(s->path), "%s", path) >= sizeof(s->path)) {
-        snprintf(err, errlen, "cannot create the database file: %s",
-                 s->temporary ? strerror(errno) : "path too long");
+        if (s->temporary)
+            snprintf(err, errlen, "cannot create the database's temporary file in %s: %s",
+                     s->path[0] ? s->path : "$TMPDIR", strerror(errno));
+        else
+            snprintf(err, errlen, "cannot create the database file: path too long");
         s->temporary = 0;
         goto fail;
     }

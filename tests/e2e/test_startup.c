@@ -120,6 +120,17 @@ Test(startup, empty_admin_token_is_refused, .timeout = 30.)
                    (const char *[]){"ISC_MOCK_ADMIN_TOKEN=", NULL}, "admin token");
 }
 
+/* The default database's file cannot be made: the message names the folder
+ * tried, which is the first thing a user with a wrong $TMPDIR needs. */
+Test(startup, a_temporary_folder_that_is_missing_is_named, .timeout = 30.)
+{
+    const char *dir = "/nonexistent-isc-reports-mock-tmp/sub";
+    char env[128];
+    snprintf(env, sizeof env, "TMPDIR=%s", dir);
+    expect_refused((const char *[]){"--bind", "127.0.0.1", "--port", "0", NULL},
+                   (const char *[]){env, NULL}, dir);
+}
+
 /* Every address but loopback without an admin token: a warning at start; with one, none. */
 Test(startup, open_address_without_admin_token_warns, .fini = e2e_fini, .timeout = 60.)
 {
