@@ -90,7 +90,7 @@ static void sample_threads(pid_t pid)
 #define SAMPLE_MS 1 /* how often the child's threads are sampled while it starts */
 
 /* Reads from fd until a newline, sampling pid's threads meanwhile; 0 when
- * one came, -1 on EOF, error or timeout. */
+ * one came, -2 on EOF (it ended), -1 on an error or the timeout. */
 static int read_line(int fd, pid_t pid, double deadline_ms)
 {
     char buf[256];
@@ -111,7 +111,9 @@ static int read_line(int fd, pid_t pid, double deadline_ms)
         ssize_t n = read(fd, buf, sizeof(buf));
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0)
+        if (n == 0)
+            return -2; /* its stdout closed: it ended */
+        if (n < 0)
             return -1;
         if (memchr(buf, '\n', (size_t)n))
             return 0;
@@ -119,7 +121,8 @@ static int read_line(int fd, pid_t pid, double deadline_ms)
 }
 
 /* Tries to connect to 127.0.0.1:port every 100 µs until it works; 0 when it
- * did, -1 when the child exited or the deadline passed. */
+ * did, -2 when the child ended (left for wait_exit to reap and report), -1
+ * when the deadline passed. */
 static int wait_port(pid_t pid, int port, double deadline_ms)
 {
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -132,8 +135,9 @@ static int wait_port(pid_t pid, int port, double deadline_ms)
         close(fd);
         if (ok)
             return 0;
-        if (waitpid(pid, NULL, WNOHANG) == pid)
-            return -1;
+        siginfo_t info = {0};
+        if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid)
+            return -2;
         struct timespec tick = {0, 100 * 1000};
         nanosleep(&tick, NULL);
     }
@@ -227,7 +231,9 @@ static int run_once(char **cmd, int port, double *first_ms, double *stop_ms, str
     close(fds[1]);
     nseen = 0;
     int rc = port ? wait_port(pid, port, t0 + WAIT_MS) : read_line(fds[0], pid, t0 + WAIT_MS);
-    if (rc != 0)
+    if (rc == -2)
+        fprintf(stderr, "first-line: the command ended before it was ready\n");
+    else if (rc != 0)
         fprintf(stderr, "first-line: not ready within %d ms\n", WAIT_MS);
     double t1 = now_ms();
     read_spent(pid, spent);

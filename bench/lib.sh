@@ -42,12 +42,17 @@ build_release() {
   cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -o "$BUILD/first-line" bench/first_line.c
 }
 
-# free_port: a TCP port nothing listens on (nginx cannot be given port 0).
+# free_port: a TCP port no socket uses (nginx cannot be given port 0), below
+# the kernel's range of ephemeral ports: a port in that range can be taken
+# by any outgoing connection (wrk's, a test's) between this check and the
+# bind, and nginx then fails to start.
 free_port() {
-  local p i
+  local p i low=32768
+  read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  [ "$low" -gt 11000 ] || low=32768
   for ((i = 0; i < 100; i++)); do
-    p=$((20000 + RANDOM % 30000))
-    [ -n "$(ss -Htln "sport = :$p")" ] || { echo "$p" && return 0; }
+    p=$((10000 + RANDOM % (low - 10000)))
+    [ -n "$(ss -Htan "sport = :$p")" ] || { echo "$p" && return 0; }
   done
   echo "bench: no free port found" >&2
   return 1
