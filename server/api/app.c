@@ -21,6 +21,7 @@
 #include "../auth/token_cache.h"
 #include "../core/ids.h"
 #include "../core/log.h"
+#include "../core/tmpdir.h"
 #include "../reports/lifecycle.h"
 #include "../reports/snapshot.h"
 #include "../reports/spool.h"
@@ -397,7 +398,7 @@ struct app *app_open(const struct app_config *cfg, const char *version, char *er
      * to give back (a few pages, for half a millisecond of a start); a
      * database file filled by SQLite, SQL fixtures, a generated tenant or a
      * snapshot leaves its page cache and the heap they freed. */
-    int image_file = !cfg->db || !cfg->db[0] || strcmp(cfg->db, ":memory:") == 0;
+    int image_file = tmpdir_is_private_db(cfg->db);
     if (!image_file || cfg->fixtures || cfg->tenant_size || cfg->snapshot) {
         store_release_memory(app->store);
         release_freed_memory();

@@ -43,7 +43,7 @@ struct states *states_new(const char *db)
     if (!st)
         return NULL;
     pthread_mutex_init(&st->lock, NULL);
-    st->private_dir = strcmp(db, ":memory:") == 0 || db[0] == '\0';
+    st->private_dir = tmpdir_is_private_db(db);
     if (!st->private_dir && (size_t)snprintf(st->dir, sizeof(st->dir), "%s.snapshots", db) >=
                                 sizeof(st->dir) - STORE_STATE_NAME_MAX - 16)
         st->dir[0] = '\0'; /* too long: every save fails with a reason */

@@ -55,6 +55,11 @@ int tmpdir_file(const char *prefix, char *out, size_t outlen)
     return fd >= 0 ? fd : failed(tmp, out, outlen);
 }
 
+int tmpdir_is_private_db(const char *db)
+{
+    return !db || !db[0] || strcmp(db, ":memory:") == 0;
+}
+
 void tmpdir_remove(const char *dir)
 {
     if (!dir || !*dir)

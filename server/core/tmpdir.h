@@ -26,6 +26,14 @@ int tmpdir_make(const char *prefix, char *out, size_t outlen);
  */
 int tmpdir_file(const char *prefix, char *out, size_t outlen);
 
+/*
+ * 1 when the database path `db` (as --db gives it) names the default
+ * database, ":memory:", "" or NULL: a private temporary file that goes with
+ * the server, and so does everything kept beside it (report files,
+ * snapshots), which then needs no folder of its own and no syncs. Else 0.
+ */
+int tmpdir_is_private_db(const char *db);
+
 /* Removes the files in folder `dir`, then the folder (what tmpdir_make made
  * and filled; a subfolder stays, and so does the folder then). NULL or ""
  * is a no-op. */

@@ -130,7 +130,7 @@ struct spool *spool_open(const char *db, char *err, size_t errlen)
         err_why(err, errlen, "out of memory");
         return NULL;
     }
-    int in_memory = !db || !*db || strcmp(db, ":memory:") == 0;
+    int in_memory = tmpdir_is_private_db(db);
     if (!(sp->cache = calloc(1, sizeof(*sp->cache)))) {
         err_why(err, errlen, "out of memory");
         free(sp);

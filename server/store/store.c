@@ -333,7 +333,7 @@ struct store *store_open_image(const char *path, const struct store_file *schema
         snprintf(err, errlen, "cannot set up the database's readers");
         goto fail;
     }
-    s->temporary = strcmp(path, ":memory:") == 0 || path[0] == '\0';
+    s->temporary = tmpdir_is_private_db(path);
     const struct store_image *copy = image; /* what SQLite still has to copy in */
     if (s->temporary)
         copy = NULL; /* temp_path() writes it */

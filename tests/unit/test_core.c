@@ -423,6 +423,17 @@ Test(fdio, syncs_a_folder_and_a_file_by_name)
 
 /* Private places under $TMPDIR: a new folder and file each time, the
  * user's only, and a folder removed with its files. */
+/* The default database is private; any path given, even a relative one, is not. */
+Test(tmpdir, names_the_default_database_private)
+{
+    cr_expect(tmpdir_is_private_db(NULL));
+    cr_expect(tmpdir_is_private_db(""));
+    cr_expect(tmpdir_is_private_db(":memory:"));
+    cr_expect(!tmpdir_is_private_db("mock.db"));
+    cr_expect(!tmpdir_is_private_db("/var/lib/mock/:memory:"));
+    cr_expect(!tmpdir_is_private_db(":memory:x"));
+}
+
 Test(tmpdir, makes_private_places_under_tmpdir_and_removes_a_folder_whole)
 {
     const char *tmp = getenv("TMPDIR");
